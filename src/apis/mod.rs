@@ -1,0 +1,1 @@
+//! `KafkaApis`: one handler per API key, each in its own file.

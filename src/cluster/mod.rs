@@ -1,0 +1,1 @@
+//! Brokers, endpoints and partitions as the cluster sees them.

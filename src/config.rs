@@ -1,0 +1,1 @@
+//! `KafkaConfig`: Kafka's `server.properties` key names and defaults.

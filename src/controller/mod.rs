@@ -1,0 +1,1 @@
+//! `KafkaController`: election, the controller event loop and its state machines.

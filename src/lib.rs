@@ -1,0 +1,25 @@
+//! # zkafka — Apache Kafka's ZooKeeper-mode broker, rebuilt in Rust
+//!
+//! Reference behaviour: Apache Kafka 3.9 in ZooKeeper mode, `inter.broker.protocol.version=3.9`.
+//! Real Kafka clients connect unchanged; the broker writes exactly the znodes Kafka writes.
+//!
+//! A guided tour (see ARCHITECTURE.md for the long form):
+//! - [`config`]: `KafkaConfig`, Kafka's `server.properties` keys and defaults.
+//! - [`server`]: `KafkaServer`, numbered startup steps, shutdown in reverse.
+//! - [`zk`]: `KafkaZkClient` (session supervision) and `znodes` (every path and payload).
+//! - [`controller`]: `KafkaController`, the single event loop that owns `ControllerContext`.
+//! - [`network`] / [`protocol`] / [`apis`]: sockets, framing, and one handler per API.
+//! - [`log`]: the binary segment log (`LogManager`, `Log`, `LogSegment`, indexes, checkpoints).
+//! - [`cli`]: the `zkafka` subcommands.
+
+pub mod apis;
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod controller;
+pub mod log;
+pub mod network;
+pub mod protocol;
+pub mod replica;
+pub mod server;
+pub mod zk;

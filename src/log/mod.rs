@@ -1,0 +1,1 @@
+//! The binary segment log: `LogManager`, `Log`, `LogSegment`, indexes and checkpoints.

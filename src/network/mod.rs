@@ -1,0 +1,1 @@
+//! `SocketServer`: listeners, connections, request framing.

@@ -1,0 +1,1 @@
+//! `ReplicaManager`, replica fetchers and purgatories.

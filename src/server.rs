@@ -1,0 +1,1 @@
+//! `KafkaServer`: numbered startup steps; shutdown in reverse order.

@@ -1,0 +1,1 @@
+//! ZooKeeper: `KafkaZkClient` and `znodes` — the only code that knows paths and payloads.
