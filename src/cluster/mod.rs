@@ -1,1 +1,5 @@
 //! Brokers, endpoints and partitions as the cluster sees them.
+
+pub mod endpoint;
+
+pub use endpoint::{EndPoint, SecurityProtocol};
