@@ -1,5 +1,7 @@
 //! Brokers, endpoints and partitions as the cluster sees them.
 
 pub mod endpoint;
+pub mod topic_partition;
 
 pub use endpoint::{EndPoint, SecurityProtocol};
+pub use topic_partition::TopicPartition;
