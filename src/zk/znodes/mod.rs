@@ -6,7 +6,11 @@
 //! way Kafka's are: any key order, unknown keys ignored, every version Kafka still reads.
 //! The payload schemas and golden examples live in `zk-schema/` at the repository root.
 
+#[cfg(test)]
+mod golden_examples;
 pub mod json;
+pub mod payload;
+pub mod tree;
 
 mod acl;
 mod admin;
