@@ -6,6 +6,7 @@
 //! way Kafka's are: any key order, unknown keys ignored, every version Kafka still reads.
 //! The payload schemas and golden examples live in `zk-schema/` at the repository root.
 
+pub mod check;
 #[cfg(test)]
 mod golden_examples;
 pub mod json;
