@@ -1,1 +1,7 @@
 //! ZooKeeper: `KafkaZkClient` and `znodes` — the only code that knows paths and payloads.
+
+pub mod broker_registration;
+pub mod client;
+pub mod controller_election;
+
+pub use client::{KafkaZkClient, SessionEvent, ZkError};
