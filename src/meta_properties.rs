@@ -200,10 +200,7 @@ impl MetaPropertiesEnsemble {
 
     /// The broker id stored in any file. Kafka: `MetaPropertiesEnsemble.nodeId`.
     pub fn broker_id(&self) -> Option<i32> {
-        self.dirs
-            .values()
-            .flatten()
-            .find_map(|p| p.broker_id)
+        self.dirs.values().flatten().find_map(|p| p.broker_id)
     }
 
     /// Writes `version=0, broker.id, cluster.id` into every dir whose file is missing or
@@ -320,7 +317,8 @@ mod tests {
     /// `MetaProperties.Builder(Properties)`: version defaults to 0; v0 reads `broker.id`.
     #[test]
     fn parses_v0_files() {
-        let m = MetaProperties::parse("#\n#date\nbroker.id=7\nversion=0\ncluster.id=abc\n", "p").unwrap();
+        let m = MetaProperties::parse("#\n#date\nbroker.id=7\nversion=0\ncluster.id=abc\n", "p")
+            .unwrap();
         assert_eq!(m, MetaProperties::v0("abc", 7));
         let m = MetaProperties::parse("broker.id=7\n", "p").unwrap();
         assert_eq!((m.version, m.cluster_id, m.broker_id), (0, None, Some(7)));
@@ -341,30 +339,61 @@ mod tests {
         e.verify("cid", Some(1)).unwrap();
         assert_eq!(e.write_changes("cid", 1).unwrap().len(), 2);
         let text = std::fs::read_to_string(dirs[0].join(META_PROPERTIES_NAME)).unwrap();
-        assert!(text.starts_with("#\n#") && text.ends_with("broker.id=1\nversion=0\ncluster.id=cid\n"), "{text}");
+        assert!(
+            text.starts_with("#\n#") && text.ends_with("broker.id=1\nversion=0\ncluster.id=cid\n"),
+            "{text}"
+        );
         assert!(!dirs[0].join("meta.properties.tmp").exists());
 
         let mut e = MetaPropertiesEnsemble::load(&dirs).unwrap();
         assert_eq!(e.broker_id(), Some(1));
         e.verify("cid", Some(1)).unwrap();
         e.verify("cid", None).unwrap();
-        assert!(e.write_changes("cid", 1).unwrap().is_empty(), "unchanged files are not rewritten");
+        assert!(
+            e.write_changes("cid", 1).unwrap().is_empty(),
+            "unchanged files are not rewritten"
+        );
 
         let err = e.verify("other", Some(1)).unwrap_err();
-        assert!(matches!(err, MetaPropertiesError::InconsistentClusterId { .. }));
+        assert!(matches!(
+            err,
+            MetaPropertiesError::InconsistentClusterId { .. }
+        ));
         assert!(err.to_string().contains("InconsistentClusterIdException"));
         let err = e.verify("cid", Some(2)).unwrap_err();
-        assert!(matches!(err, MetaPropertiesError::InconsistentBrokerId { expected: 2, stored: 1, .. }));
+        assert!(matches!(
+            err,
+            MetaPropertiesError::InconsistentBrokerId {
+                expected: 2,
+                stored: 1,
+                ..
+            }
+        ));
 
-        std::fs::write(dirs[1].join(META_PROPERTIES_NAME), "version=0\nbroker.id=5\n").unwrap();
+        std::fs::write(
+            dirs[1].join(META_PROPERTIES_NAME),
+            "version=0\nbroker.id=5\n",
+        )
+        .unwrap();
         let e = MetaPropertiesEnsemble::load(&dirs).unwrap();
         assert!(matches!(
             e.verify("cid", None),
-            Err(MetaPropertiesError::InconsistentBrokerId { expected: 1, stored: 5, .. })
+            Err(MetaPropertiesError::InconsistentBrokerId {
+                expected: 1,
+                stored: 5,
+                ..
+            })
         ));
 
-        std::fs::write(dirs[1].join(META_PROPERTIES_NAME), "version=1\nnode.id=1\ncluster.id=cid\n").unwrap();
+        std::fs::write(
+            dirs[1].join(META_PROPERTIES_NAME),
+            "version=1\nnode.id=1\ncluster.id=cid\n",
+        )
+        .unwrap();
         let e = MetaPropertiesEnsemble::load(&dirs).unwrap();
-        assert!(matches!(e.verify("cid", Some(1)), Err(MetaPropertiesError::UnexpectedVersion { .. })));
+        assert!(matches!(
+            e.verify("cid", Some(1)),
+            Err(MetaPropertiesError::UnexpectedVersion { .. })
+        ));
     }
 }

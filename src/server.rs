@@ -118,14 +118,23 @@ impl KafkaServer {
     }
 
     fn step(&self, n: u32, what: &str) {
-        tracing::info!("[KafkaServer id={}] step {n}/{STEPS}: {what}", self.broker_id);
+        tracing::info!(
+            "[KafkaServer id={}] step {n}/{STEPS}: {what}",
+            self.broker_id
+        );
     }
 
     async fn run_startup_steps(&mut self) -> Result<(), ServerError> {
         let config = Arc::clone(&self.config);
 
         // 1. Kafka: initZkClient (chroot created if missing).
-        self.step(1, &format!("connecting to zookeeper on {}", config.zk_connect.with_chroot()));
+        self.step(
+            1,
+            &format!(
+                "connecting to zookeeper on {}",
+                config.zk_connect.with_chroot()
+            ),
+        );
         let zk = KafkaZkClient::connect(
             config.zk_connect.clone(),
             config.zk_session_timeout_ms,
@@ -155,7 +164,10 @@ impl KafkaServer {
             (None, None) if config.broker_id_generation_enable => {
                 let seq = zk.generate_broker_sequence_id().await?;
                 let id = BrokerSequenceIdZNode::broker_id(seq, config.reserved_broker_max_id);
-                tracing::info!("Generated broker id {id} from {} version {seq}", BrokerSequenceIdZNode::PATH);
+                tracing::info!(
+                    "Generated broker id {id} from {} version {seq}",
+                    BrokerSequenceIdZNode::PATH
+                );
                 id
             }
             (None, None) => return Err(MetaPropertiesError::NoBrokerId.into()),
@@ -182,11 +194,18 @@ impl KafkaServer {
 
         // 10. Kafka: KafkaController.startup (watch /controller, elect).
         self.step(10, "starting controller");
-        self.controller = Some(KafkaController::startup(Arc::clone(&zk), info, self.broker_epoch));
+        self.controller = Some(KafkaController::startup(
+            Arc::clone(&zk),
+            info,
+            self.broker_epoch,
+        ));
 
         // 11. slot: group/transaction coordinators, authorizer, ZkConfigManager, request
         // processing.
-        self.step(11, "coordinators, authorizer, config manager, request processing (slot)");
+        self.step(
+            11,
+            "coordinators, authorizer, config manager, request processing (slot)",
+        );
         Ok(())
     }
 
@@ -194,7 +213,12 @@ impl KafkaServer {
     /// the host name, refusing endpoints another broker already registered.
     async fn create_broker_info(&self, zk: &KafkaZkClient) -> Result<BrokerInfo, ServerError> {
         let host_port = |e: &EndPoint| format!("{}:{}", e.host, e.port);
-        let ours: Vec<String> = self.config.advertised_listeners.iter().map(host_port).collect();
+        let ours: Vec<String> = self
+            .config
+            .advertised_listeners
+            .iter()
+            .map(host_port)
+            .collect();
         for (id, (other, _)) in zk.get_all_broker_and_epochs_in_cluster(false).await? {
             if id == self.broker_id {
                 continue;
@@ -240,14 +264,20 @@ impl KafkaServer {
         // 11. slot: stop request processing, coordinators, authorizer, config manager.
         // 10.
         if let Some(controller) = self.controller.take() {
-            tracing::info!("[KafkaServer id={}] shutting down controller", self.broker_id);
+            tracing::info!(
+                "[KafkaServer id={}] shutting down controller",
+                self.broker_id
+            );
             controller.shutdown().await;
         }
         // 9. The registration goes with the session (step 1).
         // 8-6. slot: replica manager, socket server, log manager (in that order).
         // 1.
         if let Some(zk) = self.zk.take() {
-            tracing::info!("[KafkaServer id={}] closing zookeeper session", self.broker_id);
+            tracing::info!(
+                "[KafkaServer id={}] closing zookeeper session",
+                self.broker_id
+            );
             zk.close().await;
         }
         tracing::info!("[KafkaServer id={}] shut down completed", self.broker_id);

@@ -84,12 +84,20 @@ impl ZooKeeper {
             match zkc::Client::connect(&format!("127.0.0.1:{}", self.port)).await {
                 Ok(c) => {
                     let _ = c
-                        .mkdir(CHROOT, &zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all()))
+                        .mkdir(
+                            CHROOT,
+                            &zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all()),
+                        )
                         .await;
-                    return c.chroot(CHROOT).unwrap_or_else(|_| panic!("chroot {CHROOT}"));
+                    return c
+                        .chroot(CHROOT)
+                        .unwrap_or_else(|_| panic!("chroot {CHROOT}"));
                 }
                 Err(e) => {
-                    assert!(Instant::now() < deadline, "cannot connect to ZooKeeper: {e}");
+                    assert!(
+                        Instant::now() < deadline,
+                        "cannot connect to ZooKeeper: {e}"
+                    );
                     tokio::time::sleep(Duration::from_millis(300)).await;
                 }
             }
@@ -218,7 +226,10 @@ impl Drop for Broker {
     fn drop(&mut self) {
         if let Some(pid) = self.child.as_ref().map(|c| c.id()) {
             // A SIGSTOPped process must be continued to die promptly on SIGKILL's wait.
-            let _ = Command::new("kill").arg("-CONT").arg(pid.to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(pid.to_string())
+                .status();
         }
         self.kill9();
     }
@@ -272,10 +283,14 @@ async fn controller_epoch(zk: &zkc::Client) -> Option<String> {
 
 async fn wait_registered(zk: &zkc::Client, ids: &[&str]) {
     let want: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-    wait_for(&format!("brokers {ids:?} registered"), Duration::from_secs(60), || async {
-        let c = children(zk, "/brokers/ids").await;
-        want.iter().all(|w| c.contains(w)).then_some(())
-    })
+    wait_for(
+        &format!("brokers {ids:?} registered"),
+        Duration::from_secs(60),
+        || async {
+            let c = children(zk, "/brokers/ids").await;
+            want.iter().all(|w| c.contains(w)).then_some(())
+        },
+    )
     .await;
 }
 
@@ -286,7 +301,9 @@ async fn wait_registered(zk: &zkc::Client, ids: &[&str]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_brokers_register_and_elect_one_controller() {
     let server = ZooKeeper::start();
-    let brokers: Vec<Broker> = (1..=3).map(|id| Broker::start(&server, Some(id), "")).collect();
+    let brokers: Vec<Broker> = (1..=3)
+        .map(|id| Broker::start(&server, Some(id), ""))
+        .collect();
     let zk = server.client().await;
     wait_registered(&zk, &["1", "2", "3"]).await;
 
@@ -302,7 +319,9 @@ async fn three_brokers_register_and_elect_one_controller() {
 
     for (i, b) in brokers.iter().enumerate() {
         let id = i + 1;
-        let (data, stat) = get(&zk, &format!("/brokers/ids/{id}")).await.expect("registration");
+        let (data, stat) = get(&zk, &format!("/brokers/ids/{id}"))
+            .await
+            .expect("registration");
         let text = String::from_utf8(data).unwrap();
         let prefix = format!(
             "{{\"features\":{{}},\"listener_security_protocol_map\":{{\"PLAINTEXT\":\"PLAINTEXT\"}},\
@@ -310,9 +329,15 @@ async fn three_brokers_register_and_elect_one_controller() {
              \"version\":5,\"timestamp\":\"",
             p = b.port
         );
-        assert!(text.starts_with(&prefix), "payload {text}\nexpected prefix {prefix}");
+        assert!(
+            text.starts_with(&prefix),
+            "payload {text}\nexpected prefix {prefix}"
+        );
         assert!(text.ends_with("\"}"), "{text}");
-        assert_eq!(stat.version, 1, "create(null) + setData(v0) → dataVersion 1");
+        assert_eq!(
+            stat.version, 1,
+            "create(null) + setData(v0) → dataVersion 1"
+        );
         assert_ne!(stat.ephemeral_owner, 0, "ephemeral");
         let log = b.log();
         assert!(
@@ -323,27 +348,48 @@ async fn three_brokers_register_and_elect_one_controller() {
         let meta = std::fs::read_to_string(b.logs_dir().join("meta.properties")).unwrap();
         assert!(
             meta.starts_with("#\n#")
-                && meta.ends_with(&format!("broker.id={id}\nversion=0\ncluster.id={cluster_id}\n")),
+                && meta.ends_with(&format!(
+                    "broker.id={id}\nversion=0\ncluster.id={cluster_id}\n"
+                )),
             "{meta}"
         );
     }
 
-    let controller = wait_for("a controller", Duration::from_secs(30), || controller_id(&zk)).await;
+    let controller = wait_for("a controller", Duration::from_secs(30), || {
+        controller_id(&zk)
+    })
+    .await;
     assert!((1..=3).contains(&controller));
     assert_eq!(controller_epoch(&zk).await.as_deref(), Some("1"));
     let (cdata, cstat) = get(&zk, "/controller").await.unwrap();
     let ctext = String::from_utf8(cdata).unwrap();
     assert!(
-        ctext.starts_with(&format!("{{\"version\":2,\"brokerid\":{controller},\"timestamp\":\""))
-            && ctext.ends_with("\",\"kraftControllerEpoch\":-1}"),
+        ctext.starts_with(&format!(
+            "{{\"version\":2,\"brokerid\":{controller},\"timestamp\":\""
+        )) && ctext.ends_with("\",\"kraftControllerEpoch\":-1}"),
         "{ctext}"
     );
     assert_ne!(cstat.ephemeral_owner, 0);
     let (_, estat) = get(&zk, "/controller_epoch").await.unwrap();
-    assert_eq!(estat.version, 1, "created with 0 then set to 1 in the election multi");
-    for p in ["/consumers", "/brokers/topics", "/brokers/seqid", "/config/changes", "/admin/delete_topics",
-        "/isr_change_notification", "/latest_producer_id_block", "/log_dir_event_notification",
-        "/config/topics", "/config/clients", "/config/users", "/config/brokers", "/config/ips"] {
+    assert_eq!(
+        estat.version, 1,
+        "created with 0 then set to 1 in the election multi"
+    );
+    for p in [
+        "/consumers",
+        "/brokers/topics",
+        "/brokers/seqid",
+        "/config/changes",
+        "/admin/delete_topics",
+        "/isr_change_notification",
+        "/latest_producer_id_block",
+        "/log_dir_event_notification",
+        "/config/topics",
+        "/config/clients",
+        "/config/users",
+        "/config/brokers",
+        "/config/ips",
+    ] {
         assert!(get(&zk, p).await.is_some(), "{p} missing");
     }
     let electeds = brokers
@@ -359,10 +405,15 @@ async fn three_brokers_register_and_elect_one_controller() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_failover_after_kill_and_broker_change() {
     let server = ZooKeeper::start();
-    let mut brokers: Vec<Broker> = (1..=3).map(|id| Broker::start(&server, Some(id), "")).collect();
+    let mut brokers: Vec<Broker> = (1..=3)
+        .map(|id| Broker::start(&server, Some(id), ""))
+        .collect();
     let zk = server.client().await;
     wait_registered(&zk, &["1", "2", "3"]).await;
-    let first = wait_for("a controller", Duration::from_secs(30), || controller_id(&zk)).await;
+    let first = wait_for("a controller", Duration::from_secs(30), || {
+        controller_id(&zk)
+    })
+    .await;
     assert_eq!(controller_epoch(&zk).await.as_deref(), Some("1"));
 
     let started = Instant::now();
@@ -383,15 +434,25 @@ async fn controller_failover_after_kill_and_broker_change() {
     b.kill9();
     let controller_log_path = brokers[(second - 1) as usize].dir.join("broker.log");
     let controller_log = || std::fs::read_to_string(&controller_log_path).unwrap_or_default();
-    wait_for("deleted broker logged", Duration::from_millis(SESSION_TIMEOUT_MS + 15_000), || {
-        let log = controller_log();
-        async move { log.contains(&format!("deleted brokers: {third},")).then_some(()) }
-    })
+    wait_for(
+        "deleted broker logged",
+        Duration::from_millis(SESSION_TIMEOUT_MS + 15_000),
+        || {
+            let log = controller_log();
+            async move {
+                log.contains(&format!("deleted brokers: {third},"))
+                    .then_some(())
+            }
+        },
+    )
     .await;
     brokers[(third - 1) as usize].spawn();
     wait_for("new broker logged", Duration::from_secs(30), || {
         let log = controller_log();
-        async move { log.contains(&format!("Newly added brokers: {third}, deleted brokers: ,")).then_some(()) }
+        async move {
+            log.contains(&format!("Newly added brokers: {third}, deleted brokers: ,"))
+                .then_some(())
+        }
     })
     .await;
     assert_eq!(controller_id(&zk).await, Some(second));
@@ -415,7 +476,11 @@ async fn sigterm_shuts_down_and_removes_ephemerals() {
     assert_eq!(b.wait_exit(Duration::from_secs(20)), Some(0), "{}", b.log());
     assert!(get(&zk, "/brokers/ids/7").await.is_none());
     assert!(get(&zk, "/controller").await.is_none());
-    assert!(t.elapsed() < Duration::from_millis(SESSION_TIMEOUT_MS), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(SESSION_TIMEOUT_MS),
+        "took {:?}",
+        t.elapsed()
+    );
     let log = b.log();
     assert!(log.contains("shut down completed"), "{log}");
 }
@@ -432,8 +497,14 @@ async fn duplicate_broker_id_is_refused() {
     let code = dup.wait_exit(Duration::from_secs(60));
     let log = dup.log();
     assert_eq!(code, Some(1), "{log}");
-    assert!(log.contains("already registered by another live broker"), "{log}");
-    assert!(get(&zk, "/brokers/ids/1").await.is_some(), "the first broker keeps its id");
+    assert!(
+        log.contains("already registered by another live broker"),
+        "{log}"
+    );
+    assert!(
+        get(&zk, "/brokers/ids/1").await.is_some(),
+        "the first broker keeps its id"
+    );
 }
 
 /// `meta.properties` holding another cluster's id is refused (Kafka:
@@ -456,7 +527,10 @@ async fn cluster_id_mismatch_is_refused() {
     assert!(log.contains("InconsistentClusterIdException"), "{log}");
     assert!(log.contains("SomeOtherClusterIdAAAA"), "{log}");
     let zk = server.client().await;
-    assert!(get(&zk, "/brokers/ids/1").await.is_none(), "never registered");
+    assert!(
+        get(&zk, "/brokers/ids/1").await.is_none(),
+        "never registered"
+    );
 }
 
 /// Bad configuration exits non-zero naming the key (`ConfigException`), without touching ZooKeeper.
@@ -464,10 +538,19 @@ async fn cluster_id_mismatch_is_refused() {
 fn bad_config_names_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("zookeeper.connect=127.0.0.1:1\nbroker.id=abc\n", "broker.id"),
+        (
+            "zookeeper.connect=127.0.0.1:1\nbroker.id=abc\n",
+            "broker.id",
+        ),
         ("broker.id=1\n", "zookeeper.connect"),
-        ("zookeeper.connect=127.0.0.1:1\nlisteners=INTERNAL://:9092\n", "listeners"),
-        ("zookeeper.connect=127.0.0.1:1\nbroker.id=5000\n", "reserved.broker.max.id"),
+        (
+            "zookeeper.connect=127.0.0.1:1\nlisteners=INTERNAL://:9092\n",
+            "listeners",
+        ),
+        (
+            "zookeeper.connect=127.0.0.1:1\nbroker.id=5000\n",
+            "reserved.broker.max.id",
+        ),
     ];
     for (props, key) in cases {
         let path = dir.path().join("server.properties");
@@ -479,7 +562,10 @@ fn bad_config_names_the_key() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{props}: {stderr}");
-        assert!(stderr.contains(key), "{props}: stderr does not name {key}: {stderr}");
+        assert!(
+            stderr.contains(key),
+            "{props}: stderr does not name {key}: {stderr}"
+        );
     }
 }
 
@@ -495,16 +581,23 @@ async fn session_expiry_reregisters_same_id_with_new_epoch() {
     wait_registered(&zk, &["1", "2"]).await;
     let (_, before) = get(&zk, "/brokers/ids/2").await.unwrap();
     b2.signal("STOP");
-    wait_for("broker 2 expired", Duration::from_millis(SESSION_TIMEOUT_MS + 15_000), || async {
-        get(&zk, "/brokers/ids/2").await.is_none().then_some(())
-    })
+    wait_for(
+        "broker 2 expired",
+        Duration::from_millis(SESSION_TIMEOUT_MS + 15_000),
+        || async { get(&zk, "/brokers/ids/2").await.is_none().then_some(()) },
+    )
     .await;
     b2.signal("CONT");
     let after = wait_for("broker 2 back", Duration::from_secs(30), || async {
         get(&zk, "/brokers/ids/2").await.map(|(_, s)| s)
     })
     .await;
-    assert!(after.czxid > before.czxid, "new broker epoch {} > {}", after.czxid, before.czxid);
+    assert!(
+        after.czxid > before.czxid,
+        "new broker epoch {} > {}",
+        after.czxid,
+        before.czxid
+    );
     assert_eq!(after.version, 1);
     assert!(b2.is_running(), "the broker did not exit:\n{}", b2.log());
     assert!(controller_id(&zk).await.is_some());

@@ -47,7 +47,10 @@ pub fn run(args: BrokerArgs) -> i32 {
     for key in config.unknown_keys() {
         tracing::warn!("The configuration '{key}' was supplied but isn't a known config.");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("Cannot start the async runtime: {e}");

@@ -265,7 +265,11 @@ impl KafkaConfig {
             get(keys::RESERVED_BROKER_MAX_ID),
             defaults::RESERVED_BROKER_MAX_ID,
         )?;
-        at_least(keys::RESERVED_BROKER_MAX_ID, reserved_broker_max_id as i64, 0)?;
+        at_least(
+            keys::RESERVED_BROKER_MAX_ID,
+            reserved_broker_max_id as i64,
+            0,
+        )?;
         let broker_rack = get(keys::BROKER_RACK)
             .filter(|s| !s.is_empty())
             .map(str::to_string);
@@ -287,13 +291,21 @@ impl KafkaConfig {
             get(keys::ZK_CONNECTION_TIMEOUT_MS),
             zk_session_timeout_ms,
         )?;
-        at_least(keys::ZK_CONNECTION_TIMEOUT_MS, zk_connection_timeout_ms as i64, 1)?;
+        at_least(
+            keys::ZK_CONNECTION_TIMEOUT_MS,
+            zk_connection_timeout_ms as i64,
+            1,
+        )?;
         let zk_max_in_flight_requests = parse_i32(
             keys::ZK_MAX_IN_FLIGHT_REQUESTS,
             get(keys::ZK_MAX_IN_FLIGHT_REQUESTS),
             defaults::ZK_MAX_IN_FLIGHT_REQUESTS,
         )?;
-        at_least(keys::ZK_MAX_IN_FLIGHT_REQUESTS, zk_max_in_flight_requests as i64, 1)?;
+        at_least(
+            keys::ZK_MAX_IN_FLIGHT_REQUESTS,
+            zk_max_in_flight_requests as i64,
+            1,
+        )?;
 
         // Kafka: KafkaConfig.validateValues (ZK mode).
         if broker_id_generation_enable {
@@ -334,7 +346,8 @@ impl KafkaConfig {
                 e.connection_string()
             )));
         }
-        let listener_names: Vec<&str> = listeners.iter().map(|e| e.listener_name.as_str()).collect();
+        let listener_names: Vec<&str> =
+            listeners.iter().map(|e| e.listener_name.as_str()).collect();
         for e in &advertised_listeners {
             if !listener_names.contains(&e.listener_name.as_str()) {
                 return Err(ConfigError::Invalid(format!(
@@ -437,7 +450,11 @@ impl KafkaConfig {
             get(keys::SOCKET_REQUEST_MAX_BYTES),
             defaults::SOCKET_REQUEST_MAX_BYTES,
         )?;
-        at_least(keys::SOCKET_REQUEST_MAX_BYTES, socket_request_max_bytes as i64, 1)?;
+        at_least(
+            keys::SOCKET_REQUEST_MAX_BYTES,
+            socket_request_max_bytes as i64,
+            1,
+        )?;
         let max_connections = parse_i32(
             keys::MAX_CONNECTIONS,
             get(keys::MAX_CONNECTIONS),
@@ -566,7 +583,11 @@ fn parse_bool(key: &str, value: Option<&str>, default: bool) -> Result<bool, Con
 /// Kafka's `ConfigDef.Range.atLeast` validator.
 fn at_least(key: &str, value: i64, min: i64) -> Result<(), ConfigError> {
     if value < min {
-        Err(invalid(key, &value.to_string(), format!("Value must be at least {min}")))
+        Err(invalid(
+            key,
+            &value.to_string(),
+            format!("Value must be at least {min}"),
+        ))
     } else {
         Ok(())
     }
@@ -578,7 +599,11 @@ fn parse_protocol_map(text: &str) -> Result<BTreeMap<String, SecurityProtocol>, 
     let mut map = BTreeMap::new();
     for entry in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (name, proto) = entry.split_once(':').ok_or_else(|| {
-            invalid(key, text, format!("map entry '{entry}' is not of the form LISTENER_NAME:SECURITY_PROTOCOL"))
+            invalid(
+                key,
+                text,
+                format!("map entry '{entry}' is not of the form LISTENER_NAME:SECURITY_PROTOCOL"),
+            )
         })?;
         let protocol = SecurityProtocol::from_name(proto.trim()).ok_or_else(|| {
             invalid(
@@ -590,7 +615,11 @@ fn parse_protocol_map(text: &str) -> Result<BTreeMap<String, SecurityProtocol>, 
         map.insert(name.trim().to_ascii_uppercase(), protocol);
     }
     if map.is_empty() {
-        return Err(invalid(key, text, "expected at least one LISTENER_NAME:SECURITY_PROTOCOL entry"));
+        return Err(invalid(
+            key,
+            text,
+            "expected at least one LISTENER_NAME:SECURITY_PROTOCOL entry",
+        ));
     }
     Ok(map)
 }
@@ -608,20 +637,30 @@ fn parse_listeners(
             return Err(invalid(
                 key,
                 text,
-                format!("Each listener must have a different name; {} appears twice", ep.listener_name),
+                format!(
+                    "Each listener must have a different name; {} appears twice",
+                    ep.listener_name
+                ),
             ));
         }
         if ep.port != 0 && out.iter().any(|o| o.port == ep.port && o.host == ep.host) {
             return Err(invalid(
                 key,
                 text,
-                format!("Each listener must have a different port; {} is used twice", ep.port),
+                format!(
+                    "Each listener must have a different port; {} is used twice",
+                    ep.port
+                ),
             ));
         }
         out.push(ep);
     }
     if out.is_empty() {
-        return Err(invalid(key, text, "expected at least one LISTENER_NAME://host:port"));
+        return Err(invalid(
+            key,
+            text,
+            "expected at least one LISTENER_NAME://host:port",
+        ));
     }
     Ok(out)
 }

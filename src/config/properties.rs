@@ -50,10 +50,7 @@ pub fn parse(text: &str) -> Result<Vec<PropertyEntry>, PropertiesError> {
 
 /// Parses properties text into a map; a repeated key keeps its last value, like `Properties.load`.
 pub fn to_map(text: &str) -> Result<BTreeMap<String, String>, PropertiesError> {
-    Ok(parse(text)?
-        .into_iter()
-        .map(|e| (e.key, e.value))
-        .collect())
+    Ok(parse(text)?.into_iter().map(|e| (e.key, e.value)).collect())
 }
 
 fn is_blank(c: char) -> bool {
@@ -94,7 +91,8 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
     for (idx, natural) in naturals.iter().enumerate() {
         let trimmed = natural.trim_start_matches(is_blank);
         let continuing = current.is_some();
-        if !continuing && (trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!'))
+        if !continuing
+            && (trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('!'))
         {
             continue;
         }
@@ -262,11 +260,16 @@ mod tests {
     /// `key\=x=y` → key `key=x`.
     #[test]
     fn continuations_and_escapes_match_java() {
-        let m = map("a\\\n  b = c\\:d\\u0041 \\\nx\n! c\nk:v\n  \\ lead=1\nkey\\=x=y\neven\\\\\nnext=1\n");
+        let m = map(
+            "a\\\n  b = c\\:d\\u0041 \\\nx\n! c\nk:v\n  \\ lead=1\nkey\\=x=y\neven\\\\\nnext=1\n",
+        );
         assert_eq!(m["ab"], "c:dA x");
         assert_eq!(m[" lead"], "1");
         assert_eq!(m["key=x"], "y");
-        assert_eq!(m["even\\"], "", "an even number of backslashes does not continue");
+        assert_eq!(
+            m["even\\"], "",
+            "an even number of backslashes does not continue"
+        );
         assert_eq!(m["next"], "1");
         assert_eq!(map("t=a\\tb\\nc")["t"], "a\tb\nc");
     }
@@ -275,7 +278,10 @@ mod tests {
     #[test]
     fn line_endings() {
         let m = map("a=1\r\nb=2\rc=3");
-        assert_eq!((m["a"].as_str(), m["b"].as_str(), m["c"].as_str()), ("1", "2", "3"));
+        assert_eq!(
+            (m["a"].as_str(), m["b"].as_str(), m["c"].as_str()),
+            ("1", "2", "3")
+        );
     }
 
     /// Java rejects a malformed `\uXXXX` escape with an IllegalArgumentException.
@@ -303,7 +309,14 @@ mod tests {
     /// `escape` round-trips through `parse`.
     #[test]
     fn escape_round_trips() {
-        for s in ["plain", " lead", "a=b:c#!", "tab\there", "é ü", "back\\slash"] {
+        for s in [
+            "plain",
+            " lead",
+            "a=b:c#!",
+            "tab\there",
+            "é ü",
+            "back\\slash",
+        ] {
             let text = format!("{}={}\n", escape(s, true), escape(s, false));
             assert_eq!(map(&text)[s], s, "round trip of {s:?} via {text:?}");
         }

@@ -34,7 +34,10 @@ fn defaults_match_kafka() {
     assert_eq!(c.inter_broker_listener_name, "PLAINTEXT");
     assert_eq!(c.log_dirs, vec![PathBuf::from("/tmp/kafka-logs")]);
     assert_eq!(c.zk_session_timeout_ms, 18000);
-    assert_eq!(c.zk_connection_timeout_ms, 18000, "defaults to the session timeout");
+    assert_eq!(
+        c.zk_connection_timeout_ms, 18000,
+        "defaults to the session timeout"
+    );
     assert_eq!(c.zk_max_in_flight_requests, 10);
     assert!(c.controlled_shutdown_enable);
     assert_eq!(c.num_partitions, 1);
@@ -54,7 +57,10 @@ fn defaults_match_kafka() {
     assert_eq!(table["reserved.broker.max.id"], "1000");
     assert_eq!(table["zookeeper.session.timeout.ms"], "18000");
     assert_eq!(table["listeners"], defaults::LISTENERS);
-    assert_eq!(table["listener.security.protocol.map"], defaults::LISTENER_SECURITY_PROTOCOL_MAP);
+    assert_eq!(
+        table["listener.security.protocol.map"],
+        defaults::LISTENER_SECURITY_PROTOCOL_MAP
+    );
     assert_eq!(table["socket.request.max.bytes"], "104857600");
     assert_eq!(table["connections.max.idle.ms"], "600000");
 }
@@ -83,11 +89,20 @@ fn zookeeper_connect_with_chroot() {
 #[test]
 fn invalid_values_name_the_key() {
     let t = err_text(&[("broker.id", "one")]);
-    assert_eq!(t, "Invalid value one for configuration broker.id: Not a number of type INT");
+    assert_eq!(
+        t,
+        "Invalid value one for configuration broker.id: Not a number of type INT"
+    );
     let t = err_text(&[("auto.create.topics.enable", "yes")]);
-    assert!(t.contains("auto.create.topics.enable") && t.contains("true or false"), "{t}");
+    assert!(
+        t.contains("auto.create.topics.enable") && t.contains("true or false"),
+        "{t}"
+    );
     let t = err_text(&[("num.partitions", "0")]);
-    assert!(t.contains("num.partitions") && t.contains("at least 1"), "{t}");
+    assert!(
+        t.contains("num.partitions") && t.contains("at least 1"),
+        "{t}"
+    );
     assert!(cfg(&[("controlled.shutdown.enable", " FALSE ")]).is_ok());
 }
 
@@ -100,20 +115,36 @@ fn broker_id_range() {
     assert!(cfg(&[("broker.id", "5000"), ("reserved.broker.max.id", "5000")]).is_ok());
     assert!(err_text(&[("broker.id", "-2")]).contains("broker.id"));
     let t = err_text(&[("broker.id.generation.enable", "false")]);
-    assert!(t.contains("broker.id must be greater than or equal to 0"), "{t}");
-    assert!(cfg(&[("broker.id.generation.enable", "false"), ("broker.id", "5000")]).is_ok());
+    assert!(
+        t.contains("broker.id must be greater than or equal to 0"),
+        "{t}"
+    );
+    assert!(cfg(&[
+        ("broker.id.generation.enable", "false"),
+        ("broker.id", "5000")
+    ])
+    .is_ok());
 }
 
 /// advertised.listeners default to listeners; 0.0.0.0 cannot be advertised; names must be a
 /// subset of listeners (`KafkaConfig.validateValues`).
 #[test]
 fn advertised_listener_rules() {
-    let c = cfg(&[("listeners", "PLAINTEXT://0.0.0.0:9092"), ("advertised.listeners", "PLAINTEXT://h1:9092")])
-        .unwrap();
+    let c = cfg(&[
+        ("listeners", "PLAINTEXT://0.0.0.0:9092"),
+        ("advertised.listeners", "PLAINTEXT://h1:9092"),
+    ])
+    .unwrap();
     assert_eq!(c.advertised_listeners[0].host, "h1");
     let t = err_text(&[("listeners", "PLAINTEXT://0.0.0.0:9092")]);
-    assert!(t.contains("advertised.listeners") && t.contains("0.0.0.0"), "{t}");
-    let t = err_text(&[("listeners", "PLAINTEXT://:9092"), ("advertised.listeners", "SSL://h:9093")]);
+    assert!(
+        t.contains("advertised.listeners") && t.contains("0.0.0.0"),
+        "{t}"
+    );
+    let t = err_text(&[
+        ("listeners", "PLAINTEXT://:9092"),
+        ("advertised.listeners", "SSL://h:9093"),
+    ]);
     assert!(t.contains("subset"), "{t}");
 }
 
@@ -125,19 +156,31 @@ fn listener_names_and_inter_broker_listener() {
     assert!(t.contains("listeners") && t.contains("INTERNAL"), "{t}");
     let t = err_text(&[
         ("listeners", "INTERNAL://:9092,EXTERNAL://:9093"),
-        ("listener.security.protocol.map", "INTERNAL:PLAINTEXT,EXTERNAL:SSL"),
+        (
+            "listener.security.protocol.map",
+            "INTERNAL:PLAINTEXT,EXTERNAL:SSL",
+        ),
     ]);
     assert!(t.contains("inter.broker.listener.name"), "{t}");
     let c = cfg(&[
         ("listeners", "INTERNAL://:9092,EXTERNAL://:9093"),
-        ("listener.security.protocol.map", "INTERNAL:PLAINTEXT,EXTERNAL:SSL"),
+        (
+            "listener.security.protocol.map",
+            "INTERNAL:PLAINTEXT,EXTERNAL:SSL",
+        ),
         ("inter.broker.listener.name", "internal"),
     ])
     .unwrap();
     assert_eq!(c.inter_broker_listener_name, "INTERNAL");
-    assert_eq!(c.inter_broker_security_protocol, SecurityProtocol::Plaintext);
+    assert_eq!(
+        c.inter_broker_security_protocol,
+        SecurityProtocol::Plaintext
+    );
     assert_eq!(c.listeners[1].security_protocol, SecurityProtocol::Ssl);
-    let t = err_text(&[("inter.broker.listener.name", "PLAINTEXT"), ("security.inter.broker.protocol", "PLAINTEXT")]);
+    let t = err_text(&[
+        ("inter.broker.listener.name", "PLAINTEXT"),
+        ("security.inter.broker.protocol", "PLAINTEXT"),
+    ]);
     assert!(t.contains("Only one of"), "{t}");
     let t = err_text(&[("listener.security.protocol.map", "PLAINTEXT:NOPE")]);
     assert!(t.contains("listener.security.protocol.map"), "{t}");

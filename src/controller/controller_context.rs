@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::zk::controller_election::{INITIAL_CONTROLLER_EPOCH, INITIAL_CONTROLLER_EPOCH_ZK_VERSION};
+use crate::zk::controller_election::{
+    INITIAL_CONTROLLER_EPOCH, INITIAL_CONTROLLER_EPOCH_ZK_VERSION,
+};
 use crate::zk::znodes::BrokerInfo;
 
 /// The active controller's state of the world.
@@ -110,10 +112,17 @@ mod tests {
     #[test]
     fn live_broker_bookkeeping() {
         let mut c = ControllerContext::default();
-        c.set_live_brokers([(1, (info(1), 10)), (2, (info(2), 20))].into_iter().collect());
+        c.set_live_brokers(
+            [(1, (info(1), 10)), (2, (info(2), 20))]
+                .into_iter()
+                .collect(),
+        );
         c.shutting_down_broker_ids.insert(2);
         assert_eq!(c.live_broker_ids(), [1].into_iter().collect());
-        assert_eq!(c.live_or_shutting_down_broker_ids(), [1, 2].into_iter().collect());
+        assert_eq!(
+            c.live_or_shutting_down_broker_ids(),
+            [1, 2].into_iter().collect()
+        );
         c.add_live_brokers([(2, (info(2), 30))].into_iter().collect());
         assert_eq!(c.live_broker_id_and_epochs()[&2], 30);
         c.remove_live_brokers(&[1].into_iter().collect());

@@ -56,7 +56,11 @@ pub struct KafkaController {
 impl KafkaController {
     /// Registers the session handler, enqueues `Startup` and starts the event loop.
     /// Kafka: `KafkaController.startup`.
-    pub fn startup(zk: Arc<KafkaZkClient>, broker_info: BrokerInfo, broker_epoch: i64) -> KafkaController {
+    pub fn startup(
+        zk: Arc<KafkaZkClient>,
+        broker_info: BrokerInfo,
+        broker_epoch: i64,
+    ) -> KafkaController {
         let (events, rx) = event_manager::channel();
         let status = Arc::new(ControllerStatus {
             active_controller_id: AtomicI32::new(-1),
@@ -74,7 +78,9 @@ impl KafkaController {
                         status.expirations.fetch_add(1, Ordering::SeqCst);
                         events.put(ControllerEvent::Expire);
                     }
-                    SessionEvent::Reinitialized => events.put(ControllerEvent::RegisterBrokerAndReelect),
+                    SessionEvent::Reinitialized => {
+                        events.put(ControllerEvent::RegisterBrokerAndReelect)
+                    }
                 }),
             );
         }
@@ -128,7 +134,8 @@ impl KafkaController {
 
     /// Stops the event loop, resigning first if active. Kafka: `KafkaController.shutdown`.
     pub async fn shutdown(mut self) {
-        self.zk.unregister_state_change_handler(STATE_CHANGE_HANDLER_NAME);
+        self.zk
+            .unregister_state_change_handler(STATE_CHANGE_HANDLER_NAME);
         self.events.put_async(ControllerEvent::Shutdown).await;
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -205,7 +212,10 @@ fn now_ms() -> i64 {
 }
 
 fn join_ids(ids: &BTreeSet<i32>) -> String {
-    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl ControllerEventLoop {
@@ -227,12 +237,15 @@ impl ControllerEventLoop {
                 }
                 // Already handled by `maybe_process_expire` above.
                 ControllerEvent::Expire => Ok(()),
-                ControllerEvent::RegisterBrokerAndReelect => self.process_register_broker_and_reelect().await,
+                ControllerEvent::RegisterBrokerAndReelect => {
+                    self.process_register_broker_and_reelect().await
+                }
                 ControllerEvent::Shutdown => {
                     if self.is_active() {
                         self.on_controller_resignation();
                     }
-                    self.zk.unregister_znode_change_handler(ControllerZNode::PATH);
+                    self.zk
+                        .unregister_znode_change_handler(ControllerZNode::PATH);
                     self.status.active_controller_id.store(-1, Ordering::SeqCst);
                     tracing::info!("Controller event loop stopped");
                     return;
@@ -242,9 +255,13 @@ impl ControllerEventLoop {
             match result {
                 Ok(()) => {}
                 Err(ZkError::ControllerMoved(msg)) => {
-                    tracing::info!("Controller moved to another broker when processing {name}: {msg}");
+                    tracing::info!(
+                        "Controller moved to another broker when processing {name}: {msg}"
+                    );
                     if let Err(e) = self.maybe_resign().await {
-                        tracing::error!("Error processing {name} (resign after controller move): {e}");
+                        tracing::error!(
+                            "Error processing {name} (resign after controller move): {e}"
+                        );
                     }
                 }
                 Err(ZkError::Closed) => tracing::debug!("Skipped {name}: ZooKeeper client closed"),
@@ -309,7 +326,10 @@ impl ControllerEventLoop {
                 self.maybe_resign().await?;
                 let active = self.status.active_controller_id.load(Ordering::SeqCst);
                 if active != -1 {
-                    tracing::debug!("Broker {active} was elected as controller instead of broker {}: {msg}", self.broker_id);
+                    tracing::debug!(
+                        "Broker {active} was elected as controller instead of broker {}: {msg}",
+                        self.broker_id
+                    );
                 } else {
                     tracing::warn!("A controller has been elected but just resigned, this will result in another round of election: {msg}");
                 }
@@ -387,17 +407,27 @@ impl ControllerEventLoop {
     /// Kafka: `triggerControllerMove` — resign and delete `/controller` (fenced) so another
     /// broker can win.
     async fn trigger_controller_move(&mut self) {
-        let current = self.zk.get_controller_id().await.ok().flatten().unwrap_or(-1);
+        let current = self
+            .zk
+            .get_controller_id()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(-1);
         self.set_active_controller_id(current);
         if !self.is_active() {
-            tracing::warn!("Controller has already moved when trying to trigger controller movement");
+            tracing::warn!(
+                "Controller has already moved when trying to trigger controller movement"
+            );
             return;
         }
         let expected = self.ctx.epoch_zk_version;
         self.set_active_controller_id(-1);
         self.on_controller_resignation();
         if let Err(e) = self.zk.delete_controller(expected).await {
-            tracing::warn!("Controller has already moved when trying to trigger controller movement: {e}");
+            tracing::warn!(
+                "Controller has already moved when trying to trigger controller movement: {e}"
+            );
         }
     }
 
@@ -405,7 +435,9 @@ impl ControllerEventLoop {
     async fn on_controller_failover(&mut self) -> Result<(), ZkError> {
         tracing::info!("Registering handlers");
         self.zk
-            .register_znode_child_change_handler(Arc::new(BrokerChangeHandler(self.events.clone())));
+            .register_znode_child_change_handler(Arc::new(BrokerChangeHandler(
+                self.events.clone(),
+            )));
         // slot: TopicChangeHandler, TopicDeletionHandler, LogDirEventNotificationHandler,
         // IsrChangeNotificationHandler child watches; PreferredReplicaElectionHandler and
         // PartitionReassignmentHandler existence watches; delete pending notifications.
@@ -439,10 +471,12 @@ impl ControllerEventLoop {
     /// Kafka: `onControllerResignation`.
     fn on_controller_resignation(&mut self) {
         tracing::debug!("Resigning");
-        self.zk.unregister_znode_child_change_handler(BrokerIdsZNode::PATH);
+        self.zk
+            .unregister_znode_child_change_handler(BrokerIdsZNode::PATH);
         let ids: Vec<i32> = self.broker_modification_handlers.iter().copied().collect();
         for id in ids {
-            self.zk.unregister_znode_change_handler(&BrokerIdZNode::path(id));
+            self.zk
+                .unregister_znode_change_handler(&BrokerIdZNode::path(id));
         }
         self.broker_modification_handlers.clear();
         // slot: shut down partition/replica state machines, topic deletion manager, channel
@@ -451,14 +485,19 @@ impl ControllerEventLoop {
         tracing::info!("Resigned as controller (broker {})", self.broker_id);
     }
 
-    async fn register_broker_modifications_handlers(&mut self, ids: &BTreeSet<i32>) -> Result<(), ZkError> {
+    async fn register_broker_modifications_handlers(
+        &mut self,
+        ids: &BTreeSet<i32>,
+    ) -> Result<(), ZkError> {
         for &id in ids {
             let handler = Arc::new(BrokerModificationsHandler {
                 broker_id: id,
                 events: self.events.clone(),
             });
             self.broker_modification_handlers.insert(id);
-            self.zk.register_znode_change_handler_and_check_existence(handler).await?;
+            self.zk
+                .register_znode_change_handler_and_check_existence(handler)
+                .await?;
         }
         Ok(())
     }
@@ -466,7 +505,8 @@ impl ControllerEventLoop {
     fn unregister_broker_modifications_handlers(&mut self, ids: &BTreeSet<i32>) {
         for id in ids {
             self.broker_modification_handlers.remove(id);
-            self.zk.unregister_znode_change_handler(&BrokerIdZNode::path(*id));
+            self.zk
+                .unregister_znode_change_handler(&BrokerIdZNode::path(*id));
         }
     }
 
@@ -484,7 +524,13 @@ impl ControllerEventLoop {
             .intersection(&known)
             .copied()
             .filter(|id| {
-                current[id].1 > self.ctx.live_broker_id_and_epochs().get(id).copied().unwrap_or(i64::MAX)
+                current[id].1
+                    > self
+                        .ctx
+                        .live_broker_id_and_epochs()
+                        .get(id)
+                        .copied()
+                        .unwrap_or(i64::MAX)
             })
             .collect();
         tracing::info!(

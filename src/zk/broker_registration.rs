@@ -73,9 +73,9 @@ impl KafkaZkClient {
         {
             return Ok(proposed.to_string());
         }
-        self.get_cluster_id().await?.ok_or_else(|| {
-            ZkError::keeper("getData", ClusterIdZNode::PATH, ZkCode::NoNode)
-        })
+        self.get_cluster_id()
+            .await?
+            .ok_or_else(|| ZkError::keeper("getData", ClusterIdZNode::PATH, ZkCode::NoNode))
     }
 
     /// Bumps `/brokers/seqid`'s data version and returns it (1, 2, ...).
@@ -84,10 +84,14 @@ impl KafkaZkClient {
     pub async fn generate_broker_sequence_id(&self) -> Result<i32, ZkError> {
         let data = BrokerSequenceIdZNode::encode();
         loop {
-            match self.set_data(BrokerSequenceIdZNode::PATH, &data, None).await {
+            match self
+                .set_data(BrokerSequenceIdZNode::PATH, &data, None)
+                .await
+            {
                 Ok(stat) => return Ok(stat.version),
                 Err(e) if matches!(e.code(), Some(ZkCode::NoNode)) => {
-                    self.create_recursive(BrokerSequenceIdZNode::PATH, &data).await?;
+                    self.create_recursive(BrokerSequenceIdZNode::PATH, &data)
+                        .await?;
                 }
                 Err(e) => return Err(e),
             }
@@ -113,7 +117,10 @@ impl KafkaZkClient {
                         let mut multi = c.new_multi_writer();
                         multi.add_create(path, &[], &ephemeral())?;
                         multi.add_set_data(path, json, Some(0))?;
-                        let results = multi.commit().await.map_err(zookeeper_client::Error::from)?;
+                        let results = multi
+                            .commit()
+                            .await
+                            .map_err(zookeeper_client::Error::from)?;
                         match results.into_iter().nth(1) {
                             Some(zookeeper_client::MultiWriteResult::SetData { stat }) => Ok(stat),
                             other => Err(zookeeper_client::Error::UnexpectedError(format!(
@@ -181,7 +188,10 @@ impl KafkaZkClient {
         let mut out = BTreeMap::new();
         for child in children {
             let Ok(id) = child.parse::<i32>() else {
-                tracing::warn!("Ignoring non-numeric broker znode {}/{child}", BrokerIdsZNode::PATH);
+                tracing::warn!(
+                    "Ignoring non-numeric broker znode {}/{child}",
+                    BrokerIdsZNode::PATH
+                );
                 continue;
             };
             if let Some((info, czxid)) = self.get_broker(id, false).await? {
@@ -193,7 +203,11 @@ impl KafkaZkClient {
 
     /// One broker's registration and epoch, or `None` if it is not registered. With `watch`, a
     /// registered change handler for `/brokers/ids/<id>` is armed. Kafka: `getBroker`.
-    pub async fn get_broker(&self, id: i32, watch: bool) -> Result<Option<(BrokerInfo, i64)>, ZkError> {
+    pub async fn get_broker(
+        &self,
+        id: i32,
+        watch: bool,
+    ) -> Result<Option<(BrokerInfo, i64)>, ZkError> {
         let path = BrokerIdZNode::path(id);
         match self.get_data(&path, watch).await? {
             Some((data, stat)) => Ok(Some((BrokerIdZNode::decode(id, &data)?, stat.czxid))),
@@ -213,8 +227,14 @@ mod tests {
         let b = generate_cluster_id();
         assert_eq!(a.len(), 22);
         assert_ne!(a, b);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'), "{a}");
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&a).unwrap();
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{a}"
+        );
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&a)
+            .unwrap();
         assert_eq!(raw[6] >> 4, 4, "UUID version 4");
         assert_eq!(raw[8] >> 6, 0b10, "IETF variant");
     }

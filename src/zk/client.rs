@@ -154,7 +154,10 @@ pub(crate) fn ephemeral() -> CreateOptions<'static> {
 
 fn is_retriable(e: &zookeeper_client::Error) -> bool {
     use zookeeper_client::Error as E;
-    matches!(e, E::ConnectionLoss | E::SessionExpired | E::ClientClosed | E::Timeout)
+    matches!(
+        e,
+        E::ConnectionLoss | E::SessionExpired | E::ClientClosed | E::Timeout
+    )
 }
 
 impl KafkaZkClient {
@@ -170,7 +173,8 @@ impl KafkaZkClient {
         let session_timeout = Duration::from_millis(session_timeout_ms as u64);
         let connection_timeout = Duration::from_millis(connection_timeout_ms as u64);
         if let Some(chroot) = &connect.chroot {
-            let root = Self::connect_session(&connect.hosts, session_timeout, connection_timeout).await?;
+            let root =
+                Self::connect_session(&connect.hosts, session_timeout, connection_timeout).await?;
             match root.check_stat(chroot).await {
                 Ok(Some(_)) => {}
                 Ok(None) => {
@@ -185,7 +189,8 @@ impl KafkaZkClient {
             drop(root);
         }
         let client =
-            Self::connect_session(&connect.with_chroot(), session_timeout, connection_timeout).await?;
+            Self::connect_session(&connect.with_chroot(), session_timeout, connection_timeout)
+                .await?;
         tracing::info!(
             "Connected to ZooKeeper {} (session 0x{:x}, negotiated timeout {} ms)",
             connect.with_chroot(),
@@ -278,7 +283,9 @@ impl KafkaZkClient {
                 {
                     Ok(c) => break c,
                     Err(e) => {
-                        tracing::warn!("Unable to re-establish a ZooKeeper session: {e}; retrying in 1 s");
+                        tracing::warn!(
+                            "Unable to re-establish a ZooKeeper session: {e}; retrying in 1 s"
+                        );
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
@@ -288,7 +295,10 @@ impl KafkaZkClient {
                 if *closing.borrow() {
                     return;
                 }
-                *self.previous_session_id.lock().unwrap_or_else(|p| p.into_inner()) =
+                *self
+                    .previous_session_id
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) =
                     session.client.as_ref().map(|c| c.session_id().0);
                 tracing::info!(
                     "New ZooKeeper session 0x{:x} (generation {})",
@@ -332,11 +342,17 @@ impl KafkaZkClient {
 
     /// The session generation (0 for the first session, +1 per re-initialisation).
     pub fn session_generation(&self) -> u64 {
-        self.session.read().unwrap_or_else(|p| p.into_inner()).generation
+        self.session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .generation
     }
 
     pub(crate) fn previous_session_id(&self) -> Option<i64> {
-        *self.previous_session_id.lock().unwrap_or_else(|p| p.into_inner())
+        *self
+            .previous_session_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether the current session is connected right now.
@@ -347,7 +363,10 @@ impl KafkaZkClient {
 
     /// Registers a session life-cycle handler under `name` (replacing one of the same name).
     pub fn register_state_change_handler(&self, name: &str, handler: StateChangeHandler) {
-        let mut hs = self.state_handlers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut hs = self
+            .state_handlers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         hs.retain(|(n, _)| n != name);
         hs.push((name.to_string(), handler));
     }
@@ -437,7 +456,13 @@ impl KafkaZkClient {
     }
 
     /// Waits for a one-shot watch and dispatches it to the handler registered for its path.
-    fn spawn_watch(self: &Arc<Self>, watcher: OneshotWatcher, path: String, kind: WatchKind, generation: u64) {
+    fn spawn_watch(
+        self: &Arc<Self>,
+        watcher: OneshotWatcher,
+        path: String,
+        kind: WatchKind,
+        generation: u64,
+    ) {
         let zk = Arc::clone(self);
         tokio::spawn(async move {
             let event = watcher.changed().await;
@@ -569,7 +594,9 @@ impl KafkaZkClient {
         .await;
         match closed {
             Ok(()) => tracing::info!("ZooKeeper session 0x{session_id:x} closed"),
-            Err(_) => tracing::warn!("ZooKeeper session 0x{session_id:x} close not acknowledged within 5 s"),
+            Err(_) => tracing::warn!(
+                "ZooKeeper session 0x{session_id:x} close not acknowledged within 5 s"
+            ),
         }
     }
 
@@ -597,7 +624,11 @@ impl KafkaZkClient {
     }
 
     /// `getData`; `Ok(None)` when the node does not exist. Arms a watch like [`Self::exists`].
-    pub async fn get_data(&self, path: &str, watch: bool) -> Result<Option<(Vec<u8>, Stat)>, ZkError> {
+    pub async fn get_data(
+        &self,
+        path: &str,
+        watch: bool,
+    ) -> Result<Option<(Vec<u8>, Stat)>, ZkError> {
         let r = self
             .retry_until_connected("getData", path, |c, generation| async move {
                 if watch && self.claim_watch(path, WatchKind::Data, generation) {
@@ -608,21 +639,23 @@ impl KafkaZkClient {
                             self.arm(w, path, WatchKind::Data, generation);
                             Ok(Some((d, s)))
                         }
-                        Err(zookeeper_client::Error::NoNode) => match c.check_and_watch_stat(path).await {
-                            Ok((None, w)) => {
-                                self.arm(w, path, WatchKind::Data, generation);
-                                Ok(None)
+                        Err(zookeeper_client::Error::NoNode) => {
+                            match c.check_and_watch_stat(path).await {
+                                Ok((None, w)) => {
+                                    self.arm(w, path, WatchKind::Data, generation);
+                                    Ok(None)
+                                }
+                                Ok((Some(_), w)) => {
+                                    // Created in between: dispatching the watch re-reads it.
+                                    self.arm(w, path, WatchKind::Data, generation);
+                                    Ok(None)
+                                }
+                                Err(e) => {
+                                    self.release_watch(path, WatchKind::Data, generation);
+                                    Err(e)
+                                }
                             }
-                            Ok((Some(_), w)) => {
-                                // Created in between: dispatching the watch re-reads it.
-                                self.arm(w, path, WatchKind::Data, generation);
-                                Ok(None)
-                            }
-                            Err(e) => {
-                                self.release_watch(path, WatchKind::Data, generation);
-                                Err(e)
-                            }
-                        },
+                        }
                         Err(e) => {
                             self.release_watch(path, WatchKind::Data, generation);
                             Err(e)
@@ -642,7 +675,11 @@ impl KafkaZkClient {
 
     /// `getChildren`; `Ok(None)` when the node does not exist. Arms a child watch when `watch`
     /// and a child handler is registered.
-    pub async fn get_children(&self, path: &str, watch: bool) -> Result<Option<Vec<String>>, ZkError> {
+    pub async fn get_children(
+        &self,
+        path: &str,
+        watch: bool,
+    ) -> Result<Option<Vec<String>>, ZkError> {
         self.retry_until_connected("getChildren", path, |c, generation| async move {
             let r = if watch && self.claim_watch(path, WatchKind::Child, generation) {
                 match c.get_and_watch_children(path).await {
@@ -716,7 +753,12 @@ impl KafkaZkClient {
     }
 
     /// `setData` at `expected_version` (`None` = any).
-    pub async fn set_data(&self, path: &str, data: &[u8], expected_version: Option<i32>) -> Result<Stat, ZkError> {
+    pub async fn set_data(
+        &self,
+        path: &str,
+        data: &[u8],
+        expected_version: Option<i32>,
+    ) -> Result<Stat, ZkError> {
         self.retry_until_connected("setData", path, |c, _| async move {
             c.set_data(path, data, expected_version).await
         })

@@ -84,11 +84,17 @@ impl KafkaZkClient {
         let created = self
             .retry_until_connected("create", ControllerEpochZNode::PATH, |c, _| {
                 let data = data.as_slice();
-                async move { c.create(ControllerEpochZNode::PATH, data, &persistent()).await }
+                async move {
+                    c.create(ControllerEpochZNode::PATH, data, &persistent())
+                        .await
+                }
             })
             .await;
         match created {
-            Ok(_) => Ok((INITIAL_CONTROLLER_EPOCH, INITIAL_CONTROLLER_EPOCH_ZK_VERSION)),
+            Ok(_) => Ok((
+                INITIAL_CONTROLLER_EPOCH,
+                INITIAL_CONTROLLER_EPOCH_ZK_VERSION,
+            )),
             Err(e) if matches!(e.code(), Some(ZkCode::NodeExists)) => {
                 match self.get_controller_epoch().await? {
                     Some((epoch, stat)) => Ok((epoch, stat.version)),
@@ -131,11 +137,17 @@ impl KafkaZkClient {
                 async move {
                     let mut multi = c.new_multi_writer();
                     multi.add_create(ControllerZNode::PATH, controller_data, &ephemeral())?;
-                    multi.add_set_data(ControllerEpochZNode::PATH, epoch_data, Some(cur_epoch_zk_version))?;
+                    multi.add_set_data(
+                        ControllerEpochZNode::PATH,
+                        epoch_data,
+                        Some(cur_epoch_zk_version),
+                    )?;
                     let results = multi.commit().await.map_err(ZkCode::from)?;
                     match results.into_iter().nth(1) {
                         Some(MultiWriteResult::SetData { stat }) => Ok(stat),
-                        other => Err(ZkCode::UnexpectedError(format!("multi result for setData was {other:?}"))),
+                        other => Err(ZkCode::UnexpectedError(format!(
+                            "multi result for setData was {other:?}"
+                        ))),
                     }
                 }
             })
@@ -143,14 +155,19 @@ impl KafkaZkClient {
         match r {
             Ok(stat) => Ok((new_epoch, stat.version)),
             Err(e) if matches!(e.code(), Some(ZkCode::NodeExists | ZkCode::BadVersion)) => {
-                self.check_controller_and_epoch(controller_id, new_epoch).await
+                self.check_controller_and_epoch(controller_id, new_epoch)
+                    .await
             }
             Err(e) => Err(e),
         }
     }
 
     /// Kafka: `checkControllerAndEpoch` inside `registerControllerAndIncrementControllerEpoch`.
-    async fn check_controller_and_epoch(&self, controller_id: i32, new_epoch: i32) -> Result<(i32, i32), ZkError> {
+    async fn check_controller_and_epoch(
+        &self,
+        controller_id: i32,
+        new_epoch: i32,
+    ) -> Result<(i32, i32), ZkError> {
         let current = self.get_controller_id().await?.ok_or_else(|| {
             ZkError::ControllerMoved(format!(
                 "The ephemeral node at {} went away while checking whether the controller election succeeds. \
@@ -205,30 +222,33 @@ impl KafkaZkClient {
                     let mut multi = c.new_multi_writer();
                     multi.add_check_version(ControllerEpochZNode::PATH, epoch_zk_version)?;
                     match write {
-                        ControllerWrite::Create { path, data } => multi.add_create(path, data, &persistent())?,
+                        ControllerWrite::Create { path, data } => {
+                            multi.add_create(path, data, &persistent())?
+                        }
                         ControllerWrite::SetData {
                             path,
                             data,
                             expected_version,
                         } => multi.add_set_data(path, data, *expected_version)?,
-                        ControllerWrite::Delete { path, expected_version } => {
-                            multi.add_delete(path, *expected_version)?
-                        }
+                        ControllerWrite::Delete {
+                            path,
+                            expected_version,
+                        } => multi.add_delete(path, *expected_version)?,
                     }
                     match multi.commit().await {
                         Ok(results) => Ok(Ok(results.into_iter().nth(1))),
-                        Err(zookeeper_client::MultiWriteError::OperationFailed { index: 0, source }) => {
-                            Ok(Err(source))
-                        }
+                        Err(zookeeper_client::MultiWriteError::OperationFailed {
+                            index: 0,
+                            source,
+                        }) => Ok(Err(source)),
                         Err(e) => Err(ZkCode::from(e)),
                     }
                 }
             })
             .await?;
         match r {
-            Ok(Some(MultiWriteResult::Create { stat, .. })) | Ok(Some(MultiWriteResult::SetData { stat })) => {
-                Ok(Some(stat))
-            }
+            Ok(Some(MultiWriteResult::Create { stat, .. }))
+            | Ok(Some(MultiWriteResult::SetData { stat })) => Ok(Some(stat)),
             Ok(_) => Ok(None),
             Err(check_failure) => Err(ZkError::ControllerMoved(format!(
                 "Controller epoch zkVersion check fails. Expected zkVersion = {epoch_zk_version} \
