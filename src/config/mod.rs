@@ -624,7 +624,9 @@ fn parse_protocol_map(text: &str) -> Result<BTreeMap<String, SecurityProtocol>, 
     Ok(map)
 }
 
-/// Parses a listener list. Kafka: `CoreUtils.listenerListToEndPoints` (names must be unique).
+/// Parses a listener list. Kafka: `CoreUtils.listenerListToEndPoints` — names must be unique;
+/// for `listeners` (not `advertised.listeners`) non-zero ports must be unique too, unless
+/// exactly two listeners share a port and one host is an IPv4 and the other an IPv6 literal.
 fn parse_listeners(
     key: &str,
     text: &str,
@@ -643,16 +645,6 @@ fn parse_listeners(
                 ),
             ));
         }
-        if ep.port != 0 && out.iter().any(|o| o.port == ep.port && o.host == ep.host) {
-            return Err(invalid(
-                key,
-                text,
-                format!(
-                    "Each listener must have a different port; {} is used twice",
-                    ep.port
-                ),
-            ));
-        }
         out.push(ep);
     }
     if out.is_empty() {
@@ -661,6 +653,29 @@ fn parse_listeners(
             text,
             "expected at least one LISTENER_NAME://host:port",
         ));
+    }
+    if key == keys::LISTENERS {
+        let mut by_port: BTreeMap<u16, Vec<&EndPoint>> = BTreeMap::new();
+        for e in out.iter().filter(|e| e.port != 0) {
+            by_port.entry(e.port).or_default().push(e);
+        }
+        for (port, eps) in by_port {
+            let v4_and_v6 = eps.len() == 2 && {
+                let v4 = |h: &str| h.parse::<std::net::Ipv4Addr>().is_ok();
+                let v6 = |h: &str| h.parse::<std::net::Ipv6Addr>().is_ok();
+                (v4(&eps[0].host) && v6(&eps[1].host)) || (v6(&eps[0].host) && v4(&eps[1].host))
+            };
+            if eps.len() > 1 && !v4_and_v6 {
+                return Err(invalid(
+                    key,
+                    text,
+                    format!(
+                        "Each listener must have a different port unless exactly one listener has an IPv4 address \
+                         and the other IPv6 address, port: {port}"
+                    ),
+                ));
+            }
+        }
     }
     Ok(out)
 }

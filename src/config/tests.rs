@@ -186,6 +186,13 @@ fn listener_names_and_inter_broker_listener() {
     assert!(t.contains("listener.security.protocol.map"), "{t}");
     let t = err_text(&[("listeners", "PLAINTEXT://:9092,PLAINTEXT://:9093")]);
     assert!(t.contains("different name"), "{t}");
+    let t = err_text(&[("listeners", "PLAINTEXT://:9092,SSL://h:9092")]);
+    assert!(t.contains("different port"), "{t}");
+    assert!(cfg(&[("listeners", "PLAINTEXT://127.0.0.1:9092,SSL://[::1]:9092")]).is_ok());
+    assert!(
+        cfg(&[("listeners", "PLAINTEXT://:0,SSL://:0")]).is_ok(),
+        "port 0 may repeat"
+    );
 }
 
 /// `log.dirs` wins over `log.dir`; both split on commas (`KafkaConfig.logDirs`).
