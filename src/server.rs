@@ -139,6 +139,7 @@ impl KafkaServer {
             config.zk_connect.clone(),
             config.zk_session_timeout_ms,
             config.zk_connection_timeout_ms,
+            config.zk_max_in_flight_requests,
         )
         .await?;
         self.zk = Some(Arc::clone(&zk));

@@ -397,6 +397,26 @@ async fn three_brokers_register_and_elect_one_controller() {
         .filter(|b| b.log().contains("successfully elected as the controller"))
         .count();
     assert_eq!(electeds, 1, "exactly one broker won the election");
+
+    // The controller's data watch on /brokers/ids/<id> (`BrokerModificationsHandler`): an
+    // endpoint change is picked up (`processBrokerModification`).
+    let other = (1..=3).find(|i| *i != controller).unwrap();
+    let path = format!("/brokers/ids/{other}");
+    let (data, stat) = get(&zk, &path).await.unwrap();
+    let port = brokers[(other - 1) as usize].port;
+    let changed = String::from_utf8(data).unwrap().replace(
+        &format!("PLAINTEXT://127.0.0.1:{port}"),
+        &format!("PLAINTEXT://127.0.0.1:{}", port + 1),
+    );
+    zk.set_data(&path, changed.as_bytes(), Some(stat.version))
+        .await
+        .unwrap();
+    let controller_log_path = brokers[(controller - 1) as usize].dir.join("broker.log");
+    wait_for("broker modification seen", Duration::from_secs(30), || {
+        let log = std::fs::read_to_string(&controller_log_path).unwrap_or_default();
+        async move { log.contains("Updated broker metadata").then_some(()) }
+    })
+    .await;
 }
 
 /// Failover (`KafkaController.processReelect` on `/controller` deletion): kill -9 the controller
@@ -620,4 +640,91 @@ async fn generated_broker_id_is_reused_after_restart() {
     let (_, seq) = get(&zk, "/brokers/seqid").await.unwrap();
     assert_eq!(seq.version, 1, "only one id was generated");
     let _ = Path::new("/");
+}
+
+/// Zombie controller (`KafkaController` `Expire` → `onControllerResignation`, then
+/// `RegisterBrokerAndReelect`): the controller is stopped past its session timeout, another
+/// broker wins with epoch 2; when the old one resumes it resigns, re-registers with a new epoch
+/// and does not take `/controller` back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopped_controller_resigns_when_it_resumes() {
+    let server = ZooKeeper::start();
+    let brokers: Vec<Broker> = (1..=2)
+        .map(|id| Broker::start(&server, Some(id), ""))
+        .collect();
+    let zk = server.client().await;
+    wait_registered(&zk, &["1", "2"]).await;
+    let first = wait_for("a controller", Duration::from_secs(30), || {
+        controller_id(&zk)
+    })
+    .await;
+    let old = &brokers[(first - 1) as usize];
+    let (_, before) = get(&zk, &format!("/brokers/ids/{first}")).await.unwrap();
+    old.signal("STOP");
+    let second = wait_for(
+        "a new controller",
+        Duration::from_millis(SESSION_TIMEOUT_MS + 15_000),
+        || async { controller_id(&zk).await.filter(|c| *c != first) },
+    )
+    .await;
+    assert_eq!(controller_epoch(&zk).await.as_deref(), Some("2"));
+    old.signal("CONT");
+    let after = wait_for(
+        "old controller re-registered",
+        Duration::from_secs(30),
+        || async {
+            get(&zk, &format!("/brokers/ids/{first}"))
+                .await
+                .map(|(_, s)| s)
+        },
+    )
+    .await;
+    assert!(after.czxid > before.czxid);
+    wait_for(
+        "old controller resigned",
+        Duration::from_secs(30),
+        || async { old.log().contains("Resigned as controller").then_some(()) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        controller_id(&zk).await,
+        Some(second),
+        "the zombie did not take over"
+    );
+    assert_eq!(controller_epoch(&zk).await.as_deref(), Some("2"));
+}
+
+/// No ZooKeeper: startup gives up after `zookeeper.connection.timeout.ms` and exits non-zero
+/// naming it (Kafka: `ZooKeeperClientTimeoutException`).
+#[test]
+fn unreachable_zookeeper_exits_after_connection_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.properties");
+    std::fs::write(
+        &path,
+        format!(
+            "broker.id=1\nlog.dirs={}\nzookeeper.connect=127.0.0.1:{}\nzookeeper.connection.timeout.ms=2000\n",
+            dir.path().join("logs").display(),
+            free_port()
+        ),
+    )
+    .unwrap();
+    let t = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_zkafka"))
+        .args(["broker", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("zookeeper.connection.timeout.ms"),
+        "{stderr}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        t.elapsed()
+    );
 }

@@ -136,6 +136,9 @@ pub struct KafkaZkClient {
     generation_tx: watch::Sender<u64>,
     /// Set once `close` starts: requests stop retrying and the supervisor stops.
     closing_tx: watch::Sender<bool>,
+    /// Limits requests awaiting a response (`zookeeper.max.in.flight.requests`, default 10).
+    /// Kafka: `ZooKeeperClient.inFlightRequests`.
+    in_flight: tokio::sync::Semaphore,
     state_handlers: Mutex<Vec<(String, StateChangeHandler)>>,
     change_handlers: Mutex<HashMap<String, Arc<dyn ZNodeChangeHandler>>>,
     child_handlers: Mutex<HashMap<String, Arc<dyn ZNodeChildChangeHandler>>>,
@@ -151,6 +154,9 @@ pub(crate) fn persistent() -> CreateOptions<'static> {
 pub(crate) fn ephemeral() -> CreateOptions<'static> {
     CreateMode::Ephemeral.with_acls(Acls::anyone_all())
 }
+
+/// Pause between re-sends of a request that failed for connection reasons.
+const RETRY_BACKOFF: Duration = Duration::from_millis(50);
 
 fn is_retriable(e: &zookeeper_client::Error) -> bool {
     use zookeeper_client::Error as E;
@@ -169,6 +175,7 @@ impl KafkaZkClient {
         connect: ZkConnect,
         session_timeout_ms: u32,
         connection_timeout_ms: u32,
+        max_in_flight_requests: u32,
     ) -> Result<Arc<KafkaZkClient>, ZkError> {
         let session_timeout = Duration::from_millis(session_timeout_ms as u64);
         let connection_timeout = Duration::from_millis(connection_timeout_ms as u64);
@@ -215,6 +222,7 @@ impl KafkaZkClient {
             change_handlers: Mutex::new(HashMap::new()),
             child_handlers: Mutex::new(HashMap::new()),
             armed: Mutex::new(HashMap::new()),
+            in_flight: tokio::sync::Semaphore::new(max_in_flight_requests.max(1) as usize),
         });
         tokio::spawn(Self::supervise(Arc::clone(&zk)));
         Ok(zk)
@@ -522,11 +530,22 @@ impl KafkaZkClient {
                 return Err(ZkError::Closed);
             }
             let (client, generation) = self.current()?;
-            match op(client, generation).await {
+            let result = {
+                let _permit = self
+                    .in_flight
+                    .acquire()
+                    .await
+                    .map_err(|_| ZkError::Closed)?;
+                op(client, generation).await
+            };
+            match result {
                 Ok(v) => return Ok(v),
                 Err(e) if is_retriable(&e) => {
                     tracing::debug!("ZooKeeper {op_name} {path}: {e}; retrying once connected");
                     self.wait_until_connected().await?;
+                    // The state update can trail the failed request; a short pause keeps a
+                    // still-"connected" view from turning into a busy loop.
+                    tokio::time::sleep(RETRY_BACKOFF).await;
                 }
                 Err(e) => return Err(ZkError::keeper(op_name, path, e)),
             }
