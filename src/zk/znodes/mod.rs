@@ -6,15 +6,60 @@
 //! way Kafka's are: any key order, unknown keys ignored, every version Kafka still reads.
 //! The payload schemas and golden examples live in `zk-schema/` at the repository root.
 
+#[cfg(test)]
+mod golden_examples;
 pub mod json;
+pub mod payload;
+pub mod tree;
 
+mod acl;
+mod admin;
 mod broker;
 mod cluster_id;
+mod config;
+mod consumers;
 mod controller;
+mod delegation_token;
+mod feature;
+mod migration;
+mod notifications;
+mod producer_id;
+mod topic;
 
+pub use acl::{
+    AclEntry, AclOperation, AclPermissionType, ExtendedAclChangeStore, LiteralAclChangeStore,
+    PatternType, ResourcePattern, ResourceType, ResourceZNode, ZkAclStore,
+    ACL_CHANGE_SEQUENCE_PREFIX, CLUSTER_RESOURCE_NAME, WILDCARD_RESOURCE,
+};
+pub use admin::{
+    AdminZNode, DeleteTopicsTopicZNode, DeleteTopicsZNode, PreferredReplicaElectionZNode,
+    ReassignPartitionsZNode,
+};
 pub use broker::{BrokerIdZNode, BrokerIdsZNode, BrokerInfo, BrokerSequenceIdZNode, BrokersZNode};
 pub use cluster_id::{ClusterIdZNode, ClusterZNode};
+pub use config::{
+    desanitize, sanitize, ConfigChangeNotification, ConfigEntityChangeNotificationSequenceZNode,
+    ConfigEntityChangeNotificationZNode, ConfigEntityTypeZNode, ConfigEntityZNode, ConfigType,
+    ConfigZNode, DEFAULT_ENTITY,
+};
+pub use consumers::{ConsumerOffset, ConsumerPathZNode};
 pub use controller::{ControllerEpochZNode, ControllerRegistration, ControllerZNode};
+pub use delegation_token::{
+    DelegationTokenAuthZNode, DelegationTokenChangeNotificationSequenceZNode,
+    DelegationTokenChangeNotificationZNode, DelegationTokenInfoZNode, DelegationTokensZNode,
+    TokenInformation,
+};
+pub use feature::{FeatureZNode, FeatureZNodeStatus};
+pub use migration::{MigrationState, MigrationZNode};
+pub use notifications::{
+    IsrChangeNotificationSequenceZNode, IsrChangeNotificationZNode,
+    LogDirEventNotificationSequenceZNode, LogDirEventNotificationZNode,
+};
+pub use producer_id::{ProducerIdBlockZNode, ProducerIdsBlock};
+pub use topic::{
+    validate_uuid, ReplicaAssignment, TopicIdReplicaAssignment, TopicPartitionStateZNode,
+    TopicPartitionZNode, TopicPartitionsZNode, TopicZNode, TopicsZNode,
+};
 
 /// Why a znode payload could not be decoded. Every message names the znode and the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
