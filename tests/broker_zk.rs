@@ -370,6 +370,14 @@ async fn three_brokers_register_and_elect_one_controller() {
         "{ctext}"
     );
     assert_ne!(cstat.ephemeral_owner, 0);
+    // `KafkaController.enableFeatureVersioning` on failover.
+    let (feature, _) = get(&zk, "/feature")
+        .await
+        .expect("/feature created by the controller");
+    assert_eq!(
+        String::from_utf8(feature).unwrap(),
+        r#"{"features":{},"version":2,"status":1}"#
+    );
     let (_, estat) = get(&zk, "/controller_epoch").await.unwrap();
     assert_eq!(
         estat.version, 1,

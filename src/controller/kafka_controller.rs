@@ -433,6 +433,9 @@ impl ControllerEventLoop {
 
     /// Kafka: `onControllerFailover`.
     async fn on_controller_failover(&mut self) -> Result<(), ZkError> {
+        // 1. Kafka: enableFeatureVersioning (IBP 3.9 ≥ 2.7-IV0). slot: wait for the broker's
+        // FinalizedFeatureChangeListener to see the new epoch.
+        self.zk.enable_feature_versioning().await?;
         tracing::info!("Registering handlers");
         self.zk
             .register_znode_child_change_handler(Arc::new(BrokerChangeHandler(

@@ -8,7 +8,9 @@
 use zookeeper_client::{Error as ZkCode, MultiWriteResult, Stat};
 
 use super::client::{ephemeral, persistent, KafkaZkClient, ZkError};
-use crate::zk::znodes::{ControllerEpochZNode, ControllerRegistration, ControllerZNode};
+use crate::zk::znodes::{
+    ControllerEpochZNode, ControllerRegistration, ControllerZNode, FeatureZNode, FeatureZNodeStatus,
+};
 
 /// Kafka: `KafkaController.InitialControllerEpoch`.
 pub const INITIAL_CONTROLLER_EPOCH: i32 = 0;
@@ -255,6 +257,56 @@ impl KafkaZkClient {
                  ({check_failure} on {})",
                 ControllerEpochZNode::PATH
             ))),
+        }
+    }
+
+    /// Makes `/feature` exist with status Enabled, keeping finalized features that an enabled
+    /// node already has. Returns the node's zkVersion afterwards. Kafka:
+    /// `KafkaController.enableFeatureVersioning` (run first in `onControllerFailover` when
+    /// IBP ≥ 2.7-IV0) with `KafkaZkClient.createFeatureZNode` (createRecursive) and
+    /// `updateFeatureZNode` (unconditional setData) — neither is epoch-fenced in Kafka.
+    pub async fn enable_feature_versioning(&self) -> Result<i32, ZkError> {
+        match self.get_data(FeatureZNode::PATH, false).await? {
+            None => {
+                let node = FeatureZNode::kafka_39_default();
+                if self
+                    .create_recursive(FeatureZNode::PATH, &node.encode())
+                    .await?
+                {
+                    tracing::info!("Created {} with {:?}", FeatureZNode::PATH, node);
+                    return Ok(0);
+                }
+                // Someone created it in between: re-read it like an existing node.
+                Box::pin(self.enable_feature_versioning()).await
+            }
+            Some((data, stat)) => {
+                let existing = FeatureZNode::decode(&data)?;
+                let features = match existing.status {
+                    FeatureZNodeStatus::Enabled => existing.features.clone(),
+                    FeatureZNodeStatus::Disabled => {
+                        if !existing.features.is_empty() {
+                            tracing::warn!(
+                                "FeatureZNode at path: {} with disabled status contains non-empty features: {:?}",
+                                FeatureZNode::PATH,
+                                existing.features
+                            );
+                        }
+                        Default::default()
+                    }
+                };
+                let wanted = FeatureZNode {
+                    features,
+                    ..FeatureZNode::kafka_39_default()
+                };
+                if wanted == existing {
+                    return Ok(stat.version);
+                }
+                let stat = self
+                    .set_data(FeatureZNode::PATH, &wanted.encode(), None)
+                    .await?;
+                tracing::info!("Updated {} to {:?}", FeatureZNode::PATH, wanted);
+                Ok(stat.version)
+            }
         }
     }
 }
