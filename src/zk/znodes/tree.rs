@@ -365,7 +365,11 @@ mod tests {
     fn readme_lists_every_pattern() {
         let readme = include_str!("../../../zk-schema/README.md");
         for e in &ZkTree::kafka39().unwrap().entries {
-            assert!(readme.contains(&format!("| `{}` |", e.pattern)), "README misses {}", e.pattern);
+            assert!(
+                readme.contains(&format!("| `{}` |", e.pattern)),
+                "README misses {}",
+                e.pattern
+            );
         }
     }
 }
