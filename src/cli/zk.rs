@@ -7,6 +7,7 @@
 //!
 //! Exit codes: 0 clean, 1 violations found (`check`), 2 usage or connection errors.
 
+use std::io::Write;
 use std::time::Duration;
 
 use zookeeper_client as zk;
@@ -66,7 +67,7 @@ pub fn run(args: ZkArgs) -> i32 {
     })
 }
 
-/// Reads the whole tree under the chroot (depth-first, children sorted by name).
+/// Reads the whole tree under the chroot (depth-first, children sorted).
 async fn snapshot(connect: &str) -> Result<Vec<ZNodeSnapshot>, String> {
     let client = tokio::time::timeout(
         CONNECT_TIMEOUT,
@@ -101,7 +102,11 @@ async fn snapshot(connect: &str) -> Result<Vec<ZNodeSnapshot>, String> {
             Err(zk::Error::NoNode) => Vec::new(),
             Err(e) => return Err(format!("listing {path}: {e}")),
         };
-        children.sort();
+        // Numeric names (broker ids, partitions) in numeric order, the rest by name.
+        children.sort_by_key(|c| match c.parse::<i64>() {
+            Ok(n) => (0, n, c.clone()),
+            Err(_) => (1, 0, c.clone()),
+        });
         for child in children.iter().rev() {
             stack.push(if path == "/" {
                 format!("/{child}")
@@ -141,15 +146,20 @@ async fn tree(connect: &str, raw: bool) -> i32 {
             return 2;
         }
     };
+    // Write through a locked handle and stop quietly when the reader goes away (`| head`).
+    let mut out = std::io::stdout().lock();
     for node in &nodes {
-        println!("{}", describe_line(schema_tree, node, connect));
+        let mut text = describe_line(schema_tree, node, connect);
         if raw && !node.data.is_empty() {
             let depth = node.path.matches('/').count() - usize::from(node.path == "/");
-            println!(
-                "{}    = {}",
+            text.push_str(&format!(
+                "\n{}    = {}",
                 "  ".repeat(depth),
                 String::from_utf8_lossy(&node.data)
-            );
+            ));
+        }
+        if writeln!(out, "{text}").is_err() {
+            return 0;
         }
     }
     0

@@ -245,12 +245,19 @@ impl Decoded {
                         s
                     })
                     .collect();
+                // Long assignments (e.g. 50 `__consumer_offsets` partitions) are shortened.
+                const SHOWN: usize = 12;
+                let more = parts.len().saturating_sub(SHOWN);
+                let mut listed = parts.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+                if more > 0 {
+                    listed.push_str(&format!(", ... ({more} more)"));
+                }
                 format!(
                     "topic {} id {}: {} partition(s) {}",
                     t.topic,
                     t.topic_id.as_deref().unwrap_or("(none)"),
                     t.assignment.len(),
-                    parts.join(", ")
+                    listed
                 )
             }
             Decoded::PartitionState(s) => {
