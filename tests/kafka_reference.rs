@@ -123,7 +123,10 @@ fn encoders_match_kafka_39_jar() {
                         ep(n, 9000 + i as u16, p)
                     })
                     .collect();
-                let rack = (names.len() % 2 == 0).then(|| format!("rack-{}", names.len()));
+                let rack = names
+                    .len()
+                    .is_multiple_of(2)
+                    .then(|| format!("rack-{}", names.len()));
                 // Kafka stamps the current time; reuse its timestamp.
                 let ts: i64 = expected
                     .rsplit("\"timestamp\":\"")
