@@ -199,18 +199,16 @@ pub fn check_node(
             }
         }
     }
-    if schema_ok {
+    if schema_ok && !decoded.is_canonical(&node.data) {
         if let Some(canonical) = decoded.encode() {
-            if canonical != node.data {
-                report.warning(
-                    path,
-                    "canonical-bytes",
-                    format!(
-                        "valid, but Kafka 3.9 (Scala 2.13) would write {}",
-                        String::from_utf8_lossy(&canonical)
-                    ),
-                );
-            }
+            report.warning(
+                path,
+                "canonical-bytes",
+                format!(
+                    "valid, but Kafka 3.9 (Scala 2.13) would write {}",
+                    String::from_utf8_lossy(&canonical)
+                ),
+            );
         }
     }
     Some(decoded)

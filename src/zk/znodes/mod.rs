@@ -11,6 +11,8 @@ pub mod check;
 mod golden_examples;
 pub mod json;
 pub mod payload;
+#[cfg(test)]
+mod roundtrip_props;
 pub mod tree;
 
 mod acl;
