@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use zookeeper_client as zk;
 
-use crate::zk::znodes::check::{check_node, check_tree, CheckReport, ZNodeSnapshot};
+use crate::zk::znodes::check::{check_tree, CheckReport, ZNodeSnapshot};
 use crate::zk::znodes::payload;
 use crate::zk::znodes::tree::{Mode, Payload, ZkTree};
 
@@ -246,15 +246,4 @@ async fn check(connect: &str) -> i32 {
     );
     println!("{summary}");
     i32::from(!report.violations.is_empty())
-}
-
-/// Kept for callers that check a single znode (e.g. integration tests reading one path).
-pub fn check_single(node: &ZNodeSnapshot) -> Result<(), String> {
-    let schema_tree = ZkTree::kafka39().map_err(|e| e.to_string())?;
-    let mut report = CheckReport::default();
-    check_node(schema_tree, node, &mut report);
-    match report.violations.first() {
-        None => Ok(()),
-        Some(v) => Err(v.to_string()),
-    }
 }
