@@ -90,6 +90,16 @@ async fn create(client: &Client, path: &str, data: &[u8], mode: CreateMode) {
         .unwrap_or_else(|e| panic!("create {path}: {e}"));
 }
 
+/// Registers a broker the way Kafka does (`KafkaZkClient.registerBroker`): an ephemeral
+/// create with null data, then setData with expected version 0 — leaving dataVersion 1.
+async fn register_broker(client: &Client, path: &str, json: &[u8]) {
+    create(client, path, b"", CreateMode::Ephemeral).await;
+    client
+        .set_data(path, json, Some(0))
+        .await
+        .unwrap_or_else(|e| panic!("setData {path}: {e}"));
+}
+
 /// Writes the znodes a one-broker Kafka 3.9 cluster with one topic leaves behind, using our
 /// encoders (whose bytes are golden-tested against the reference).
 async fn write_kafka_tree(client: &Client) {
@@ -114,11 +124,10 @@ async fn write_kafka_tree(client: &Client) {
         security_protocol: SecurityProtocol::Plaintext,
     };
     let info = BrokerInfo::new(0, vec![ep], None, -1, 1_700_000_000_000);
-    create(
+    register_broker(
         client,
         &BrokerIdZNode::path(0),
         &BrokerIdZNode::encode(&info),
-        CreateMode::Ephemeral,
     )
     .await;
     create(
@@ -257,14 +266,12 @@ async fn zk_tree_and_check_against_real_zookeeper() {
     );
 
     // Drift: a second broker whose timestamp is a JSON number, and a persistent /controller.
-    client
-        .create(
-            "/brokers/ids/1",
-            br#"{"features":{},"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},"endpoints":["PLAINTEXT://localhost:9093"],"jmx_port":-1,"port":9093,"host":"localhost","version":5,"timestamp":1700000000000}"#,
-            &CreateMode::Ephemeral.with_acls(Acls::anyone_all()),
-        )
-        .await
-        .unwrap();
+    register_broker(
+        &client,
+        "/brokers/ids/1",
+        br#"{"features":{},"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},"endpoints":["PLAINTEXT://localhost:9093"],"jmx_port":-1,"port":9093,"host":"localhost","version":5,"timestamp":1700000000000}"#,
+    )
+    .await;
     client.delete(ControllerZNode::PATH, None).await.unwrap();
     create(
         &client,

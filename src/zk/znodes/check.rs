@@ -12,7 +12,8 @@
 //!   registered), `controller-live` (`/controller` names a registered broker),
 //!   `controller-epoch` (`/controller_epoch` exists and no partition state has a newer
 //!   controller epoch), `broker-host-port` (legacy host/port are the first PLAINTEXT
-//!   endpoint), `partition-assignment` (state znodes only for assigned partitions, ISR ⊆
+//!   endpoint), `broker-registration` (dataVersion ≥ 1, from Kafka's create(null)+setData
+//!   multi), `partition-assignment` (state znodes only for assigned partitions, ISR ⊆
 //!   replicas, leader in ISR or -1).
 //! - Warnings (reported, exit code unaffected): `canonical-bytes` (valid, but not the exact
 //!   bytes Kafka 3.9's Scala 2.13 build writes — key order or formatting), `topic-config`
@@ -271,7 +272,20 @@ fn cross_check(
     }
     for (path, d) in decoded {
         match d {
-            Decoded::Broker(b) if b.version >= 2 => check_broker_host_port(path, b, nodes, report),
+            Decoded::Broker(b) => {
+                // Kafka: `KafkaZkClient.registerBroker` (CheckedEphemeral) creates the znode with
+                // null data and sets the payload in the same multi, so it is never at version 0.
+                if nodes.iter().any(|n| n.path == *path && n.version == 0) {
+                    report.violation(
+                        path,
+                        "broker-registration",
+                        "dataVersion 0: Kafka registers with multi[create(null), setData(json, 0)], leaving dataVersion >= 1",
+                    );
+                }
+                if b.version >= 2 {
+                    check_broker_host_port(path, b, nodes, report);
+                }
+            }
             Decoded::Topic(t)
                 if !paths.contains(format!("/config/topics/{}", t.topic).as_str()) =>
             {
@@ -426,7 +440,9 @@ mod tests {
             -1,
             1_700_000_000_000,
         );
-        nodes.push(node("/brokers/ids/1", &BrokerIdZNode::encode(&info), true));
+        let mut broker = node("/brokers/ids/1", &BrokerIdZNode::encode(&info), true);
+        broker.version = 1;
+        nodes.push(broker);
         nodes.push(node(
             "/feature",
             &FeatureZNode::kafka_39_default().encode(),
@@ -478,6 +494,7 @@ mod tests {
             ("/brokers/topics/t", "mode"),
             ("/bogus", "unknown-path"),
             ("/controller", "controller-live"),
+            ("/brokers/ids/2", "broker-registration"),
         ] {
             assert!(
                 rules.contains(&(expected.0.to_string(), expected.1.to_string())),
