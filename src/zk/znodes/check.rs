@@ -83,11 +83,37 @@ impl CheckReport {
 pub fn check_tree(tree: &ZkTree, nodes: &[ZNodeSnapshot]) -> CheckReport {
     let mut report = CheckReport::default();
     let mut decoded: BTreeMap<String, Decoded> = BTreeMap::new();
+    // An unknown subtree (another application's data, a stray chroot) is reported once, at its
+    // top, with the number of znodes below it, instead of once per znode.
+    let mut unknown_roots: Vec<(String, usize)> = Vec::new();
     for node in nodes {
         report.checked += 1;
+        if let Some((_, below)) = unknown_roots
+            .iter_mut()
+            .find(|(root, _)| node.path.starts_with(&format!("{root}/")))
+        {
+            *below += 1;
+            continue;
+        }
+        if tree.lookup(&node.path).is_none() {
+            unknown_roots.push((node.path.clone(), 0));
+            continue;
+        }
         if let Some(d) = check_node(tree, node, &mut report) {
             decoded.insert(node.path.clone(), d);
         }
+    }
+    for (root, below) in unknown_roots {
+        let extra = if below > 0 {
+            format!(" ({below} znode(s) below it not checked)")
+        } else {
+            String::new()
+        };
+        report.violation(
+            &root,
+            "unknown-path",
+            format!("not a znode of Kafka 3.9's ZooKeeper tree{extra}"),
+        );
     }
     cross_check(nodes, &decoded, &mut report);
     report
@@ -478,6 +504,8 @@ mod tests {
             true,
         ));
         nodes.push(node("/bogus", b"", false));
+        nodes.push(node("/bogus/child", b"x", false));
+        nodes.push(node("/bogus/child/grandchild", b"", true));
         nodes.push(node(
             "/feature",
             br#"{"version":2,"status":1,"features":{}}"#,
@@ -509,6 +537,16 @@ mod tests {
         assert_eq!(
             bad_ts.to_string(),
             "/brokers/ids/2: [schema:type] broker_registration /timestamp: expected string but found integer 1700000000000 [type]"
+        );
+        let unknown: Vec<String> = r
+            .violations
+            .iter()
+            .filter(|f| f.rule == "unknown-path")
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            unknown,
+            vec!["/bogus: [unknown-path] not a znode of Kafka 3.9's ZooKeeper tree (2 znode(s) below it not checked)"]
         );
         assert!(r
             .warnings
