@@ -1,0 +1,625 @@
+//! Table tests for the election functions: every row of the semantics spec's §1.4 strategy
+//! table, and §9 items 1 (last ISR member kept), 2 (controller ISR removals bump the epoch),
+//! 5 (preferred leader and the 10 % auto-rebalance ratio) and 6 (shutting-down brokers excluded,
+//! RF=1 untouched by controlled shutdown).
+
+use super::LeaderRecoveryState::{Recovered, Recovering};
+use super::*;
+
+/// (replicas, ISR, live brokers, expected leader)
+type ElectionRow = (&'static [i32], &'static [i32], &'static [i32], Option<i32>);
+
+/// (removed replica, leader, ISR, expected (leader, ISR) or no write)
+type IsrRemovalRow = (i32, i32, &'static [i32], Option<(i32, &'static [i32])>);
+
+fn live(ids: &'static [i32]) -> impl Fn(i32) -> bool {
+    move |id| ids.contains(&id)
+}
+
+fn state(leader: i32, leader_epoch: i32, isr: &[i32]) -> LeaderAndIsr {
+    LeaderAndIsr {
+        leader,
+        leader_epoch,
+        isr: isr.to_vec(),
+        leader_recovery_state: Recovered,
+    }
+}
+
+struct OfflineRow {
+    name: &'static str,
+    assignment: &'static [i32],
+    isr: &'static [i32],
+    live: &'static [i32],
+    unclean_enabled: bool,
+    /// Expected (leader, new ISR, recovery state); `None` = no leader elected.
+    expect: Option<(i32, &'static [i32], LeaderRecoveryState)>,
+    recipients: &'static [i32],
+}
+
+/// §1.4 row "OfflinePartition": candidate = first replica in **assignment order** that is live
+/// and in ISR; unclean fallback = first live replica (written RECOVERING with ISR `[leader]`);
+/// new ISR = old ISR ∩ live when the leader was in it; recipients = live assigned replicas;
+/// leader epoch + 1 (Election.leaderForOffline, PartitionLeaderElectionAlgorithms
+/// .offlinePartitionLeaderElection, LeaderAndIsr.newRecoveringLeaderAndIsr).
+#[test]
+fn offline_partition_election_table() {
+    let rows = [
+        OfflineRow {
+            name: "assignment order wins over ISR order",
+            assignment: &[3, 1, 2],
+            isr: &[2, 1, 3],
+            live: &[1, 2],
+            unclean_enabled: false,
+            expect: Some((1, &[2, 1], Recovered)),
+            recipients: &[1, 2],
+        },
+        OfflineRow {
+            name: "first assigned replica live and in ISR",
+            assignment: &[1, 2, 3],
+            isr: &[1, 2, 3],
+            live: &[1, 2, 3],
+            unclean_enabled: false,
+            expect: Some((1, &[1, 2, 3], Recovered)),
+            recipients: &[1, 2, 3],
+        },
+        OfflineRow {
+            name: "live replica outside the ISR is skipped for the clean choice",
+            assignment: &[1, 2, 3],
+            isr: &[1, 3],
+            live: &[2, 3],
+            unclean_enabled: true,
+            expect: Some((3, &[3], Recovered)),
+            recipients: &[2, 3],
+        },
+        OfflineRow {
+            name: "no live ISR member, unclean disabled: no leader",
+            assignment: &[1, 2, 3],
+            isr: &[1],
+            live: &[2, 3],
+            unclean_enabled: false,
+            expect: None,
+            recipients: &[2, 3],
+        },
+        OfflineRow {
+            name:
+                "no live ISR member, unclean enabled: first live replica, RECOVERING, ISR [leader]",
+            assignment: &[1, 3, 2],
+            isr: &[1],
+            live: &[2, 3],
+            unclean_enabled: true,
+            expect: Some((3, &[3], Recovering)),
+            recipients: &[3, 2],
+        },
+        OfflineRow {
+            name: "nothing live at all, unclean enabled: no leader",
+            assignment: &[1, 2],
+            isr: &[1, 2],
+            live: &[],
+            unclean_enabled: true,
+            expect: None,
+            recipients: &[],
+        },
+        OfflineRow {
+            name: "ISR member that is not assigned cannot lead but stays in the new ISR if live",
+            assignment: &[1, 2],
+            isr: &[9, 2],
+            live: &[2, 9],
+            unclean_enabled: false,
+            expect: Some((2, &[9, 2], Recovered)),
+            recipients: &[2],
+        },
+    ];
+    for row in rows {
+        let current = state(7, 4, row.isr);
+        let result = leader_for_offline(
+            row.assignment,
+            &current,
+            live(row.live),
+            row.unclean_enabled,
+        );
+        assert_eq!(
+            result.recipients, row.recipients,
+            "{}: recipients",
+            row.name
+        );
+        match row.expect {
+            None => {
+                assert_eq!(result.leader_and_isr, None, "{}", row.name);
+                assert!(!result.unclean, "{}", row.name);
+            }
+            Some((leader, isr, recovery)) => {
+                let got = result.leader_and_isr.expect(row.name);
+                assert_eq!(got.leader, leader, "{}: leader", row.name);
+                assert_eq!(got.isr, isr, "{}: ISR", row.name);
+                assert_eq!(
+                    got.leader_recovery_state, recovery,
+                    "{}: recovery",
+                    row.name
+                );
+                assert_eq!(got.leader_epoch, 5, "{}: epoch bumped", row.name);
+                assert_eq!(
+                    result.unclean,
+                    recovery == Recovering,
+                    "{}: unclean",
+                    row.name
+                );
+            }
+        }
+    }
+}
+
+/// A clean election keeps the previous recovery state: a partition still RECOVERING from an
+/// earlier unclean election stays RECOVERING until its leader reports RECOVERED
+/// (LeaderAndIsr.newLeaderAndIsr keeps leaderRecoveryState).
+#[test]
+fn clean_offline_election_keeps_recovering_state() {
+    let mut current = state(1, 10, &[1, 2]);
+    current.leader_recovery_state = Recovering;
+    let result = leader_for_offline(&[1, 2], &current, live(&[2]), false);
+    let got = result.leader_and_isr.expect("2 is live and in ISR");
+    assert_eq!((got.leader, got.leader_epoch), (2, 11));
+    assert_eq!(got.leader_recovery_state, Recovering);
+    assert!(!result.unclean);
+}
+
+/// The bare offline rule reports whether the unclean fallback was used, which drives the
+/// `UncleanLeaderElectionsPerSec` meter (PartitionLeaderElectionAlgorithms
+/// .offlinePartitionLeaderElection).
+#[test]
+fn offline_rule_flags_unclean_choice() {
+    assert_eq!(
+        offline_partition_leader_election(&[1, 2], &[1], live(&[1, 2]), true),
+        Some(OfflineLeader {
+            leader: 1,
+            unclean: false
+        })
+    );
+    assert_eq!(
+        offline_partition_leader_election(&[1, 2], &[1], live(&[2]), true),
+        Some(OfflineLeader {
+            leader: 2,
+            unclean: true
+        })
+    );
+    assert_eq!(
+        offline_partition_leader_election(&[1, 2], &[1], live(&[2]), false),
+        None
+    );
+}
+
+/// Only partitions without a live ISR member need the topic's unclean.leader.election.enable
+/// (PartitionStateMachine.collectUncleanLeaderElectionState).
+#[test]
+fn unclean_config_only_needed_without_live_isr() {
+    assert!(has_live_in_sync_replica(&[1, 2], live(&[2])));
+    assert!(!has_live_in_sync_replica(&[1, 2], live(&[3])));
+    assert!(!has_live_in_sync_replica(&[], live(&[1])));
+}
+
+/// §1.4 row "Reassign": first **target** replica that is live and in ISR; ISR unchanged;
+/// recipients = all target replicas; epoch + 1 (Election.leaderForReassign).
+#[test]
+fn reassign_election_table() {
+    // (target, isr, live, expected leader)
+    let rows: [ElectionRow; 4] = [
+        (&[4, 5, 6], &[1, 2, 4, 5], &[1, 2, 4, 5, 6], Some(4)),
+        (&[6, 5, 4], &[1, 2, 4, 5], &[1, 2, 4, 5, 6], Some(5)),
+        (&[4, 5], &[1, 2, 4, 5], &[1, 2, 5], Some(5)),
+        (&[4, 5], &[1, 2], &[1, 2, 4, 5], None),
+    ];
+    for (target, isr, live_ids, expected) in rows {
+        let current = state(1, 3, isr);
+        let result = leader_for_reassign(target, &current, live(live_ids));
+        assert_eq!(result.recipients, target, "recipients for {target:?}");
+        assert_eq!(
+            result.leader_and_isr.as_ref().map(|l| l.leader),
+            expected,
+            "{target:?}"
+        );
+        if let Some(l) = result.leader_and_isr {
+            assert_eq!(l.isr, isr, "ISR unchanged");
+            assert_eq!(l.leader_epoch, 4);
+        }
+    }
+}
+
+/// §1.4 row "PreferredReplica" and §9 item 5: **only** the first assigned replica may be
+/// chosen, and only if live and in ISR; ISR unchanged; recipients = all assigned replicas
+/// (Election.leaderForPreferredReplica).
+#[test]
+fn preferred_replica_election_table() {
+    // (assignment, isr, live, expected leader)
+    let rows: [ElectionRow; 5] = [
+        (&[2, 1, 3], &[1, 2, 3], &[1, 2, 3], Some(2)),
+        (&[2, 1, 3], &[1, 3], &[1, 2, 3], None), // preferred not in ISR
+        (&[2, 1, 3], &[1, 2, 3], &[1, 3], None), // preferred not live
+        (&[2, 1, 3], &[1, 2, 3], &[1, 2, 3], Some(2)),
+        (&[], &[1], &[1], None),
+    ];
+    for (assignment, isr, live_ids, expected) in rows {
+        let current = state(1, 8, isr);
+        let result = leader_for_preferred_replica(assignment, &current, live(live_ids));
+        assert_eq!(result.recipients, assignment);
+        assert_eq!(
+            result.leader_and_isr.as_ref().map(|l| l.leader),
+            expected,
+            "{assignment:?} isr {isr:?} live {live_ids:?}"
+        );
+        if let Some(l) = result.leader_and_isr {
+            assert_eq!(l.isr, isr, "ISR unchanged");
+            assert_eq!(l.leader_epoch, 9);
+        }
+    }
+    assert_eq!(preferred_replica(&[5, 1]), Some(5));
+    assert_eq!(preferred_replica(&[]), None);
+}
+
+/// §1.4 row "ControlledShutdown" and §9 item 6: first assigned replica that is live-or-shutting-
+/// down, in ISR and not shutting down; new ISR = old ISR minus **every** shutting-down broker;
+/// recipients = live-or-shutting-down assigned replicas (Election.leaderForControlledShutdown).
+#[test]
+fn controlled_shutdown_election_table() {
+    struct Row {
+        assignment: &'static [i32],
+        isr: &'static [i32],
+        registered: &'static [i32],
+        shutting_down: &'static [i32],
+        expect: Option<(i32, &'static [i32])>,
+        recipients: &'static [i32],
+    }
+    let rows = [
+        Row {
+            assignment: &[1, 2, 3],
+            isr: &[1, 2, 3],
+            registered: &[1, 2, 3],
+            shutting_down: &[1],
+            expect: Some((2, &[2, 3])),
+            recipients: &[1, 2, 3],
+        },
+        Row {
+            // Two brokers stopping at once: both leave the ISR, the third leads.
+            assignment: &[1, 2, 3],
+            isr: &[1, 2, 3],
+            registered: &[1, 2, 3],
+            shutting_down: &[1, 2],
+            expect: Some((3, &[3])),
+            recipients: &[1, 2, 3],
+        },
+        Row {
+            // The only other ISR member is dead: no leader, partition keeps its old state.
+            assignment: &[1, 2, 3],
+            isr: &[1, 2],
+            registered: &[1, 3],
+            shutting_down: &[1],
+            expect: None,
+            recipients: &[1, 3],
+        },
+        Row {
+            // Out-of-ISR replica is never chosen, even though it is live.
+            assignment: &[1, 3, 2],
+            isr: &[1, 2],
+            registered: &[1, 2, 3],
+            shutting_down: &[1],
+            expect: Some((2, &[2])),
+            recipients: &[1, 3, 2],
+        },
+    ];
+    for row in rows {
+        let current = state(1, 2, row.isr);
+        let registered = row.registered;
+        let shutting = row.shutting_down;
+        let result = leader_for_controlled_shutdown(
+            row.assignment,
+            &current,
+            |id| registered.contains(&id),
+            |id| shutting.contains(&id),
+        );
+        assert_eq!(result.recipients, row.recipients);
+        match row.expect {
+            None => assert_eq!(result.leader_and_isr, None),
+            Some((leader, isr)) => {
+                let got = result.leader_and_isr.expect("leader expected");
+                assert_eq!(
+                    (got.leader, got.isr.as_slice(), got.leader_epoch),
+                    (leader, isr, 3)
+                );
+            }
+        }
+    }
+}
+
+/// §9 item 6: "live" excludes brokers in controlled shutdown, so an offline election never picks
+/// a shutting-down broker even when it is the only ISR member left (ControllerContext
+/// .liveBrokerIds = registered − shuttingDown; Election.leaderForOffline).
+#[test]
+fn offline_election_skips_shutting_down_brokers() {
+    let registered = [1, 2, 3];
+    let shutting_down = [2];
+    let is_live = |id: i32| registered.contains(&id) && !shutting_down.contains(&id);
+    let current = state(NO_LEADER, 6, &[2]);
+    let result = leader_for_offline(&[1, 2, 3], &current, is_live, false);
+    assert_eq!(result.leader_and_isr, None);
+    assert_eq!(result.recipients, vec![1, 3]);
+}
+
+/// New → Online: first live replica leads, ISR = all live assigned replicas, epoch 0,
+/// RECOVERED; no live replica → stays New (PartitionStateMachine
+/// .initializeLeaderAndIsrForPartitions; LeaderAndIsr.InitialLeaderEpoch).
+#[test]
+fn new_partition_initial_leadership() {
+    assert_eq!(
+        initial_leader_and_isr(&[3, 1, 2], live(&[1, 2])),
+        Some(LeaderAndIsr::initial(1, vec![1, 2]))
+    );
+    let l = initial_leader_and_isr(&[3, 1, 2], live(&[1, 2, 3])).expect("all live");
+    assert_eq!(
+        (l.leader, l.leader_epoch, l.isr.as_slice()),
+        (3, 0, &[3, 1, 2][..])
+    );
+    assert_eq!(l.leader_recovery_state, Recovered);
+    assert_eq!(initial_leader_and_isr(&[3, 1, 2], live(&[])), None);
+}
+
+/// §9 items 1 and 2 (ReplicaStateMachine.doRemoveReplicasFromIsr): the removed replica leaves the
+/// ISR unless it is the last member; if it led, leader := -1; the leader epoch is bumped; a
+/// replica not in the ISR means no write.
+#[test]
+fn remove_replica_from_isr_table() {
+    // (replica, leader, isr) -> expected (leader, isr) or None
+    let rows: [IsrRemovalRow; 6] = [
+        (2, 1, &[1, 2, 3], Some((1, &[1, 3]))),
+        (1, 1, &[1, 2, 3], Some((NO_LEADER, &[2, 3]))),
+        // Last ISR member: kept in the ISR, leader gone.
+        (1, 1, &[1], Some((NO_LEADER, &[1]))),
+        // Already leaderless single-member ISR: still kept, epoch still bumped.
+        (1, NO_LEADER, &[1], Some((NO_LEADER, &[1]))),
+        (4, 1, &[1, 2], None),
+        (3, NO_LEADER, &[3, 2], Some((NO_LEADER, &[2]))),
+    ];
+    for (replica, leader, isr, expected) in rows {
+        let mut current = state(leader, 17, isr);
+        current.leader_recovery_state = Recovering;
+        let got = remove_replica_from_isr(replica, &current);
+        match expected {
+            None => assert_eq!(got, None, "replica {replica} not in {isr:?}"),
+            Some((new_leader, new_isr)) => {
+                let got = got.expect("write expected");
+                assert_eq!(
+                    got.leader, new_leader,
+                    "leader after removing {replica} from {isr:?}"
+                );
+                assert_eq!(
+                    got.isr, new_isr,
+                    "ISR after removing {replica} from {isr:?}"
+                );
+                assert_eq!(
+                    got.leader_epoch, 18,
+                    "controller ISR removal bumps the epoch"
+                );
+                assert_eq!(got.leader_recovery_state, Recovering, "recovery state kept");
+            }
+        }
+    }
+}
+
+/// §9 item 1 end to end: a partition whose in-sync replicas die one by one ends with
+/// `leader=-1, isr=[lastBroker]`, one epoch bump per removal.
+#[test]
+fn last_isr_member_is_never_removed() {
+    let mut s = state(1, 0, &[1, 2, 3]);
+    for dead in [2, 3, 1] {
+        s = remove_replica_from_isr(dead, &s).expect("in ISR");
+    }
+    assert_eq!(
+        s,
+        LeaderAndIsr {
+            leader: NO_LEADER,
+            leader_epoch: 3,
+            isr: vec![1],
+            leader_recovery_state: Recovered
+        }
+    );
+    assert_eq!(isr_removal_recipients(&[1, 2, 3], 1), vec![2, 3]);
+}
+
+/// §9 item 5 (KafkaController.checkAndTriggerAutoLeaderRebalance): the ratio is per preferred
+/// broker, must be strictly above `leader.imbalance.per.broker.percentage`/100, counts only
+/// partitions with a state, and elects only partitions whose preferred replica is live and in
+/// ISR (canPreferredReplicaBeLeader).
+#[test]
+fn auto_rebalance_imbalance_ratio() {
+    let on_1 = state(1, 0, &[1, 2]);
+    let on_2 = state(2, 0, &[1, 2]);
+    let on_2_without_1 = state(2, 0, &[2]);
+    // Broker 1 prefers 10 partitions; 1 is led elsewhere: ratio 0.1, not > 0.10.
+    let mut parts: Vec<PartitionLeadership<'_, u32>> = (0..9)
+        .map(|p| PartitionLeadership {
+            partition: p,
+            assignment: &[1, 2],
+            leader_and_isr: Some(&on_1),
+        })
+        .collect();
+    parts.push(PartitionLeadership {
+        partition: 9,
+        assignment: &[1, 2],
+        leader_and_isr: Some(&on_2),
+    });
+    let report = leader_imbalance(parts.clone(), 10, |_, _| true);
+    assert_eq!(report.len(), 1);
+    assert_eq!(
+        (
+            report[0].broker,
+            report[0].preferred_partitions,
+            report[0].not_led_by_preferred
+        ),
+        (1, 10, 1)
+    );
+    assert!(report[0].to_elect.is_empty(), "0.1 is not above 10%");
+
+    // Two of ten led elsewhere: 0.2 > 0.1 → elect, but only where 1 is live and in ISR.
+    parts[8] = PartitionLeadership {
+        partition: 8,
+        assignment: &[1, 2],
+        leader_and_isr: Some(&on_2_without_1),
+    };
+    let report = leader_imbalance(parts.clone(), 10, |_, _| true);
+    assert_eq!(report[0].not_led_by_preferred, 2);
+    assert_eq!(report[0].to_elect, vec![9]);
+    // Preferred broker offline → nothing to elect even though imbalanced.
+    let report = leader_imbalance(parts.clone(), 10, |_, id| id != 1);
+    assert!(report[0].to_elect.is_empty());
+    // A partition without a state znode counts in the denominator only.
+    let mut with_new = parts;
+    with_new.push(PartitionLeadership {
+        partition: 10,
+        assignment: &[1, 2],
+        leader_and_isr: None,
+    });
+    let report = leader_imbalance(with_new, 10, |_, _| true);
+    assert_eq!(
+        (
+            report[0].preferred_partitions,
+            report[0].not_led_by_preferred
+        ),
+        (11, 2)
+    );
+}
+
+/// Brokers are reported separately, keyed by the assignment head (KafkaController
+/// .checkAndTriggerAutoLeaderRebalance groupBy assignedReplicas.head).
+#[test]
+fn auto_rebalance_groups_by_preferred_broker() {
+    let led_by_2 = state(2, 0, &[1, 2, 3]);
+    let parts = vec![
+        PartitionLeadership {
+            partition: "a",
+            assignment: &[1, 2, 3],
+            leader_and_isr: Some(&led_by_2),
+        },
+        PartitionLeadership {
+            partition: "b",
+            assignment: &[2, 3, 1],
+            leader_and_isr: Some(&led_by_2),
+        },
+        PartitionLeadership {
+            partition: "c",
+            assignment: &[3, 1, 2],
+            leader_and_isr: Some(&led_by_2),
+        },
+    ];
+    let report = leader_imbalance(parts, 10, |_, _| true);
+    let summary: Vec<(i32, f64, Vec<&str>)> = report
+        .into_iter()
+        .map(|b| (b.broker, b.imbalance_ratio, b.to_elect))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![(1, 1.0, vec!["a"]), (2, 0.0, vec![]), (3, 1.0, vec!["c"])]
+    );
+}
+
+/// ElectLeaders: PREFERRED acts only when the leader is not the preferred replica, UNCLEAN only
+/// when the leader is -1 or dead; otherwise ELECTION_NOT_NEEDED (KafkaController
+/// .processReplicaLeaderElection).
+#[test]
+fn elect_leaders_needed() {
+    assert!(!election_needed(
+        ElectionType::Preferred,
+        &[1, 2],
+        1,
+        live(&[1, 2])
+    ));
+    assert!(election_needed(
+        ElectionType::Preferred,
+        &[1, 2],
+        2,
+        live(&[1, 2])
+    ));
+    assert!(election_needed(
+        ElectionType::Preferred,
+        &[1, 2],
+        NO_LEADER,
+        live(&[1, 2])
+    ));
+    assert!(!election_needed(
+        ElectionType::Unclean,
+        &[1, 2],
+        2,
+        live(&[1, 2])
+    ));
+    assert!(election_needed(
+        ElectionType::Unclean,
+        &[1, 2],
+        2,
+        live(&[1])
+    ));
+    assert!(election_needed(
+        ElectionType::Unclean,
+        &[1, 2],
+        NO_LEADER,
+        live(&[1, 2])
+    ));
+}
+
+/// §9 item 6 (KafkaController.doControlledShutdown, ControllerContext.partitionLeadersOnBroker):
+/// RF=1 partitions, partitions without a state and topics being deleted are left alone; led
+/// partitions move, followed ones get StopReplica + OfflineReplica; an RF=1 partition the broker
+/// leads is not reported as remaining.
+#[test]
+fn controlled_shutdown_partition_selection() {
+    use ControlledShutdownAction::*;
+    let led = state(1, 0, &[1, 2]);
+    let followed = state(2, 0, &[1, 2]);
+    let solo = state(1, 0, &[1]);
+    assert_eq!(
+        controlled_shutdown_action(1, &[1, 2], Some(&led), false),
+        MoveLeadership
+    );
+    assert_eq!(
+        controlled_shutdown_action(1, &[1, 2], Some(&followed), false),
+        StopFollower
+    );
+    assert_eq!(
+        controlled_shutdown_action(1, &[1], Some(&solo), false),
+        Untouched
+    );
+    assert_eq!(
+        controlled_shutdown_action(1, &[1, 2], None, false),
+        Untouched
+    );
+    assert_eq!(
+        controlled_shutdown_action(1, &[1, 2], Some(&led), true),
+        Untouched
+    );
+    assert!(still_led_by_shutting_down_broker(1, &[1, 2], &led, false));
+    assert!(!still_led_by_shutting_down_broker(1, &[1], &solo, false));
+    assert!(!still_led_by_shutting_down_broker(1, &[1, 2], &led, true));
+    assert!(!still_led_by_shutting_down_broker(
+        1,
+        &[1, 2],
+        &followed,
+        false
+    ));
+}
+
+/// LeaderAndIsr helpers: every constructor bumps the epoch; `newLeader` keeps the ISR; the
+/// recovery-state wire values are 0/1; Java int wrap-around instead of a panic at i32::MAX
+/// (kafka.api.LeaderAndIsr, LeaderRecoveryState).
+#[test]
+fn leader_and_isr_constructors() {
+    let s = state(1, 41, &[1, 2]);
+    assert_eq!(s.new_leader(2), state(2, 42, &[1, 2]));
+    assert_eq!(s.new_leader_and_isr(2, vec![2]), state(2, 42, &[2]));
+    let r = s.new_recovering_leader_and_isr(3, vec![3]);
+    assert_eq!(
+        (r.leader, r.leader_epoch, r.leader_recovery_state),
+        (3, 42, Recovering)
+    );
+    assert_eq!(s.leader_opt(), Some(1));
+    assert_eq!(state(NO_LEADER, 0, &[1]).leader_opt(), None);
+    assert_eq!((Recovered.value(), Recovering.value()), (0, 1));
+    assert_eq!(
+        state(1, i32::MAX, &[1]).new_leader(1).leader_epoch,
+        i32::MIN
+    );
+}
