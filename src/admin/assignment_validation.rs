@@ -110,8 +110,10 @@ fn has_duplicates(replicas: &[i32]) -> bool {
     replicas.iter().collect::<BTreeSet<_>>().len() != replicas.len()
 }
 
-/// Scala's rendering of the request map (`HashMap(0 -> ArrayBuffer(1, 1))`), in partition order;
-/// Kafka's own iteration order is its hash order, which coincides for small partition ids.
+/// Scala's rendering of the request map (`HashMap(0 -> ArrayBuffer(1, 1))`), in partition order.
+/// Kafka prints its `mutable.HashMap` in hash order, which is ascending for small non-negative
+/// partition ids (a real 3.9.1 broker printed `0, 1, 2` in order); large or negative ids may be
+/// listed in a different order than Kafka's.
 fn scala_map_string(assignment: &BTreeMap<i32, Vec<i32>>) -> String {
     let entries: Vec<String> = assignment
         .iter()
@@ -130,7 +132,10 @@ mod tests {
 
     /// CreateTopics explicit assignments (AdminZkClient.validateTopicCreate): inconsistent RF,
     /// duplicate broker, non-consecutive ids, Kafka's sum-based id check, and **no** unknown
-    /// broker check (ZkAdminManager.createTopics comment).
+    /// broker check (ZkAdminManager.createTopics comment). Checked against a real Kafka 3.9.1
+    /// broker in ZK mode via kafka-python: it answered these exact messages, accepted
+    /// `{-1, 0, 3}` and accepted brokers 5, 6 that do not exist (REQUEST_TIMED_OUT while waiting
+    /// for leaders that never come).
     #[test]
     fn create_topics_assignment_rules() {
         let rf_msg = "All partitions should have the same number of replicas";
@@ -142,6 +147,10 @@ mod tests {
             (
                 map(&[(0, &[1, 1])]),
                 Some("Duplicate replica assignment found: HashMap(0 -> ArrayBuffer(1, 1))"),
+            ),
+            (
+                map(&[(0, &[1, 1]), (1, &[1, 2]), (2, &[2, 2])]),
+                Some("Duplicate replica assignment found: HashMap(0 -> ArrayBuffer(1, 1), 1 -> ArrayBuffer(1, 2), 2 -> ArrayBuffer(2, 2))"),
             ),
             (
                 map(&[(0, &[1]), (2, &[2])]),

@@ -119,50 +119,59 @@ mod tests {
     }
 
     /// Added partitions continue the round-robin from partition 0's first replica: start index
-    /// = first broker with id ≥ it, shift = start index, partitions numbered from the current
-    /// count, RF of partition 0 (AdminZkClient.createNewPartitionsAssignment). Partition 0 led by
-    /// broker 2 of [1,2,3] → start index 1; Kafka 3.9.1's `assignReplicasToBrokers(brokers, 3,
-    /// 2, 1, 3)` gives these partitions.
+    /// = position of the first broker with id ≥ it (0 if none), shift = start index, partitions
+    /// numbered from the current count, RF of partition 0. Every expected map below was printed
+    /// by Kafka 3.9.1's own `AdminZkClient.createNewPartitionsAssignment` for the same input.
     #[test]
-    fn continues_from_partition_zero() {
-        let existing = map(&[(0, &[2, 3]), (1, &[3, 1]), (2, &[1, 2])]);
-        let got = assign_new_partitions("t", &existing, &brokers(&[1, 2, 3]), 6, None).unwrap();
-        let expected = assign_replicas_to_brokers_with(
-            &brokers(&[1, 2, 3]),
-            3,
-            2,
-            AssignmentStart::fixed(1),
-            3,
-        )
-        .unwrap();
-        assert_eq!(got, expected);
-        assert_eq!(got.keys().copied().collect::<Vec<_>>(), vec![3, 4, 5]);
-        assert!(got.values().all(|r| r.len() == 2));
-    }
-
-    /// The start index is the position of the first broker whose id is ≥ partition 0's leader;
-    /// if partition 0's leader is gone and no larger id exists, Kafka falls back to 0
-    /// (`math.max(0, indexWhere(...))`).
-    #[test]
-    fn start_index_when_partition_zero_leader_is_gone() {
-        let existing = map(&[(0, &[9])]);
-        let got = assign_new_partitions("t", &existing, &brokers(&[1, 2]), 3, None).unwrap();
-        let expected =
-            assign_replicas_to_brokers_with(&brokers(&[1, 2]), 2, 1, AssignmentStart::fixed(0), 1)
-                .unwrap();
-        assert_eq!(got, expected);
-        let existing = map(&[(0, &[2])]);
-        let got = assign_new_partitions("t", &existing, &brokers(&[1, 3, 5]), 2, None).unwrap();
-        assert_eq!(
-            got,
-            map(&[(1, &[5])]),
-            "first id >= 2 is 3 at index 1; partition 1 → index 2"
+    fn matches_kafka_create_new_partitions_assignment() {
+        type Case<'a> = (
+            &'a [(i32, &'a [i32])],
+            &'a [i32],
+            i32,
+            &'a [(i32, &'a [i32])],
         );
+        let cases: [Case<'_>; 4] = [
+            (
+                &[(0, &[2, 3]), (1, &[3, 1]), (2, &[1, 2])],
+                &[1, 2, 3],
+                6,
+                &[(3, &[2, 3]), (4, &[3, 1]), (5, &[1, 2])],
+            ),
+            // Partition 0's leader (9) is gone and no id ≥ 9 exists: start index 0.
+            (&[(0, &[9])], &[1, 2], 3, &[(1, &[2]), (2, &[1])]),
+            // First id ≥ 2 is 3, at index 1.
+            (&[(0, &[2])], &[1, 3, 5], 2, &[(1, &[5])]),
+            (
+                &[(0, &[4, 0, 1]), (1, &[0, 1, 2]), (2, &[1, 2, 3])],
+                &[0, 1, 2, 3, 4, 5],
+                12,
+                &[
+                    (3, &[1, 0, 2]),
+                    (4, &[2, 1, 3]),
+                    (5, &[3, 2, 4]),
+                    (6, &[4, 5, 0]),
+                    (7, &[5, 0, 1]),
+                    (8, &[0, 1, 2]),
+                    (9, &[1, 2, 3]),
+                    (10, &[2, 3, 4]),
+                    (11, &[3, 4, 5]),
+                ],
+            ),
+        ];
+        for (existing, broker_ids, count, expected) in cases {
+            let got = assign_new_partitions("t", &map(existing), &brokers(broker_ids), count, None);
+            assert_eq!(
+                got,
+                Ok(map(expected)),
+                "existing {existing:?}, brokers {broker_ids:?}"
+            );
+        }
     }
 
     /// ZkAdminManager.createPartitions request checks and messages: unknown topic, decrease, no
     /// change, unknown brokers, wrong number of explicit assignments; then
-    /// validateReplicaAssignment for the explicit lists.
+    /// validateReplicaAssignment for the explicit lists. The first five messages are what a real
+    /// Kafka 3.9.1 broker (ZK mode) answered to confluent-kafka's CreatePartitions.
     #[test]
     fn request_errors() {
         let existing = map(&[(0, &[1, 2]), (1, &[2, 1])]);

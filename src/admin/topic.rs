@@ -145,7 +145,8 @@ mod tests {
     use super::*;
 
     /// `Topic.validate` outcomes and messages, as printed by Kafka 3.9.1's own
-    /// `org.apache.kafka.common.internals.Topic.validate` for these exact names.
+    /// `org.apache.kafka.common.internals.Topic.validate` for these exact names (and, for `a b`,
+    /// `.` and the 250-character name, as answered by a real 3.9.1 broker to CreateTopics).
     #[test]
     fn validate_matches_kafka_messages() {
         let long_ok = "x".repeat(249);
@@ -211,7 +212,8 @@ mod tests {
     }
 
     /// CreateTopics name checks in AdminZkClient.validateTopicCreate order: invalid name, marked
-    /// for deletion, exists, collision with the list of colliding topics.
+    /// for deletion, exists, collision with the list of colliding topics. The collision and
+    /// "already exists" wording is what a real Kafka 3.9.1 broker answered.
     #[test]
     fn new_topic_name_against_cluster() {
         let existing = ["metrics_app", "metrics.app2", "other"];

@@ -623,3 +623,128 @@ fn leader_and_isr_constructors() {
         i32::MIN
     );
 }
+
+/// A two-broker cluster replayed through these functions reproduces, znode for znode, the state
+/// a real Kafka 3.9.1 ZK-mode cluster wrote (`/brokers/topics/<t>/partitions/<p>/state` read
+/// after each step; brokers 1 and 2, broker 1 the controller):
+/// `e-rf2` p0 = [1,2], p1 = [2,1]; `e-rf1` p0 = [2].
+///
+/// 1. create → (1,e0,[1,2]) (2,e0,[2,1]) (2,e0,[2])
+/// 2. kill -9 broker 2 → (1,e1,[1]) (1,e1,[1]) (-1,e1,[2])
+/// 3. restart broker 2, followers catch up (leader-driven ISR growth, no epoch bump)
+///    → (1,e1,[1,2]) (1,e1,[1,2]) (2,e2,[2])
+/// 4. kafka-leader-election --election-type preferred → e-rf2 p1 = (2,e2,[1,2])
+/// 5. SIGTERM broker 2 (controlled shutdown, then exit)
+///    → (1,e2,[1]) (1,e3,[1]) (-1,e3,[2])
+///
+/// (KafkaController.onBrokerFailure/onBrokerStartup/doControlledShutdown driving Election and
+/// ReplicaStateMachine.doRemoveReplicasFromIsr.)
+#[test]
+fn replays_real_kafka_two_broker_scenario() {
+    struct Partition {
+        assignment: Vec<i32>,
+        state: LeaderAndIsr,
+    }
+    fn snapshot(parts: &[Partition]) -> Vec<(i32, i32, Vec<i32>)> {
+        parts
+            .iter()
+            .map(|p| (p.state.leader, p.state.leader_epoch, p.state.isr.clone()))
+            .collect()
+    }
+    // onBrokerFailure: elect for partitions whose leader died (and every other offline one),
+    // then move the dead broker's replicas to OfflineReplica (ISR removal).
+    fn broker_failure(parts: &mut [Partition], dead: i32, live: &[i32]) {
+        let is_live = |id: i32| live.contains(&id);
+        for p in parts.iter_mut() {
+            if !p.state.leader_opt().is_some_and(is_live) {
+                if let Some(s) =
+                    leader_for_offline(&p.assignment, &p.state, is_live, false).leader_and_isr
+                {
+                    p.state = s;
+                }
+            }
+        }
+        for p in parts.iter_mut().filter(|p| p.assignment.contains(&dead)) {
+            if let Some(s) = remove_replica_from_isr(dead, &p.state) {
+                p.state = s;
+            }
+        }
+    }
+
+    let mut parts: Vec<Partition> = [vec![1, 2], vec![2, 1], vec![2]]
+        .into_iter()
+        .map(|assignment| {
+            let state = initial_leader_and_isr(&assignment, live(&[1, 2])).expect("all live");
+            Partition { assignment, state }
+        })
+        .collect();
+    assert_eq!(
+        snapshot(&parts),
+        vec![(1, 0, vec![1, 2]), (2, 0, vec![2, 1]), (2, 0, vec![2])]
+    );
+
+    broker_failure(&mut parts, 2, &[1]);
+    assert_eq!(
+        snapshot(&parts),
+        vec![(1, 1, vec![1]), (1, 1, vec![1]), (NO_LEADER, 1, vec![2])]
+    );
+
+    // onBrokerStartup: offline partitions elected again; then leaders add broker 2 back to
+    // their ISR through AlterPartition, which keeps the leader epoch.
+    for p in parts.iter_mut() {
+        if p.state.leader_opt().is_none() {
+            p.state = leader_for_offline(&p.assignment, &p.state, live(&[1, 2]), false)
+                .leader_and_isr
+                .expect("broker 2 is back and in the ISR");
+        }
+    }
+    parts[0].state.isr = vec![1, 2];
+    parts[1].state.isr = vec![1, 2];
+    assert_eq!(
+        snapshot(&parts),
+        vec![(1, 1, vec![1, 2]), (1, 1, vec![1, 2]), (2, 2, vec![2])]
+    );
+
+    for p in parts.iter_mut() {
+        if election_needed(
+            ElectionType::Preferred,
+            &p.assignment,
+            p.state.leader,
+            live(&[1, 2]),
+        ) {
+            p.state = leader_for_preferred_replica(&p.assignment, &p.state, live(&[1, 2]))
+                .leader_and_isr
+                .expect("preferred replica is live and in ISR");
+        }
+    }
+    assert_eq!(snapshot(&parts)[1], (2, 2, vec![1, 2]));
+
+    for p in parts.iter_mut() {
+        match controlled_shutdown_action(2, &p.assignment, Some(&p.state), false) {
+            ControlledShutdownAction::MoveLeadership => {
+                p.state = leader_for_controlled_shutdown(
+                    &p.assignment,
+                    &p.state,
+                    live(&[1, 2]),
+                    live(&[2]),
+                )
+                .leader_and_isr
+                .expect("broker 1 is in the ISR");
+            }
+            ControlledShutdownAction::StopFollower => {
+                p.state = remove_replica_from_isr(2, &p.state).expect("2 is in the ISR");
+            }
+            ControlledShutdownAction::Untouched => {}
+        }
+    }
+    assert_eq!(
+        snapshot(&parts)[2],
+        (2, 2, vec![2]),
+        "RF=1 untouched by controlled shutdown"
+    );
+    broker_failure(&mut parts, 2, &[1]);
+    assert_eq!(
+        snapshot(&parts),
+        vec![(1, 2, vec![1]), (1, 3, vec![1]), (NO_LEADER, 3, vec![2])]
+    );
+}
