@@ -748,3 +748,50 @@ fn replays_real_kafka_two_broker_scenario() {
         vec![(1, 2, vec![1]), (1, 3, vec![1]), (NO_LEADER, 3, vec![2])]
     );
 }
+
+/// Continuation of the real two-broker run above: with broker 2 down, broker 1 is killed; broker
+/// 2 restarts alone and becomes controller. Kafka 3.9.1 wrote, for `e-rf2` p0 / p1 / `e-rf1` p0:
+/// failover → (-1,e3,[1]) (-1,e4,[1]) (2,e4,[2]) — no live ISR member and unclean disabled, so
+/// the dead broker stays the last ISR member; then `unclean.leader.election.enable=true` on
+/// `e-rf2` → (2,e4,[2]) and (2,e5,[2]) with `"leader_recovery_state":1` (RECOVERING)
+/// (Election.leaderForOffline; KafkaController.processTopicUncleanLeaderElectionEnable).
+#[test]
+fn replays_real_kafka_unclean_election() {
+    let mut states = [
+        state(1, 2, &[1]),
+        state(1, 3, &[1]),
+        state(NO_LEADER, 3, &[2]),
+    ];
+    let assignments: [&[i32]; 3] = [&[1, 2], &[2, 1], &[2]];
+    let only_2 = live(&[2]);
+    // Controller failover on broker 2: elect offline partitions (clean only), then broker 1's
+    // replicas go OfflineReplica.
+    for (s, a) in states.iter_mut().zip(assignments) {
+        if let Some(new) = leader_for_offline(a, s, &only_2, false).leader_and_isr {
+            *s = new;
+        }
+        if let Some(new) = remove_replica_from_isr(1, s) {
+            *s = new;
+        }
+    }
+    assert_eq!(
+        states,
+        [
+            state(NO_LEADER, 3, &[1]),
+            state(NO_LEADER, 4, &[1]),
+            state(2, 4, &[2])
+        ]
+    );
+    // The topic override enables unclean election for e-rf2 only.
+    for (s, a) in states.iter_mut().zip(assignments).take(2) {
+        assert!(!has_live_in_sync_replica(&s.isr, &only_2));
+        let result = leader_for_offline(a, s, &only_2, true);
+        assert!(result.unclean);
+        *s = result.leader_and_isr.expect("broker 2 is live");
+    }
+    let mut recovering_0 = state(2, 4, &[2]);
+    recovering_0.leader_recovery_state = Recovering;
+    let mut recovering_1 = state(2, 5, &[2]);
+    recovering_1.leader_recovery_state = Recovering;
+    assert_eq!(states, [recovering_0, recovering_1, state(2, 4, &[2])]);
+}
