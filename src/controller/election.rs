@@ -524,6 +524,26 @@ pub enum ElectionType {
     Unclean,
 }
 
+impl ElectionType {
+    /// The wire value (ElectLeaders v1+ `ElectionType`).
+    pub fn value(self) -> i8 {
+        match self {
+            ElectionType::Preferred => 0,
+            ElectionType::Unclean => 1,
+        }
+    }
+
+    /// The election type for a wire value; `None` for values Kafka rejects.
+    // Kafka: ElectionType.valueOf(byte)
+    pub fn from_value(value: i8) -> Option<Self> {
+        match value {
+            0 => Some(ElectionType::Preferred),
+            1 => Some(ElectionType::Unclean),
+            _ => None,
+        }
+    }
+}
+
 /// What controlled shutdown of a broker does to one partition it hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ControlledShutdownAction {

@@ -523,42 +523,23 @@ fn auto_rebalance_groups_by_preferred_broker() {
 /// .processReplicaLeaderElection).
 #[test]
 fn elect_leaders_needed() {
-    assert!(!election_needed(
-        ElectionType::Preferred,
-        &[1, 2],
-        1,
-        live(&[1, 2])
-    ));
-    assert!(election_needed(
-        ElectionType::Preferred,
-        &[1, 2],
-        2,
-        live(&[1, 2])
-    ));
-    assert!(election_needed(
-        ElectionType::Preferred,
-        &[1, 2],
-        NO_LEADER,
-        live(&[1, 2])
-    ));
-    assert!(!election_needed(
-        ElectionType::Unclean,
-        &[1, 2],
-        2,
-        live(&[1, 2])
-    ));
-    assert!(election_needed(
-        ElectionType::Unclean,
-        &[1, 2],
-        2,
-        live(&[1])
-    ));
-    assert!(election_needed(
-        ElectionType::Unclean,
-        &[1, 2],
-        NO_LEADER,
-        live(&[1, 2])
-    ));
+    use ElectionType::{Preferred, Unclean};
+    // (type, current leader, live brokers, needed)
+    let rows: [(ElectionType, i32, &'static [i32], bool); 6] = [
+        (Preferred, 1, &[1, 2], false),
+        (Preferred, 2, &[1, 2], true),
+        (Preferred, NO_LEADER, &[1, 2], true),
+        (Unclean, 2, &[1, 2], false),
+        (Unclean, 2, &[1], true),
+        (Unclean, NO_LEADER, &[1, 2], true),
+    ];
+    for (kind, leader, live_ids, needed) in rows {
+        let got = election_needed(kind, &[1, 2], leader, live(live_ids));
+        assert_eq!(got, needed, "{kind:?} leader {leader} live {live_ids:?}");
+    }
+    assert_eq!(ElectionType::from_value(Unclean.value()), Some(Unclean));
+    assert_eq!(ElectionType::from_value(0), Some(Preferred));
+    assert_eq!(ElectionType::from_value(2), None);
 }
 
 /// §9 item 6 (KafkaController.doControlledShutdown, ControllerContext.partitionLeadersOnBroker):
