@@ -20,6 +20,10 @@
 //!
 //! Every election bumps the leader epoch by one. (Kafka: Election.scala,
 //! PartitionStateMachine.scala `PartitionLeaderElectionAlgorithms`; semantics spec §1.4.)
+//!
+//! The tests replay a real two-broker Kafka 3.9.1 cluster (broker kill, restart, preferred
+//! election, controlled shutdown, controller failover, unclean election) and match every state
+//! znode it wrote.
 
 use std::collections::BTreeMap;
 
@@ -47,6 +51,18 @@ impl LeaderRecoveryState {
         match self {
             LeaderRecoveryState::Recovered => 0,
             LeaderRecoveryState::Recovering => 1,
+        }
+    }
+
+    /// The state for a stored value; `None` for values Kafka rejects. A state znode without the
+    /// field means RECOVERED: Kafka 3.9.1 writes `"leader_recovery_state":1` (right after
+    /// `"version":1`) only while RECOVERING, as observed on a real cluster.
+    // Kafka: LeaderRecoveryState.of
+    pub fn from_value(value: i8) -> Option<Self> {
+        match value {
+            0 => Some(LeaderRecoveryState::Recovered),
+            1 => Some(LeaderRecoveryState::Recovering),
+            _ => None,
         }
     }
 }

@@ -599,6 +599,9 @@ fn leader_and_isr_constructors() {
     assert_eq!(s.leader_opt(), Some(1));
     assert_eq!(state(NO_LEADER, 0, &[1]).leader_opt(), None);
     assert_eq!((Recovered.value(), Recovering.value()), (0, 1));
+    assert_eq!(LeaderRecoveryState::from_value(1), Some(Recovering));
+    assert_eq!(LeaderRecoveryState::from_value(0), Some(Recovered));
+    assert_eq!(LeaderRecoveryState::from_value(2), None);
     assert_eq!(
         state(1, i32::MAX, &[1]).new_leader(1).leader_epoch,
         i32::MIN
