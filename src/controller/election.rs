@@ -606,4 +606,6 @@ pub fn still_led_by_shutting_down_broker(
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
