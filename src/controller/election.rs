@@ -1,9 +1,10 @@
 //! Leader election as pure functions: who leads, which ISR is written, who is told.
 //!
 //! The controller calls these with what it read from ZooKeeper (the partition's assignment and
-//! its current `LeaderAndIsr` from the state znode) and what it knows about brokers (a liveness
+//! its current [`LeaderAndIsr`] from the state znode) and what it knows about brokers (a liveness
 //! predicate), then writes the returned `LeaderAndIsr` conditionally on the state znode's version
-//! and sends LeaderAndIsr to the returned recipients. Nothing here does I/O.
+//! (the returned value keeps the input's `partition_epoch`, which is that expected version) and
+//! sends LeaderAndIsr to the returned recipients. Nothing here does I/O.
 //!
 //! Liveness is a predicate `is_online(replica)` rather than a set because Kafka's
 //! `ControllerContext.isReplicaOnline` is per partition: a replica on an offline log dir is not
@@ -27,110 +28,13 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::cluster::{LeaderAndIsr, LeaderRecoveryState};
+
 /// The `leader` value meaning "no leader" (`LeaderAndIsr.NoLeader`).
-pub const NO_LEADER: i32 = -1;
+pub const NO_LEADER: i32 = LeaderAndIsr::NO_LEADER;
 
 /// The leader epoch written when a partition first gets a leader (`LeaderAndIsr.InitialLeaderEpoch`).
-pub const INITIAL_LEADER_EPOCH: i32 = 0;
-
-/// Whether the leader may be missing committed records after an unclean election (KIP-704).
-/// The state znode stores it as `leader_recovery_state` 0 or 1.
-// Kafka: org.apache.kafka.metadata.LeaderRecoveryState
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum LeaderRecoveryState {
-    /// Normal operation.
-    #[default]
-    Recovered,
-    /// Elected from outside the ISR; the leader must report RECOVERED before the ISR may grow.
-    Recovering,
-}
-
-impl LeaderRecoveryState {
-    /// The value stored in the state znode and sent in LeaderAndIsr.
-    pub fn value(self) -> i8 {
-        match self {
-            LeaderRecoveryState::Recovered => 0,
-            LeaderRecoveryState::Recovering => 1,
-        }
-    }
-
-    /// The state for a stored value; `None` for values Kafka rejects. A state znode without the
-    /// field means RECOVERED: Kafka 3.9.1 writes `"leader_recovery_state":1` (right after
-    /// `"version":1`) only while RECOVERING, as observed on a real cluster.
-    // Kafka: LeaderRecoveryState.of
-    pub fn from_value(value: i8) -> Option<Self> {
-        match value {
-            0 => Some(LeaderRecoveryState::Recovered),
-            1 => Some(LeaderRecoveryState::Recovering),
-            _ => None,
-        }
-    }
-}
-
-/// The leadership part of a partition's state znode: what elections read and write.
-///
-/// Mirrors Kafka's `kafka.api.LeaderAndIsr` without its zkVersion (the partition epoch), which
-/// the caller keeps beside it for the conditional write. The `new_*` constructors follow Kafka's:
-/// every one bumps the leader epoch.
-// Kafka: kafka.api.LeaderAndIsr
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeaderAndIsr {
-    /// The leader's broker id, or [`NO_LEADER`].
-    pub leader: i32,
-    /// Bumped by every leader change and every controller-driven ISR change.
-    pub leader_epoch: i32,
-    /// In-sync replicas, in the order stored in the znode.
-    pub isr: Vec<i32>,
-    /// KIP-704 leader recovery state.
-    pub leader_recovery_state: LeaderRecoveryState,
-}
-
-impl LeaderAndIsr {
-    /// A first leadership: epoch [`INITIAL_LEADER_EPOCH`], RECOVERED.
-    // Kafka: LeaderAndIsr.apply(leader, isr)
-    pub fn initial(leader: i32, isr: Vec<i32>) -> Self {
-        LeaderAndIsr {
-            leader,
-            leader_epoch: INITIAL_LEADER_EPOCH,
-            isr,
-            leader_recovery_state: LeaderRecoveryState::Recovered,
-        }
-    }
-
-    /// New leader, same ISR, epoch + 1, recovery state kept.
-    // Kafka: LeaderAndIsr.newLeader
-    pub fn new_leader(&self, leader: i32) -> Self {
-        self.new_leader_and_isr(leader, self.isr.clone())
-    }
-
-    /// New leader and ISR, epoch + 1, recovery state kept (a RECOVERING partition stays
-    /// RECOVERING until its leader reports otherwise).
-    // Kafka: LeaderAndIsr.newLeaderAndIsr
-    pub fn new_leader_and_isr(&self, leader: i32, isr: Vec<i32>) -> Self {
-        LeaderAndIsr {
-            leader,
-            // Java int arithmetic wraps; mirror it rather than panic on a corrupt znode.
-            leader_epoch: self.leader_epoch.wrapping_add(1),
-            isr,
-            leader_recovery_state: self.leader_recovery_state,
-        }
-    }
-
-    /// New leader and ISR, epoch + 1, RECOVERING: used when the leader was not in the old ISR.
-    // Kafka: LeaderAndIsr.newRecoveringLeaderAndIsr
-    pub fn new_recovering_leader_and_isr(&self, leader: i32, isr: Vec<i32>) -> Self {
-        LeaderAndIsr {
-            leader_recovery_state: LeaderRecoveryState::Recovering,
-            ..self.new_leader_and_isr(leader, isr)
-        }
-    }
-
-    /// The leader, unless it is [`NO_LEADER`].
-    // Kafka: LeaderAndIsr.leaderOpt
-    pub fn leader_opt(&self) -> Option<i32> {
-        (self.leader != NO_LEADER).then_some(self.leader)
-    }
-}
+pub const INITIAL_LEADER_EPOCH: i32 = LeaderAndIsr::INITIAL_LEADER_EPOCH;
 
 // ---------------------------------------------------------------------------------------------
 // PartitionLeaderElectionAlgorithms: the candidate rules alone.
@@ -370,7 +274,7 @@ pub fn initial_leader_and_isr(
         .filter(|&id| is_online(id))
         .collect();
     let leader = *live.first()?;
-    Some(LeaderAndIsr::initial(leader, live))
+    Some(LeaderAndIsr::new(leader, live))
 }
 
 // ---------------------------------------------------------------------------------------------

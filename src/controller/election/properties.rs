@@ -41,6 +41,7 @@ fn current(isr: &[i32], epoch: i32, recovering: bool) -> LeaderAndIsr {
         } else {
             LeaderRecoveryState::Recovered
         },
+        partition_epoch: 3,
     }
 }
 

@@ -16,12 +16,14 @@ fn live(ids: &'static [i32]) -> impl Fn(i32) -> bool {
     move |id| ids.contains(&id)
 }
 
+/// A state as read from a state znode whose zkVersion (partition epoch) is 7.
 fn state(leader: i32, leader_epoch: i32, isr: &[i32]) -> LeaderAndIsr {
     LeaderAndIsr {
         leader,
         leader_epoch,
         isr: isr.to_vec(),
         leader_recovery_state: Recovered,
+        partition_epoch: 7,
     }
 }
 
@@ -349,7 +351,7 @@ fn offline_election_skips_shutting_down_brokers() {
 fn new_partition_initial_leadership() {
     assert_eq!(
         initial_leader_and_isr(&[3, 1, 2], live(&[1, 2])),
-        Some(LeaderAndIsr::initial(1, vec![1, 2]))
+        Some(LeaderAndIsr::new(1, vec![1, 2]))
     );
     let l = initial_leader_and_isr(&[3, 1, 2], live(&[1, 2, 3])).expect("all live");
     assert_eq!(
@@ -410,15 +412,7 @@ fn last_isr_member_is_never_removed() {
     for dead in [2, 3, 1] {
         s = remove_replica_from_isr(dead, &s).expect("in ISR");
     }
-    assert_eq!(
-        s,
-        LeaderAndIsr {
-            leader: NO_LEADER,
-            leader_epoch: 3,
-            isr: vec![1],
-            leader_recovery_state: Recovered
-        }
-    );
+    assert_eq!(s, state(NO_LEADER, 3, &[1]));
     assert_eq!(isr_removal_recipients(&[1, 2, 3], 1), vec![2, 3]);
 }
 
@@ -583,25 +577,30 @@ fn controlled_shutdown_partition_selection() {
     ));
 }
 
-/// LeaderAndIsr helpers: every constructor bumps the epoch; `newLeader` keeps the ISR; the
-/// recovery-state wire values are 0/1; Java int wrap-around instead of a panic at i32::MAX
-/// (kafka.api.LeaderAndIsr, LeaderRecoveryState).
+/// Every election result keeps the input's partition epoch — the state znode version the
+/// caller's conditional write expects — while bumping the leader epoch with Java int wrap-around
+/// (LeaderAndIsr.newLeaderAndIsr); a first leadership starts at leader epoch 0 and partition
+/// epoch 0 (`new LeaderAndIsr(leader, isr)`).
 #[test]
-fn leader_and_isr_constructors() {
+fn results_keep_partition_epoch_for_the_conditional_write() {
     let s = state(1, 41, &[1, 2]);
-    assert_eq!(s.new_leader(2), state(2, 42, &[1, 2]));
-    assert_eq!(s.new_leader_and_isr(2, vec![2]), state(2, 42, &[2]));
-    let r = s.new_recovering_leader_and_isr(3, vec![3]);
+    let all = live(&[1, 2]);
+    let results = [
+        leader_for_offline(&[1, 2], &state(3, 41, &[1, 2]), &all, false).leader_and_isr,
+        leader_for_reassign(&[2, 1], &s, &all).leader_and_isr,
+        leader_for_preferred_replica(&[2, 1], &s, &all).leader_and_isr,
+        leader_for_controlled_shutdown(&[1, 2], &s, &all, live(&[1])).leader_and_isr,
+        remove_replica_from_isr(2, &s),
+    ];
+    for r in results {
+        let r = r.expect("each strategy elects here");
+        assert_eq!((r.leader_epoch, r.partition_epoch), (42, 7), "{r}");
+    }
+    let first = initial_leader_and_isr(&[1, 2], &all).expect("live");
     assert_eq!(
-        (r.leader, r.leader_epoch, r.leader_recovery_state),
-        (3, 42, Recovering)
+        (first.leader_epoch, first.partition_epoch),
+        (INITIAL_LEADER_EPOCH, 0)
     );
-    assert_eq!(s.leader_opt(), Some(1));
-    assert_eq!(state(NO_LEADER, 0, &[1]).leader_opt(), None);
-    assert_eq!((Recovered.value(), Recovering.value()), (0, 1));
-    assert_eq!(LeaderRecoveryState::from_value(1), Some(Recovering));
-    assert_eq!(LeaderRecoveryState::from_value(0), Some(Recovered));
-    assert_eq!(LeaderRecoveryState::from_value(2), None);
     assert_eq!(
         state(1, i32::MAX, &[1]).new_leader(1).leader_epoch,
         i32::MIN
