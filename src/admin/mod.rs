@@ -10,15 +10,20 @@
 //! - [`topic`]: `Topic.validate`, internal topics, `.`/`_` collisions (Kafka's `Topic`).
 //! - [`replica_assignment`]: `AdminUtils.assignReplicasToBrokers`, rack-aware and not.
 //! - [`assignment_validation`]: checks on explicit assignments (CreateTopics, CreatePartitions).
+//! - [`create_topics`]: the checks and assignment of one CreateTopics / auto-created topic.
 //! - [`create_partitions`]: the assignment for partitions added by CreatePartitions.
 
 pub mod assignment_validation;
 pub mod create_partitions;
+pub mod create_topics;
 pub mod replica_assignment;
 pub mod topic;
 
 pub use assignment_validation::{validate_replica_assignment, validate_topic_create_assignment};
 pub use create_partitions::assign_new_partitions;
+pub use create_topics::{
+    assignment_for_new_topic, ClusterView, CreateTopicDefaults, NewTopicRequest,
+};
 pub use replica_assignment::{
     assign_replicas_to_brokers, assign_replicas_to_brokers_with, broker_metadatas,
     rack_alternated_broker_list, AssignmentStart, BrokerMetadata, RackAwareMode,
@@ -50,6 +55,12 @@ pub enum AdminError {
     /// `UnknownTopicOrPartitionException` → UNKNOWN_TOPIC_OR_PARTITION (3).
     #[error("{0}")]
     UnknownTopicOrPartition(String),
+    /// `InvalidConfigurationException` → INVALID_CONFIG (40).
+    #[error("{0}")]
+    InvalidConfig(String),
+    /// `InvalidRequestException` → INVALID_REQUEST (42).
+    #[error("{0}")]
+    InvalidRequest(String),
     /// `AdminOperationException` (not an `ApiException`) → UNKNOWN_SERVER_ERROR (-1).
     #[error("{0}")]
     AdminOperation(String),
@@ -67,6 +78,8 @@ impl AdminError {
             AdminError::InvalidReplicaAssignment(_) => 39,
             AdminError::BrokerNotAvailable(_) => 8,
             AdminError::UnknownTopicOrPartition(_) => 3,
+            AdminError::InvalidConfig(_) => 40,
+            AdminError::InvalidRequest(_) => 42,
             AdminError::AdminOperation(_) => -1,
         }
     }
@@ -81,6 +94,8 @@ impl AdminError {
             AdminError::InvalidReplicaAssignment(_) => "INVALID_REPLICA_ASSIGNMENT",
             AdminError::BrokerNotAvailable(_) => "BROKER_NOT_AVAILABLE",
             AdminError::UnknownTopicOrPartition(_) => "UNKNOWN_TOPIC_OR_PARTITION",
+            AdminError::InvalidConfig(_) => "INVALID_CONFIG",
+            AdminError::InvalidRequest(_) => "INVALID_REQUEST",
             AdminError::AdminOperation(_) => "UNKNOWN_SERVER_ERROR",
         }
     }
@@ -147,6 +162,12 @@ mod tests {
                 AdminError::UnknownTopicOrPartition("m".into()),
                 3,
                 "UNKNOWN_TOPIC_OR_PARTITION",
+            ),
+            (AdminError::InvalidConfig("m".into()), 40, "INVALID_CONFIG"),
+            (
+                AdminError::InvalidRequest("m".into()),
+                42,
+                "INVALID_REQUEST",
             ),
         ];
         for (err, code, name) in cases {
