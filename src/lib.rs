@@ -12,6 +12,7 @@
 //! - [`log`]: the binary segment log (`LogManager`, `Log`, `LogSegment`, indexes, checkpoints).
 //! - [`cli`]: the `zkafka` subcommands.
 
+pub mod admin;
 pub mod apis;
 pub mod cli;
 pub mod cluster;
@@ -23,4 +24,5 @@ pub mod network;
 pub mod protocol;
 pub mod replica;
 pub mod server;
+pub mod utils;
 pub mod zk;

@@ -6,8 +6,11 @@
 
 pub mod controller_context;
 pub mod controller_event;
+pub mod election;
 pub mod event_manager;
 pub mod kafka_controller;
+pub mod partition_state;
+pub mod replica_state;
 
 pub use controller_context::ControllerContext;
 pub use controller_event::ControllerEvent;
