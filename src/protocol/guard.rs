@@ -314,6 +314,11 @@ mod tests {
     use super::*;
     use crate::protocol::api_keys::SUPPORTED_APIS;
     use bytes::BytesMut;
+    use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+    use kafka_protocol::messages::update_metadata_request::{
+        UpdateMetadataBroker, UpdateMetadataEndpoint, UpdateMetadataPartitionState,
+        UpdateMetadataTopicState,
+    };
     use kafka_protocol::messages::*;
     use kafka_protocol::protocol::{Encodable, StrBytes};
     use uuid::Uuid;
