@@ -471,3 +471,69 @@ async fn max_connections_per_ip_closes() {
     expect_closed(&mut second, "second connection from 127.0.0.1").await;
     api_versions_ok(&mut first).await;
 }
+
+/// A real client: kcat (librdkafka) lists the cluster from the in-process broker. It negotiates
+/// with ApiVersions, then reads Metadata; its listing must show what UpdateMetadata said
+/// (librdkafka: `rd_kafka_metadata`; kcat `-L`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kcat_lists_the_cluster() {
+    if std::process::Command::new("kcat").arg("-V").output().is_err() {
+        panic!("kcat is not installed (apt-get install kcat)");
+    }
+    let broker = filled_broker().await;
+    let bootstrap = format!("127.0.0.1:{}", broker.port);
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("kcat")
+            .args(["-L", "-b", &bootstrap, "-m", "10"])
+            .output()
+    })
+    .await
+    .expect("join kcat")
+    .expect("run kcat");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("kcat stdout:\n{stdout}\nkcat stderr:\n{stderr}");
+    assert!(out.status.success(), "kcat failed: {stderr}");
+    assert!(stdout.contains("2 brokers:"), "{stdout}");
+    assert!(stdout.contains(&format!("broker 1 at 127.0.0.1:{}", broker.port)), "{stdout}");
+    assert!(stdout.contains("broker 2 at 127.0.0.1:1 (controller)"), "{stdout}");
+    assert!(stdout.contains("topic \"orders\" with 3 partitions:"), "{stdout}");
+    assert!(stdout.contains("partition 0, leader 1, replicas: 1,2,3, isrs: 1,2"), "{stdout}");
+    assert!(stdout.contains("partition 1, leader 2, replicas: 1,2,3, isrs: 1,2"), "{stdout}");
+    assert!(stdout.contains("partition 2, leader -1, replicas: 1,2,3, isrs: 1,2, Broker: Leader not available"), "{stdout}");
+}
+
+/// Real clients in Python: confluent-kafka (librdkafka, as installed from PyPI) and kafka-python
+/// (its own protocol code) list topics from the in-process broker. kafka-python probes
+/// versions with ApiVersions then reads Metadata; both must see topic "orders" with 3
+/// partitions and the controller.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_clients_list_topics() {
+    let broker = filled_broker().await;
+    let bootstrap = format!("127.0.0.1:{}", broker.port);
+    let script = r#"
+import sys
+from confluent_kafka.admin import AdminClient
+md = AdminClient({'bootstrap.servers': sys.argv[1]}).list_topics(timeout=10)
+t = md.topics['orders']
+print('confluent', md.controller_id, sorted(md.brokers), len(t.partitions), t.partitions[0].leader, list(t.partitions[0].isrs))
+from kafka import KafkaConsumer
+c = KafkaConsumer(bootstrap_servers=sys.argv[1], request_timeout_ms=10000)
+print('kafka-python', sorted(c.topics()), sorted(c.partitions_for_topic('orders')))
+c.close()
+"#;
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", script, &bootstrap])
+            .output()
+    })
+    .await
+    .expect("join python")
+    .expect("run python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(out.status.success(), "python clients failed: {stderr}");
+    assert!(stdout.contains("confluent 2 [1, 2] 3 1 [1, 2]"), "{stdout}");
+    assert!(stdout.contains("kafka-python ['orders'] [0, 1, 2]"), "{stdout}");
+}
