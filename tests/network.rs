@@ -57,12 +57,16 @@ async fn start(tweak: impl FnOnce(&mut SocketServerConfig)) -> Broker {
         },
         Arc::new(MetadataCache::new(1)),
     ));
-    server.enable_request_processing(apis.clone()).expect("start");
+    server
+        .enable_request_processing(apis.clone())
+        .expect("start");
     Broker { server, apis, port }
 }
 
 async fn connect(port: u16) -> TcpStream {
-    TcpStream::connect(("127.0.0.1", port)).await.expect("connect")
+    TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect")
 }
 
 fn frame<T: Encodable>(key: ApiKey, version: i16, correlation_id: i32, body: &T) -> Bytes {
@@ -106,7 +110,10 @@ async fn call<Req: Encodable, Resp: Decodable>(
     version: i16,
     body: &Req,
 ) -> Resp {
-    stream.write_all(&frame(key, version, 99, body)).await.unwrap();
+    stream
+        .write_all(&frame(key, version, 99, body))
+        .await
+        .unwrap();
     let header_version = if key == ApiKey::ApiVersions {
         0
     } else {
@@ -128,8 +135,13 @@ async fn expect_closed(stream: &mut TcpStream, what: &str) {
 }
 
 async fn api_versions_ok(stream: &mut TcpStream) {
-    let resp: ApiVersionsResponse =
-        call(stream, ApiKey::ApiVersions, 2, &ApiVersionsRequest::default()).await;
+    let resp: ApiVersionsResponse = call(
+        stream,
+        ApiKey::ApiVersions,
+        2,
+        &ApiVersionsRequest::default(),
+    )
+    .await;
     assert_eq!(resp.error_code, 0);
 }
 
@@ -162,7 +174,11 @@ fn update_metadata_v8(port: u16) -> UpdateMetadataRequest {
         .with_topic_states(vec![UpdateMetadataTopicState::default()
             .with_topic_name(TopicName(StrBytes::from_static_str("orders")))
             .with_topic_id(Uuid::from_u128(TOPIC_ID))
-            .with_partition_states(vec![partition(0, 1), partition(1, 2), partition(2, 3)])])
+            .with_partition_states(vec![
+                partition(0, 1),
+                partition(1, 2),
+                partition(2, 3),
+            ])])
         // Broker 2 advertises an unused port: only this broker (1) is served in this test.
         .with_live_brokers(vec![broker(1, port, "rack-a"), broker(2, 1, "rack-b")])
 }
@@ -207,17 +223,34 @@ async fn metadata_returns_what_update_metadata_said() {
     let broker = filled_broker().await;
     let mut s = connect(broker.port).await;
     for version in [1i16, 9, 12] {
-        let resp: MetadataResponse =
-            call(&mut s, ApiKey::Metadata, version, &metadata_request(version, &["orders", "missing"])).await;
+        let resp: MetadataResponse = call(
+            &mut s,
+            ApiKey::Metadata,
+            version,
+            &metadata_request(version, &["orders", "missing"]),
+        )
+        .await;
         let brokers: Vec<(i32, String, i32, Option<String>)> = resp
             .brokers
             .iter()
-            .map(|b| (b.node_id.0, b.host.to_string(), b.port, b.rack.as_ref().map(|r| r.to_string())))
+            .map(|b| {
+                (
+                    b.node_id.0,
+                    b.host.to_string(),
+                    b.port,
+                    b.rack.as_ref().map(|r| r.to_string()),
+                )
+            })
             .collect();
         assert_eq!(
             brokers,
             vec![
-                (1, "127.0.0.1".into(), i32::from(broker.port), Some("rack-a".into())),
+                (
+                    1,
+                    "127.0.0.1".into(),
+                    i32::from(broker.port),
+                    Some("rack-a".into())
+                ),
                 (2, "127.0.0.1".into(), 1, Some("rack-b".into())),
             ],
             "v{version}"
@@ -236,29 +269,49 @@ async fn metadata_returns_what_update_metadata_said() {
         let parts: Vec<(i32, i16, i32, i32)> = orders
             .partitions
             .iter()
-            .map(|p| (p.partition_index, p.error_code, p.leader_id.0, p.leader_epoch))
+            .map(|p| {
+                (
+                    p.partition_index,
+                    p.error_code,
+                    p.leader_id.0,
+                    p.leader_epoch,
+                )
+            })
             .collect();
         let epoch = |e: i32| if version >= 7 { e } else { -1 };
         assert_eq!(
             parts,
-            vec![(0, 0, 1, epoch(7)), (1, 0, 2, epoch(8)), (2, 5, -1, epoch(9))],
+            vec![
+                (0, 0, 1, epoch(7)),
+                (1, 0, 2, epoch(8)),
+                (2, 5, -1, epoch(9))
+            ],
             "v{version}"
         );
         let p0 = &orders.partitions[0];
-        assert_eq!(p0.replica_nodes, vec![BrokerId(1), BrokerId(2), BrokerId(3)]);
+        assert_eq!(
+            p0.replica_nodes,
+            vec![BrokerId(1), BrokerId(2), BrokerId(3)]
+        );
         assert_eq!(p0.isr_nodes, vec![BrokerId(1), BrokerId(2)]);
         if version >= 5 {
             assert_eq!(p0.offline_replicas, vec![BrokerId(3)]);
         }
-        assert_eq!(resp.topics[1].name.as_ref().map(|n| n.as_str()), Some("missing"));
+        assert_eq!(
+            resp.topics[1].name.as_ref().map(|n| n.as_str()),
+            Some("missing")
+        );
         assert_eq!(resp.topics[1].error_code, 3, "UNKNOWN_TOPIC_OR_PARTITION");
     }
     // v12 by topic id.
     let by_id = MetadataRequest::default().with_topics(Some(vec![
-        MetadataRequestTopic::default().with_topic_id(Uuid::from_u128(TOPIC_ID)),
+        MetadataRequestTopic::default().with_topic_id(Uuid::from_u128(TOPIC_ID))
     ]));
     let resp: MetadataResponse = call(&mut s, ApiKey::Metadata, 12, &by_id).await;
-    assert_eq!(resp.topics[0].name.as_ref().map(|n| n.as_str()), Some("orders"));
+    assert_eq!(
+        resp.topics[0].name.as_ref().map(|n| n.as_str()),
+        Some("orders")
+    );
     assert_eq!(resp.topics[0].partitions.len(), 3);
     broker.server.shutdown().await;
 }
@@ -300,7 +353,8 @@ async fn api_versions_every_version_and_over_max() {
         assert_eq!(keys, vec![(3, 0, 12), (6, 0, 8), (18, 0, 4)], "v{version}");
     }
     // v7 request (encoded as v4, same shape; the broker must not parse the body).
-    let mut over = BytesMut::from(&frame(ApiKey::ApiVersions, 4, 5, &ApiVersionsRequest::default())[..]);
+    let mut over =
+        BytesMut::from(&frame(ApiKey::ApiVersions, 4, 5, &ApiVersionsRequest::default())[..]);
     over[6..8].copy_from_slice(&7i16.to_be_bytes());
     s.write_all(&over).await.unwrap();
     let (corr, resp): (i32, ApiVersionsResponse) = read_response(&mut s, 0, 0).await;
@@ -324,11 +378,21 @@ async fn pipelined_requests_are_answered_in_order() {
     let mut batch = BytesMut::new();
     for i in 0..20 {
         if i % 2 == 0 {
-            batch.extend_from_slice(&frame(ApiKey::ApiVersions, 3, i, &ApiVersionsRequest::default()
-                .with_client_software_name(StrBytes::from_static_str("t"))
-                .with_client_software_version(StrBytes::from_static_str("1"))));
+            batch.extend_from_slice(&frame(
+                ApiKey::ApiVersions,
+                3,
+                i,
+                &ApiVersionsRequest::default()
+                    .with_client_software_name(StrBytes::from_static_str("t"))
+                    .with_client_software_version(StrBytes::from_static_str("1")),
+            ));
         } else {
-            batch.extend_from_slice(&frame(ApiKey::Metadata, 12, i, &metadata_request(12, &["orders"])));
+            batch.extend_from_slice(&frame(
+                ApiKey::Metadata,
+                12,
+                i,
+                &metadata_request(12, &["orders"]),
+            ));
         }
     }
     s.write_all(&batch).await.unwrap();
@@ -357,35 +421,63 @@ async fn bad_input_closes_only_that_connection() {
     api_versions_ok(&mut bystander).await;
 
     let metadata_v1 = |topics: i32| {
-        let mut f = BytesMut::from(&frame(ApiKey::Metadata, 1, 3, &MetadataRequest::default().with_topics(Some(vec![])))[..]);
+        let mut f = BytesMut::from(
+            &frame(
+                ApiKey::Metadata,
+                1,
+                3,
+                &MetadataRequest::default().with_topics(Some(vec![])),
+            )[..],
+        );
         let n = f.len();
         f[n - 4..].copy_from_slice(&topics.to_be_bytes());
         f.freeze()
     };
-    let mut unknown_key = BytesMut::from(&frame(ApiKey::ApiVersions, 2, 1, &ApiVersionsRequest::default())[..]);
+    let mut unknown_key =
+        BytesMut::from(&frame(ApiKey::ApiVersions, 2, 1, &ApiVersionsRequest::default())[..]);
     unknown_key[4..6].copy_from_slice(&9999i16.to_be_bytes());
-    let mut unsupported = BytesMut::from(&frame(ApiKey::Metadata, 12, 1, &metadata_request(12, &["orders"]))[..]);
+    let mut unsupported =
+        BytesMut::from(&frame(ApiKey::Metadata, 12, 1, &metadata_request(12, &["orders"]))[..]);
     unsupported[6..8].copy_from_slice(&13i16.to_be_bytes());
     let produce_not_served = frame(ApiKey::ApiVersions, 2, 1, &ApiVersionsRequest::default());
     let mut produce_not_served = BytesMut::from(&produce_not_served[..]);
     produce_not_served[4..6].copy_from_slice(&0i16.to_be_bytes());
 
     let cases: Vec<(&str, Bytes)> = vec![
-        ("HTTP request (size 0x47455420 over the limit)", Bytes::from_static(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")),
-        ("garbage with a small size", Bytes::from_static(&[0, 0, 0, 6, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02])),
-        ("negative frame length", Bytes::from_static(&[0xff, 0xff, 0xff, 0xfe, 1, 2, 3])),
-        ("frame length over socket.request.max.bytes", Bytes::copy_from_slice(&(104_857_601i32).to_be_bytes())),
+        (
+            "HTTP request (size 0x47455420 over the limit)",
+            Bytes::from_static(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ),
+        (
+            "garbage with a small size",
+            Bytes::from_static(&[0, 0, 0, 6, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02]),
+        ),
+        (
+            "negative frame length",
+            Bytes::from_static(&[0xff, 0xff, 0xff, 0xfe, 1, 2, 3]),
+        ),
+        (
+            "frame length over socket.request.max.bytes",
+            Bytes::copy_from_slice(&(104_857_601i32).to_be_bytes()),
+        ),
         ("zero-length frame", Bytes::from_static(&[0, 0, 0, 0])),
         ("unknown API key 9999", unknown_key.freeze()),
         ("Metadata v13 (above our range)", unsupported.freeze()),
         ("Produce (not served yet)", produce_not_served.freeze()),
-        ("truncated body: 5 topics announced, none sent", metadata_v1(5)),
-        ("2^31-1 topics announced (would reserve ~150 GB)", metadata_v1(i32::MAX)),
+        (
+            "truncated body: 5 topics announced, none sent",
+            metadata_v1(5),
+        ),
+        (
+            "2^31-1 topics announced (would reserve ~150 GB)",
+            metadata_v1(i32::MAX),
+        ),
     ];
     for (what, bytes) in cases {
         let mut s = connect(broker.port).await;
         // A valid request first, in the same write: it must still be answered.
-        let mut buf = BytesMut::from(&frame(ApiKey::ApiVersions, 1, 77, &ApiVersionsRequest::default())[..]);
+        let mut buf =
+            BytesMut::from(&frame(ApiKey::ApiVersions, 1, 77, &ApiVersionsRequest::default())[..]);
         buf.extend_from_slice(&bytes);
         s.write_all(&buf).await.unwrap();
         let (corr, r): (i32, ApiVersionsResponse) = read_response(&mut s, 0, 1).await;
@@ -400,7 +492,13 @@ async fn bad_input_closes_only_that_connection() {
     s.shutdown().await.unwrap();
     expect_closed(&mut s, "frame cut short").await;
 
-    let resp: MetadataResponse = call(&mut bystander, ApiKey::Metadata, 12, &metadata_request(12, &["orders"])).await;
+    let resp: MetadataResponse = call(
+        &mut bystander,
+        ApiKey::Metadata,
+        12,
+        &metadata_request(12, &["orders"]),
+    )
+    .await;
     assert_eq!(resp.topics[0].partitions.len(), 3);
     // Only the bystander (and the filler's connection, if not yet noticed closed) remain.
     assert!(broker.server.open_connections() <= 2);
@@ -450,12 +548,20 @@ async fn max_connections_waits_for_a_slot() {
     api_versions_ok(&mut first).await;
     let mut second = connect(broker.port).await;
     second
-        .write_all(&frame(ApiKey::ApiVersions, 0, 8, &ApiVersionsRequest::default()))
+        .write_all(&frame(
+            ApiKey::ApiVersions,
+            0,
+            8,
+            &ApiVersionsRequest::default(),
+        ))
         .await
         .unwrap();
     let mut buf = [0u8; 4];
     let early = tokio::time::timeout(Duration::from_millis(300), second.read_exact(&mut buf)).await;
-    assert!(early.is_err(), "second connection served while the first holds the only slot");
+    assert!(
+        early.is_err(),
+        "second connection served while the first holds the only slot"
+    );
     drop(first);
     let (corr, r): (i32, ApiVersionsResponse) = read_response(&mut second, 0, 0).await;
     assert_eq!((corr, r.error_code), (8, 0));
@@ -477,7 +583,11 @@ async fn max_connections_per_ip_closes() {
 /// (librdkafka: `rd_kafka_metadata`; kcat `-L`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kcat_lists_the_cluster() {
-    if std::process::Command::new("kcat").arg("-V").output().is_err() {
+    if std::process::Command::new("kcat")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
         panic!("kcat is not installed (apt-get install kcat)");
     }
     let broker = filled_broker().await;
@@ -495,12 +605,32 @@ async fn kcat_lists_the_cluster() {
     println!("kcat stdout:\n{stdout}\nkcat stderr:\n{stderr}");
     assert!(out.status.success(), "kcat failed: {stderr}");
     assert!(stdout.contains("2 brokers:"), "{stdout}");
-    assert!(stdout.contains(&format!("broker 1 at 127.0.0.1:{}", broker.port)), "{stdout}");
-    assert!(stdout.contains("broker 2 at 127.0.0.1:1 (controller)"), "{stdout}");
-    assert!(stdout.contains("topic \"orders\" with 3 partitions:"), "{stdout}");
-    assert!(stdout.contains("partition 0, leader 1, replicas: 1,2,3, isrs: 1,2"), "{stdout}");
-    assert!(stdout.contains("partition 1, leader 2, replicas: 1,2,3, isrs: 1,2"), "{stdout}");
-    assert!(stdout.contains("partition 2, leader -1, replicas: 1,2,3, isrs: 1,2, Broker: Leader not available"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("broker 1 at 127.0.0.1:{}", broker.port)),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("broker 2 at 127.0.0.1:1 (controller)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("topic \"orders\" with 3 partitions:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("partition 0, leader 1, replicas: 1,2,3, isrs: 1,2"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("partition 1, leader 2, replicas: 1,2,3, isrs: 1,2"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "partition 2, leader -1, replicas: 1,2,3, isrs: 1,2, Broker: Leader not available"
+        ),
+        "{stdout}"
+    );
 }
 
 /// Real clients in Python: confluent-kafka (librdkafka, as installed from PyPI) and kafka-python
@@ -535,7 +665,10 @@ c.close()
     println!("stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(out.status.success(), "python clients failed: {stderr}");
     assert!(stdout.contains("confluent 2 [1, 2] 3 1 [1, 2]"), "{stdout}");
-    assert!(stdout.contains("kafka-python ['orders'] [0, 1, 2]"), "{stdout}");
+    assert!(
+        stdout.contains("kafka-python ['orders'] [0, 1, 2]"),
+        "{stdout}"
+    );
 }
 
 /// The Java client (kafka-clients 3.9.x from the local Maven repository): its AdminClient sends
@@ -607,8 +740,14 @@ public class Check {
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(out.status.success(), "java client failed: {stderr}");
-    assert!(stdout.contains("cluster zkafka-test-cluster controller 2 nodes 2"), "{stdout}");
+    assert!(
+        stdout.contains("cluster zkafka-test-cluster controller 2 nodes 2"),
+        "{stdout}"
+    );
     assert!(stdout.contains("topics [orders]"), "{stdout}");
     // Kafka prints topic ids in URL-safe base64 without padding (`Uuid.toString`).
-    assert!(stdout.contains("orders EjRWeJq83vARIjNEVWZ3iA partitions 3 p0 leader 1 rack rack-a"), "{stdout}");
+    assert!(
+        stdout.contains("orders EjRWeJq83vARIjNEVWZ3iA partitions 3 p0 leader 1 rack rack-a"),
+        "{stdout}"
+    );
 }

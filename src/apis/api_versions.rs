@@ -23,8 +23,8 @@ pub(super) async fn handle(_apis: &KafkaApis, request: &Request) -> Response {
             && is_valid_software_field(&body.client_software_version))
     {
         // Kafka: `getErrorResponse(INVALID_REQUEST)` carries only the error code.
-        let response = ApiVersionsResponse::default()
-            .with_error_code(ResponseError::InvalidRequest.code());
+        let response =
+            ApiVersionsResponse::default().with_error_code(ResponseError::InvalidRequest.code());
         return respond(request, &response);
     }
     respond(request, &api_versions_response())

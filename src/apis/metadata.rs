@@ -67,7 +67,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .iter()
                 .any(|t| t.name.is_none() || !t.topic_id.is_nil())
         {
-            return respond(request, &error_response(&body, ResponseError::InvalidRequest));
+            return respond(
+                request,
+                &error_response(&body, ResponseError::InvalidRequest),
+            );
         }
     }
 
@@ -133,9 +136,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         }
     }
     if !all_topics && !missing.is_empty() {
-        let allow_auto_creation = apis.config.auto_create_topics_enable
-            && body.allow_auto_topic_creation
-            && !all_topics;
+        let allow_auto_creation =
+            apis.config.auto_create_topics_enable && body.allow_auto_topic_creation && !all_topics;
         match (&apis.auto_topic_creation, allow_auto_creation) {
             (Some(manager), true) => {
                 for created in manager.create_topics(&missing, &request.context).await {
@@ -366,7 +368,12 @@ mod tests {
         ))
     }
 
-    async fn call(apis: &KafkaApis, listener: &str, v: i16, req: &MetadataRequest) -> MetadataResponse {
+    async fn call(
+        apis: &KafkaApis,
+        listener: &str,
+        v: i16,
+        req: &MetadataRequest,
+    ) -> MetadataResponse {
         let header_version = if v >= 9 { 1 } else { 0 };
         let r = request_on(listener, ApiKey::Metadata, v, req);
         response(apis.handle(&r).await, header_version, v).1
@@ -398,7 +405,10 @@ mod tests {
         assert_eq!(t.partitions[0].leader_epoch, 5);
         assert_eq!(t.partitions[0].isr_nodes, vec![BrokerId(1), BrokerId(2)]);
         // v1+ does not filter dead replicas.
-        assert_eq!(t.partitions[3].replica_nodes, vec![BrokerId(1), BrokerId(3)]);
+        assert_eq!(
+            t.partitions[3].replica_nodes,
+            vec![BrokerId(1), BrokerId(3)]
+        );
     }
 
     /// Kafka: v6+ reports LISTENER_NOT_FOUND for a live leader without the request's listener;
@@ -440,7 +450,13 @@ mod tests {
             errs,
             vec![("a".into(), 0), ("nope".into(), 3), ("bad/name".into(), 17)]
         );
-        let all = call(&apis, "PLAINTEXT", 1, &MetadataRequest::default().with_topics(None)).await;
+        let all = call(
+            &apis,
+            "PLAINTEXT",
+            1,
+            &MetadataRequest::default().with_topics(None),
+        )
+        .await;
         assert_eq!(all.topics.len(), 1);
         let none = call(&apis, "PLAINTEXT", 1, &named(&[])).await;
         assert!(none.topics.is_empty());
@@ -462,9 +478,10 @@ mod tests {
         assert_eq!(resp.topics[1].name.as_ref().unwrap().as_str(), "a");
 
         // v10 carries topic ids on the wire but may not use them.
-        let req = MetadataRequest::default().with_topics(Some(vec![MetadataRequestTopic::default()
-            .with_topic_id(Uuid::from_u128(0xabc))
-            .with_name(Some(topic_name("a")))]));
+        let req =
+            MetadataRequest::default().with_topics(Some(vec![MetadataRequestTopic::default()
+                .with_topic_id(Uuid::from_u128(0xabc))
+                .with_name(Some(topic_name("a")))]));
         let resp = call(&apis, "PLAINTEXT", 10, &req).await;
         assert_eq!(resp.topics[0].error_code, 42);
         assert!(resp.brokers.is_empty());

@@ -211,7 +211,11 @@ pub(crate) mod test_support {
     }
 
     /// Decodes a response frame: returns the correlation id and the body.
-    pub fn response<T: Decodable>(response: Response, header_version: i16, version: i16) -> (i32, T) {
+    pub fn response<T: Decodable>(
+        response: Response,
+        header_version: i16,
+        version: i16,
+    ) -> (i32, T) {
         let Response::Send(send) = response else {
             panic!("expected a response, got {response:?}");
         };

@@ -284,9 +284,14 @@ mod tests {
                 .with_v0_host(StrBytes::from_static_str("h7"))
                 .with_v0_port(9000)]);
         assert_eq!(send(&apis, 0, &v0).await, 0);
-        let n = apis.metadata_cache.alive_broker_node(7, "PLAINTEXT").unwrap();
+        let n = apis
+            .metadata_cache
+            .alive_broker_node(7, "PLAINTEXT")
+            .unwrap();
         assert_eq!((n.host.as_str(), n.port), ("h7", 9000));
-        assert!(apis.metadata_cache.contains_partition(&TopicPartition::new("old", 3)));
+        assert!(apis
+            .metadata_cache
+            .contains_partition(&TopicPartition::new("old", 3)));
 
         let v2 = UpdateMetadataRequest::default()
             .with_controller_id(BrokerId(7))
@@ -299,9 +304,15 @@ mod tests {
                     .with_port(9093)
                     .with_security_protocol(SecurityProtocol::Ssl.id())])]);
         assert_eq!(send(&apis, 2, &v2).await, 0);
-        assert!(apis.metadata_cache.alive_broker_node(7, "PLAINTEXT").is_none());
+        assert!(apis
+            .metadata_cache
+            .alive_broker_node(7, "PLAINTEXT")
+            .is_none());
         assert_eq!(
-            apis.metadata_cache.alive_broker_node(7, "SSL").unwrap().port,
+            apis.metadata_cache
+                .alive_broker_node(7, "SSL")
+                .unwrap()
+                .port,
             9093
         );
     }
