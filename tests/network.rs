@@ -45,7 +45,7 @@ async fn start(tweak: impl FnOnce(&mut SocketServerConfig)) -> Broker {
         ..SocketServerConfig::default()
     };
     tweak(&mut config);
-    let mut server = SocketServer::bind(config).await.expect("bind");
+    let server = SocketServer::bind(config).await.expect("bind");
     let port = server.bound_port("PLAINTEXT").expect("bound port");
     assert_ne!(port, 0);
     let apis = Arc::new(KafkaApis::new(

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
@@ -36,13 +36,18 @@ use crate::protocol::{is_api_enabled, parse_request_header};
 /// Bytes asked of the socket per read when no frame size is known yet.
 const READ_CHUNK_BYTES: usize = 8 * 1024;
 
+/// Small responses are gathered in a buffer of this size and written together when no further
+/// response is ready, so pipelined requests do not cost one write(2) each; larger chunks
+/// (record data) bypass the buffer.
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
 /// Per-connection settings taken from the server config and the listener.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnectionSettings {
     pub socket_request_max_bytes: usize,
     pub connections_max_idle: Duration,
     pub max_queued_requests: usize,
-    pub listener_name: String,
+    pub listener_name: Arc<str>,
     pub security_protocol: SecurityProtocol,
 }
 
@@ -59,7 +64,7 @@ impl ConnectionSettings {
                 u64::try_from(config.connections_max_idle_ms.max(1)).unwrap_or(1),
             ),
             max_queued_requests: config.max_queued_requests_per_connection.max(1),
-            listener_name,
+            listener_name: listener_name.into(),
             security_protocol,
         }
     }
@@ -101,7 +106,7 @@ impl Activity {
 /// Serves one connection until it is closed. Returns when the connection is done.
 pub(crate) async fn run_connection(
     stream: TcpStream,
-    connection_id: String,
+    connection_id: Arc<str>,
     client_address: SocketAddr,
     settings: Arc<ConnectionSettings>,
     handler: Arc<dyn RequestHandler>,
@@ -255,7 +260,7 @@ impl FrameReader {
 async fn read_requests(
     rd: OwnedReadHalf,
     queue: mpsc::Sender<Queued>,
-    connection_id: String,
+    connection_id: Arc<str>,
     client_address: SocketAddr,
     settings: Arc<ConnectionSettings>,
     activity: Arc<Activity>,
@@ -338,34 +343,47 @@ async fn process_requests(
 }
 
 async fn write_responses(
-    mut wr: OwnedWriteHalf,
+    wr: OwnedWriteHalf,
     mut out: mpsc::Receiver<Outgoing>,
     connection_id: &str,
     activity: Arc<Activity>,
 ) {
-    while let Some(item) = out.recv().await {
-        match item {
-            Outgoing::Send(send) => {
-                for chunk in send.chunks() {
-                    if let Err(e) = wr.write_all(chunk).await {
-                        tracing::debug!("{connection_id}: closing, write failed: {e}");
-                        return;
+    let mut wr = BufWriter::with_capacity(WRITE_BUFFER_BYTES, wr);
+    while let Some(mut item) = out.recv().await {
+        // Write every response that is ready, then flush once.
+        loop {
+            match item {
+                Outgoing::Send(send) => {
+                    for chunk in send.chunks() {
+                        if let Err(e) = wr.write_all(chunk).await {
+                            tracing::debug!("{connection_id}: closing, write failed: {e}");
+                            return;
+                        }
                     }
+                    activity.in_flight.fetch_sub(1, Ordering::Relaxed);
                 }
-                activity.touch();
-                activity.in_flight.fetch_sub(1, Ordering::Relaxed);
+                Outgoing::Close(reason) => {
+                    if reason.starts_with("the client closed")
+                        || reason.starts_with("connection idle")
+                    {
+                        tracing::debug!("{connection_id}: {reason}");
+                    } else {
+                        // Kafka logs these ("Closing socket for ... because of error").
+                        tracing::warn!("{connection_id}: closing connection: {reason}");
+                    }
+                    let _ = wr.shutdown().await;
+                    return;
+                }
             }
-            Outgoing::Close(reason) => {
-                if reason.starts_with("the client closed") || reason.starts_with("connection idle")
-                {
-                    tracing::debug!("{connection_id}: {reason}");
-                } else {
-                    // Kafka logs these at ERROR/WARN ("Closing socket for ... because of error").
-                    tracing::warn!("{connection_id}: closing connection: {reason}");
-                }
-                let _ = wr.shutdown().await;
-                return;
+            match out.try_recv() {
+                Ok(next) => item = next,
+                Err(_) => break,
             }
         }
+        if let Err(e) = wr.flush().await {
+            tracing::debug!("{connection_id}: closing, write failed: {e}");
+            return;
+        }
+        activity.touch();
     }
 }

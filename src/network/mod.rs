@@ -18,6 +18,6 @@ pub mod socket_server;
 
 pub use config::SocketServerConfig;
 pub use request_channel::{
-    BoxFuture, ClientInformation, Request, RequestContext, RequestHandler, Response, ResponseSend,
+    BoxFuture, Request, RequestContext, RequestHandler, Response, ResponseSend,
 };
 pub use socket_server::{SocketServer, SocketServerError};

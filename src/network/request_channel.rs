@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -16,22 +17,15 @@ use crate::protocol::ParsedRequestHeader;
 /// A boxed, sendable future (handlers are async).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// The client software a connection announced in ApiVersions v3+ (KIP-511).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ClientInformation {
-    pub software_name: String,
-    pub software_version: String,
-}
-
 /// Where a request came from and what its header said.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub header: ParsedRequestHeader,
     /// `local:port-remote:port-n`, unique while the server runs (Kafka: `ConnectionId`).
-    pub connection_id: String,
+    pub connection_id: Arc<str>,
     pub client_address: SocketAddr,
     /// The listener the request arrived on; Metadata answers with brokers' endpoints on it.
-    pub listener_name: String,
+    pub listener_name: Arc<str>,
     pub security_protocol: SecurityProtocol,
 }
 
