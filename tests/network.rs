@@ -443,7 +443,16 @@ async fn bad_input_closes_only_that_connection() {
     let mut produce_not_served = BytesMut::from(&produce_not_served[..]);
     produce_not_served[4..6].copy_from_slice(&0i16.to_be_bytes());
 
+    let mut bad_utf8 =
+        BytesMut::from(&frame(ApiKey::Metadata, 1, 1, &metadata_request(1, &["ab"]))[..]);
+    let n = bad_utf8.len();
+    bad_utf8[n - 2..].copy_from_slice(&[0xff, 0xfe]);
+
     let cases: Vec<(&str, Bytes)> = vec![
+        (
+            "topic name that is not UTF-8 (passes the guard, fails the decoder)",
+            bad_utf8.freeze(),
+        ),
         (
             "HTTP request (size 0x47455420 over the limit)",
             Bytes::from_static(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
@@ -749,5 +758,101 @@ public class Check {
     assert!(
         stdout.contains("orders EjRWeJq83vARIjNEVWZ3iA partitions 3 p0 leader 1 rack rack-a"),
         "{stdout}"
+    );
+}
+
+/// Kafka: `SocketServer.shutdown` — open connections are closed and the port stops accepting.
+#[tokio::test]
+async fn shutdown_closes_connections_and_listener() {
+    let broker = start(|_| {}).await;
+    let mut s = connect(broker.port).await;
+    api_versions_ok(&mut s).await;
+    broker.server.shutdown().await;
+    expect_closed(&mut s, "connection after shutdown").await;
+    let refused = tokio::time::timeout(TIMEOUT, TcpStream::connect(("127.0.0.1", broker.port)))
+        .await
+        .expect("connect attempt finishes");
+    assert!(refused.is_err(), "listener still accepting after shutdown");
+}
+
+/// A handler that answers every request after a delay, records how many requests of the
+/// connection it handles at once, and sends nothing for odd correlation ids (as for a Produce
+/// with acks=0, Kafka's `NoOpResponse`).
+struct SlowHandler {
+    active: std::sync::atomic::AtomicUsize,
+    max_active: std::sync::atomic::AtomicUsize,
+}
+
+impl zkafka::network::RequestHandler for SlowHandler {
+    fn handle(
+        &self,
+        request: zkafka::network::Request,
+    ) -> zkafka::network::BoxFuture<'_, zkafka::network::Response> {
+        use std::sync::atomic::Ordering::SeqCst;
+        Box::pin(async move {
+            let now = self.active.fetch_add(1, SeqCst) + 1;
+            self.max_active.fetch_max(now, SeqCst);
+            let corr = request.context.header.correlation_id();
+            // Later requests finish faster, so any concurrency would reorder them.
+            tokio::time::sleep(Duration::from_millis(u64::from(
+                50 - corr.unsigned_abs().min(50),
+            )))
+            .await;
+            self.active.fetch_sub(1, SeqCst);
+            if corr % 2 == 1 {
+                return zkafka::network::Response::NoOp;
+            }
+            let frame = zkafka::protocol::encode_response(
+                ApiKey::ApiVersions,
+                0,
+                corr,
+                &ApiVersionsResponse::default(),
+            )
+            .unwrap();
+            zkafka::network::Response::Send(zkafka::network::ResponseSend::from_frame(frame))
+        })
+    }
+}
+
+/// Kafka handles one request per connection at a time, in arrival order (the Processor mutes
+/// the channel until the response is sent), and a request without a response (acks=0) lets
+/// the next one through. Ten pipelined requests: the handler never runs two at once, and the
+/// five answered ones come back in order.
+#[tokio::test]
+async fn requests_are_handled_one_at_a_time_in_order() {
+    let server = SocketServer::bind(SocketServerConfig {
+        listeners: vec![EndPoint {
+            host: "127.0.0.1".into(),
+            port: 0,
+            listener_name: "PLAINTEXT".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        }],
+        ..SocketServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let handler = Arc::new(SlowHandler {
+        active: Default::default(),
+        max_active: Default::default(),
+    });
+    server.enable_request_processing(handler.clone()).unwrap();
+    let mut s = connect(server.bound_port("PLAINTEXT").unwrap()).await;
+    let mut batch = BytesMut::new();
+    for corr in 0..10 {
+        batch.extend_from_slice(&frame(
+            ApiKey::ApiVersions,
+            0,
+            corr,
+            &ApiVersionsRequest::default(),
+        ));
+    }
+    s.write_all(&batch).await.unwrap();
+    for corr in (0..10).step_by(2) {
+        let (got, _): (i32, ApiVersionsResponse) = read_response(&mut s, 0, 0).await;
+        assert_eq!(got, corr);
+    }
+    assert_eq!(
+        handler.max_active.load(std::sync::atomic::Ordering::SeqCst),
+        1
     );
 }
