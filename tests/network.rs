@@ -686,3 +686,33 @@ async fn requests_are_handled_one_at_a_time_in_order() {
         1
     );
 }
+
+/// `network::BrokerConnection`, the client side the controller channel and tools use: request
+/// and response framing at the right header versions, correlation ids, typed responses.
+#[tokio::test]
+async fn broker_connection_round_trips() {
+    let broker = filled_broker().await;
+    let mut c =
+        zkafka::network::BrokerConnection::connect(("127.0.0.1", broker.port), "controller-1")
+            .await
+            .unwrap();
+    let v = c
+        .send(
+            3,
+            &ApiVersionsRequest::default()
+                .with_client_software_name(StrBytes::from_static_str("zkafka"))
+                .with_client_software_version(StrBytes::from_static_str("0.1.0")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.api_keys.len(), 3);
+    let um = c.send(8, &update_metadata_v8(broker.port)).await.unwrap();
+    assert_eq!(um.error_code, 0);
+    for version in [0i16, 4, 8, 12] {
+        let md = c
+            .send(version, &metadata_request(version, &["orders"]))
+            .await
+            .unwrap();
+        assert_eq!(md.topics[0].partitions.len(), 3, "v{version}");
+    }
+}
