@@ -22,6 +22,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// tokio's clock, so tests that pause time (`tokio::time::pause`) control idle expiry.
+type IdleClock = tokio::time::Instant;
+
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -84,7 +87,7 @@ enum Outgoing {
 
 /// Activity shared by the three futures, for `connections.max.idle.ms`.
 struct Activity {
-    started: Instant,
+    started: IdleClock,
     /// Milliseconds since `started` of the last byte read or written.
     last_ms: AtomicU64,
     /// Requests read whose response is not yet written.
@@ -119,7 +122,7 @@ pub(crate) async fn run_connection(
     let (queue_tx, queue_rx) = mpsc::channel::<Queued>(settings.max_queued_requests);
     let (out_tx, out_rx) = mpsc::channel::<Outgoing>(settings.max_queued_requests);
     let activity = Arc::new(Activity {
-        started: Instant::now(),
+        started: IdleClock::now(),
         last_ms: AtomicU64::new(0),
         in_flight: AtomicUsize::new(0),
     });

@@ -483,6 +483,44 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Arbitrary bytes never panic the guard, and whatever passes it never panics (or
+        /// aborts) the crate's decoder, at every supported version of every served API.
+        #[test]
+        fn arbitrary_bodies_never_panic(body in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            use kafka_protocol::protocol::Decodable;
+            for s in SUPPORTED_APIS {
+                for v in s.min_version..=s.max_version {
+                    if check_body(s.api_key, v, &body).is_ok() {
+                        let mut b = bytes::Bytes::copy_from_slice(&body);
+                        let _ = match s.api_key {
+                            ApiKey::ApiVersions => ApiVersionsRequest::decode(&mut b, v).map(|_| ()),
+                            ApiKey::Metadata => MetadataRequest::decode(&mut b, v).map(|_| ()),
+                            ApiKey::UpdateMetadata => UpdateMetadataRequest::decode(&mut b, v).map(|_| ()),
+                            _ => Ok(()),
+                        };
+                    }
+                }
+            }
+        }
+
+        /// Valid UpdateMetadata v8 bodies with random bytes flipped: same property, on inputs
+        /// that get deep into the schema.
+        #[test]
+        fn mutated_update_metadata_never_panics(pos in 0usize..400, byte in proptest::num::u8::ANY, cut in 0usize..400) {
+            use kafka_protocol::protocol::Decodable;
+            let mut b = BytesMut::new();
+            update_metadata_sample(8).encode(&mut b, 8).unwrap();
+            let mut body = b.to_vec();
+            let n = body.len();
+            body[pos % n] = byte;
+            body.truncate(n - (cut % n));
+            if check_body(ApiKey::UpdateMetadata, 8, &body).is_ok() {
+                let _ = UpdateMetadataRequest::decode(&mut bytes::Bytes::from(body), 8);
+            }
+        }
+    }
+
     /// Negative lengths other than -1 (null) are malformed; null arrays are allowed through
     /// (Metadata v1+ uses a null topic array for "all topics").
     #[test]
