@@ -150,6 +150,11 @@ async fn api_versions_ok(stream: &mut TcpStream) {
 }
 
 fn update_metadata_v8(port: u16) -> UpdateMetadataRequest {
+    // Broker 2 advertises an unused port: only this broker (1) is served in these tests.
+    update_metadata_v8_brokers(port, 1)
+}
+
+fn update_metadata_v8_brokers(port: u16, port2: u16) -> UpdateMetadataRequest {
     let partition = |p: i32, leader: i32| {
         UpdateMetadataPartitionState::default()
             .with_partition_index(p)
@@ -183,8 +188,7 @@ fn update_metadata_v8(port: u16) -> UpdateMetadataRequest {
                 partition(1, 2),
                 partition(2, 3),
             ])])
-        // Broker 2 advertises an unused port: only this broker (1) is served in this test.
-        .with_live_brokers(vec![broker(1, port, "rack-a"), broker(2, 1, "rack-b")])
+        .with_live_brokers(vec![broker(1, port, "rack-a"), broker(2, port2, "rack-b")])
 }
 
 async fn filled_broker() -> Broker {
@@ -199,6 +203,39 @@ async fn filled_broker() -> Broker {
     .await;
     assert_eq!(resp.error_code, 0);
     broker
+}
+
+/// A broker whose metadata names two live brokers that both answer: broker 1 on the
+/// broker's port and "broker 2" on a second socket server sharing the same `KafkaApis`, so
+/// real clients that pick any node (kafka-python, the Java admin client) always reach one.
+/// Returns the broker, the second server and its port.
+async fn filled_two_node_cluster() -> (Broker, SocketServer, u16) {
+    let broker = start(|_| {}).await;
+    let second = SocketServer::bind(SocketServerConfig {
+        listeners: vec![EndPoint {
+            host: "127.0.0.1".into(),
+            port: 0,
+            listener_name: "PLAINTEXT".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        }],
+        ..SocketServerConfig::default()
+    })
+    .await
+    .expect("bind second");
+    let port2 = second.bound_port("PLAINTEXT").expect("second port");
+    second
+        .enable_request_processing(broker.apis.clone())
+        .expect("start second");
+    let mut s = connect(broker.port).await;
+    let resp: UpdateMetadataResponse = call(
+        &mut s,
+        ApiKey::UpdateMetadata,
+        8,
+        &update_metadata_v8_brokers(broker.port, port2),
+    )
+    .await;
+    assert_eq!(resp.error_code, 0);
+    (broker, second, port2)
 }
 
 fn metadata_request(version: i16, topics: &[&str]) -> MetadataRequest {
@@ -538,17 +575,29 @@ async fn socket_request_max_bytes_is_enforced() {
 /// traffic is kept.
 #[tokio::test]
 async fn idle_connections_are_closed() {
-    let broker = start(|c| c.connections_max_idle_ms = 400).await;
+    // Generous margins: the busy connection talks every 200 ms against a 1 s limit, so a
+    // loaded machine cannot make it look idle.
+    let broker = start(|c| c.connections_max_idle_ms = 1000).await;
     let mut busy = connect(broker.port).await;
     let mut idle = connect(broker.port).await;
     api_versions_ok(&mut idle).await;
     let start = Instant::now();
-    for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+    for i in 0..8 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
         api_versions_ok(&mut busy).await;
+        if i == 1 {
+            // 400 ms in: the idle connection must still be open (a read just waits).
+            let mut buf = [0u8; 1];
+            let still_open =
+                tokio::time::timeout(Duration::from_millis(20), idle.read(&mut buf)).await;
+            assert!(
+                still_open.is_err(),
+                "closed long before connections.max.idle.ms"
+            );
+        }
     }
     expect_closed(&mut idle, "idle connection").await;
-    assert!(start.elapsed() >= Duration::from_millis(400));
+    assert!(start.elapsed() >= Duration::from_millis(1000));
     api_versions_ok(&mut busy).await;
 }
 

@@ -1,7 +1,8 @@
 //! Real Kafka clients nobody here wrote, pointed at the in-process broker of `tests/network.rs`
-//! after its metadata cache was filled by an UpdateMetadata v8 request over the socket.
+//! after its metadata cache was filled by an UpdateMetadata v8 request over the socket. Both
+//! brokers the metadata names answer (see `filled_two_node_cluster`).
 
-use super::filled_broker;
+use super::filled_two_node_cluster;
 
 /// A real client: kcat (librdkafka) lists the cluster from the in-process broker. It negotiates
 /// with ApiVersions, then reads Metadata; its listing must show what UpdateMetadata said
@@ -15,7 +16,7 @@ async fn kcat_lists_the_cluster() {
     {
         panic!("kcat is not installed (apt-get install kcat)");
     }
-    let broker = filled_broker().await;
+    let (broker, _second, port2) = filled_two_node_cluster().await;
     let bootstrap = format!("127.0.0.1:{}", broker.port);
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("kcat")
@@ -35,7 +36,7 @@ async fn kcat_lists_the_cluster() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("broker 2 at 127.0.0.1:1 (controller)"),
+        stdout.contains(&format!("broker 2 at 127.0.0.1:{port2} (controller)")),
         "{stdout}"
     );
     assert!(
@@ -64,7 +65,7 @@ async fn kcat_lists_the_cluster() {
 /// partitions and the controller.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_clients_list_topics() {
-    let broker = filled_broker().await;
+    let (broker, _second, _port2) = filled_two_node_cluster().await;
     let bootstrap = format!("127.0.0.1:{}", broker.port);
     let script = r#"
 import sys
@@ -150,7 +151,7 @@ public class Check {
 "#,
     )
     .unwrap();
-    let broker = filled_broker().await;
+    let (broker, _second, _port2) = filled_two_node_cluster().await;
     let bootstrap = format!("127.0.0.1:{}", broker.port);
     let classpath = format!("{clients}:{slf4j}");
     let out = tokio::task::spawn_blocking(move || {
