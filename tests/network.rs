@@ -765,3 +765,57 @@ async fn broker_connection_round_trips() {
         assert_eq!(md.topics[0].partitions.len(), 3, "v{version}");
     }
 }
+
+/// A handler that panics takes down only its own connection (Kafka: an exception in
+/// `KafkaApis.handle` never stops the network threads); other connections keep being served.
+#[tokio::test]
+async fn handler_panic_closes_only_its_connection() {
+    let server = SocketServer::bind(SocketServerConfig {
+        listeners: vec![EndPoint {
+            host: "127.0.0.1".into(),
+            port: 0,
+            listener_name: "PLAINTEXT".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        }],
+        ..SocketServerConfig::default()
+    })
+    .await
+    .unwrap();
+    server
+        .enable_request_processing(Arc::new(|request: zkafka::network::Request| {
+            let corr = request.context.header.correlation_id();
+            assert_ne!(corr, 666, "deliberate handler panic");
+            let frame = zkafka::protocol::encode_response(
+                ApiKey::ApiVersions,
+                0,
+                corr,
+                &ApiVersionsResponse::default(),
+            )
+            .unwrap();
+            zkafka::network::Response::Send(zkafka::network::ResponseSend::from_frame(frame))
+        }))
+        .unwrap();
+    let port = server.bound_port("PLAINTEXT").unwrap();
+    let mut ok = connect(port).await;
+    let mut doomed = connect(port).await;
+    doomed
+        .write_all(&frame(
+            ApiKey::ApiVersions,
+            0,
+            666,
+            &ApiVersionsRequest::default(),
+        ))
+        .await
+        .unwrap();
+    expect_closed(&mut doomed, "connection whose handler panicked").await;
+    ok.write_all(&frame(
+        ApiKey::ApiVersions,
+        0,
+        1,
+        &ApiVersionsRequest::default(),
+    ))
+    .await
+    .unwrap();
+    let (corr, _): (i32, ApiVersionsResponse) = read_response(&mut ok, 0, 0).await;
+    assert_eq!(corr, 1);
+}

@@ -322,7 +322,19 @@ async fn process_requests(
     while let Some(item) = queue.recv().await {
         match item {
             Queued::Request(request, permit) => {
-                let response = handler.handle(request).await;
+                // The handler runs in its own task so that a request already started always
+                // finishes (a Produce half-applied because its client vanished would be worse
+                // than a response nobody reads) and a handler panic closes only this
+                // connection.
+                let handler = handler.clone();
+                let correlation_id = request.context.header.correlation_id();
+                let task = tokio::spawn(async move { handler.handle(request).await });
+                let response = match task.await {
+                    Ok(r) => r,
+                    Err(e) => Response::Close(format!(
+                        "the handler of request {correlation_id} failed: {e}"
+                    )),
+                };
                 drop(permit);
                 let next = match response {
                     Response::Send(send) => Outgoing::Send(send),

@@ -85,7 +85,9 @@ pub enum Response {
 
 /// The broker side of the request channel: `KafkaApis` implements it.
 pub trait RequestHandler: Send + Sync + 'static {
-    /// Handles one request. Called for one request of a connection at a time, in arrival order.
+    /// Handles one request. Called for one request of a connection at a time, in arrival order,
+    /// each in its own task: the future runs to completion even if the connection closes, and
+    /// a panic in it closes only that connection.
     fn handle(&self, request: Request) -> BoxFuture<'_, Response>;
 }
 
