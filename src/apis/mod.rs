@@ -2,7 +2,7 @@
 //!
 //! Kafka: `kafka.server.KafkaApis.handle`. Adding an API: a new file here with
 //! `pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response`, a match arm in
-//! [`KafkaApis::handle`], its request schema in `protocol::guard`, and its versions in
+//! [`KafkaApis::handle`], and one row (versions + request schema from `protocol::guard`) in
 //! `protocol::api_keys::SUPPORTED_APIS`. Shared broker state (replica manager, log manager,
 //! group coordinator ...) joins [`KafkaApis`] as another optional `Arc` with a `with_*` setter,
 //! filled by the server at startup.

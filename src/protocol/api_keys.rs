@@ -3,20 +3,27 @@
 //! Kafka: `ApiKeys.isVersionEnabled`, `ApiVersionManager.isApiEnabled`,
 //! `RequestContext.isUnsupportedApiVersionsRequest`.
 //!
-//! Adding an API: implement its handler in `src/apis/<name>.rs`, add its request schema to
-//! [`crate::protocol::guard`], dispatch it in `apis::KafkaApis::handle`, then add one row here.
+//! Adding an API: implement its handler in `src/apis/<name>.rs` and dispatch it in
+//! `apis::KafkaApis::handle`, write its request schema in [`crate::protocol::guard`], then add
+//! one row here (versions + schema).
 //! ApiVersions advertises exactly these rows, so a row must only appear once every version in
 //! its range is implemented in full.
 
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::protocol::VersionRange;
 
+use crate::protocol::guard::{
+    Schema, API_VERSIONS_REQUEST_SCHEMA, METADATA_REQUEST_SCHEMA, UPDATE_METADATA_REQUEST_SCHEMA,
+};
+
 /// One row of the supported-versions table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct SupportedApi {
     pub api_key: ApiKey,
     pub min_version: i16,
     pub max_version: i16,
+    /// The request's wire schema, walked before the crate decodes a body (see `guard`).
+    pub request_schema: &'static Schema,
 }
 
 /// Every API this broker serves, with the versions it implements in full, in API-key order.
@@ -29,12 +36,14 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         api_key: ApiKey::Metadata,
         min_version: 0,
         max_version: 12,
+        request_schema: &METADATA_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `UpdateMetadataRequest.json`: versions 0-8 (the 3.9 controller sends v8).
     SupportedApi {
         api_key: ApiKey::UpdateMetadata,
         min_version: 0,
         max_version: 8,
+        request_schema: &UPDATE_METADATA_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `ApiVersionsRequest.json`: versions 0-4 (v4, KAFKA-17011, only changes how
     // feature level 0 is reported; this broker reports no features, so v3 and v4 answer alike).
@@ -42,6 +51,7 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         api_key: ApiKey::ApiVersions,
         min_version: 0,
         max_version: 4,
+        request_schema: &API_VERSIONS_REQUEST_SCHEMA,
     },
 ];
 
