@@ -819,3 +819,55 @@ async fn handler_panic_closes_only_its_connection() {
     let (corr, _): (i32, ApiVersionsResponse) = read_response(&mut ok, 0, 0).await;
     assert_eq!(corr, 1);
 }
+
+/// KIP-511: the network layer records the client software name and version from ApiVersions
+/// v3+ for the rest of the connection ("unknown" before), as Kafka's
+/// `SocketServer.processCompletedReceives` does for `RequestContext.clientInformation`.
+#[tokio::test]
+async fn client_information_from_api_versions() {
+    let server = SocketServer::bind(SocketServerConfig {
+        listeners: vec![EndPoint {
+            host: "127.0.0.1".into(),
+            port: 0,
+            listener_name: "PLAINTEXT".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        }],
+        ..SocketServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    server
+        .enable_request_processing(Arc::new(move |request: zkafka::network::Request| {
+            let info = &request.context.client_information;
+            record
+                .lock()
+                .unwrap()
+                .push(format!("{}/{}", info.software_name, info.software_version));
+            let frame = zkafka::protocol::encode_response(
+                ApiKey::ApiVersions,
+                0,
+                request.context.header.correlation_id(),
+                &ApiVersionsResponse::default(),
+            )
+            .unwrap();
+            zkafka::network::Response::Send(zkafka::network::ResponseSend::from_frame(frame))
+        }))
+        .unwrap();
+    let mut s = connect(server.bound_port("PLAINTEXT").unwrap()).await;
+    let v3 = ApiVersionsRequest::default()
+        .with_client_software_name(StrBytes::from_static_str("librdkafka"))
+        .with_client_software_version(StrBytes::from_static_str("2.0.2"));
+    for (corr, version) in [(1, 0i16), (2, 3), (3, 0)] {
+        s.write_all(&frame(ApiKey::ApiVersions, version, corr, &v3))
+            .await
+            .unwrap();
+        let (got, _): (i32, ApiVersionsResponse) = read_response(&mut s, 0, 0).await;
+        assert_eq!(got, corr);
+    }
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec!["unknown/unknown", "librdkafka/2.0.2", "librdkafka/2.0.2"]
+    );
+}

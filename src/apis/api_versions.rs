@@ -11,6 +11,7 @@ use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse};
 use super::{decode_body, respond, respond_at, KafkaApis};
 use crate::network::{Request, Response};
 use crate::protocol::api_keys::{supported_versions, SUPPORTED_APIS};
+use crate::protocol::client_software::is_valid_software_field;
 use crate::protocol::ResponseError;
 
 pub(super) async fn handle(_apis: &KafkaApis, request: &Request) -> Response {
@@ -58,19 +59,6 @@ pub fn api_versions_response() -> ApiVersionsResponse {
             })
             .collect(),
     )
-}
-
-/// Kafka: `ApiVersionsRequest.SOFTWARE_NAME_VERSION_PATTERN`,
-/// `[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?`.
-fn is_valid_software_field(s: &str) -> bool {
-    let b = s.as_bytes();
-    let (Some(first), Some(last)) = (b.first(), b.last()) else {
-        return false;
-    };
-    first.is_ascii_alphanumeric()
-        && last.is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'.')
 }
 
 #[cfg(test)]
@@ -166,10 +154,5 @@ mod tests {
         let (_, body): (i32, ApiVersionsResponse) = response(resp, 0, 3);
         assert_eq!(body.error_code, ResponseError::InvalidRequest.code());
         assert!(body.api_keys.is_empty());
-        assert!(is_valid_software_field("apache-kafka-java"));
-        assert!(is_valid_software_field("3.9.0"));
-        assert!(!is_valid_software_field(""));
-        assert!(!is_valid_software_field("-x"));
-        assert!(!is_valid_software_field("x."));
     }
 }

@@ -204,6 +204,7 @@ pub(crate) mod test_support {
                 client_address: "127.0.0.1:1".parse().unwrap(),
                 listener_name: listener.into(),
                 security_protocol: SecurityProtocol::Plaintext,
+                client_information: Default::default(),
             },
             body: frame,
             received_at: Instant::now(),

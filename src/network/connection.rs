@@ -34,7 +34,8 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use super::config::SocketServerConfig;
 use super::request_channel::{Request, RequestContext, RequestHandler, Response, ResponseSend};
 use crate::cluster::SecurityProtocol;
-use crate::protocol::{is_api_enabled, parse_request_header};
+use crate::protocol::client_software::{self, ClientInformation};
+use crate::protocol::{is_api_enabled, parse_request_header, ApiKey};
 
 /// Bytes asked of the socket per read when no frame size is known yet.
 const READ_CHUNK_BYTES: usize = 8 * 1024;
@@ -275,6 +276,7 @@ async fn read_requests(
         settings: settings.clone(),
         activity: activity.clone(),
     };
+    let mut client_information = Arc::new(ClientInformation::default());
     let close_reason = loop {
         let (mut frame, permit) = match reader.next_frame(&budget).await {
             Ok(f) => f,
@@ -294,8 +296,16 @@ async fn read_requests(
                 header.api_version()
             );
         }
+        // KIP-511: the network layer records the client's software name and version from
+        // ApiVersions (Kafka: `SocketServer.processCompletedReceives`).
+        if header.api_key == ApiKey::ApiVersions {
+            if let Some(info) = client_software::from_api_versions(header.api_version(), &frame) {
+                client_information = Arc::new(info);
+            }
+        }
         let request = Request {
             context: RequestContext {
+                client_information: client_information.clone(),
                 header,
                 connection_id: connection_id.clone(),
                 client_address,

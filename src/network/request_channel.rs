@@ -12,7 +12,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use crate::cluster::SecurityProtocol;
-use crate::protocol::ParsedRequestHeader;
+use crate::protocol::{ClientInformation, ParsedRequestHeader};
 
 /// A boxed, sendable future (handlers are async).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -27,6 +27,9 @@ pub struct RequestContext {
     /// The listener the request arrived on; Metadata answers with brokers' endpoints on it.
     pub listener_name: Arc<str>,
     pub security_protocol: SecurityProtocol,
+    /// What the client announced in its last valid ApiVersions v3+ request on this
+    /// connection (KIP-511), "unknown" before that.
+    pub client_information: Arc<ClientInformation>,
 }
 
 /// One request: its context and its body (the bytes after the header, not yet decoded).
