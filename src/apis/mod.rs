@@ -1,8 +1,8 @@
 //! `KafkaApis`: decodes each request and dispatches it by API key to one handler per file.
 //!
 //! Kafka: `kafka.server.KafkaApis.handle`. Adding an API: a new file here with
-//! `pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response`, a match arm in
-//! [`KafkaApis::handle`], and one row (versions + request schema from `protocol::guard`) in
+//! `pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response`, an arm in
+//! [`handler_for`], and one row (versions + request schema from `protocol::guard`) in
 //! `protocol::api_keys::SUPPORTED_APIS`. Shared broker state (replica manager, log manager,
 //! group coordinator ...) joins [`KafkaApis`] as another optional `Arc` with a `with_*` setter,
 //! filled by the server at startup.
@@ -105,12 +105,48 @@ impl KafkaApis {
                 header.correlation_id()
             ));
         }
-        match api_key {
-            ApiKey::ApiVersions => api_versions::handle(self, request).await,
-            ApiKey::Metadata => metadata::handle(self, request).await,
-            ApiKey::UpdateMetadata => update_metadata::handle(self, request).await,
-            other => Response::Close(format!("no handler for {other:?} v{version}")),
+        match handler_for(api_key) {
+            Some(handler) => handler(self, request).await,
+            None => Response::Close(format!("no handler for {api_key:?} v{version}")),
         }
+    }
+}
+
+/// A request handler: one per API, each in its own file.
+pub type Handler = for<'a> fn(&'a KafkaApis, &'a Request) -> BoxFuture<'a, Response>;
+
+/// The handler of each served API. Kafka: the `match` in `KafkaApis.handle`.
+pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
+    fn api_versions<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(api_versions::handle(a, r))
+    }
+    fn metadata<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(metadata::handle(a, r))
+    }
+    fn update_metadata<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(update_metadata::handle(a, r))
+    }
+    match api_key {
+        ApiKey::ApiVersions => Some(api_versions),
+        ApiKey::Metadata => Some(metadata),
+        ApiKey::UpdateMetadata => Some(update_metadata),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::SUPPORTED_APIS;
+
+    /// Every API advertised in ApiVersions has a handler (an advertised API without one would
+    /// close its clients' connections).
+    #[test]
+    fn every_supported_api_has_a_handler() {
+        for s in SUPPORTED_APIS {
+            assert!(handler_for(s.api_key).is_some(), "{:?}", s.api_key);
+        }
+        assert!(handler_for(ApiKey::Produce).is_none());
     }
 }
 

@@ -4,7 +4,7 @@
 //! `RequestContext.isUnsupportedApiVersionsRequest`.
 //!
 //! Adding an API: implement its handler in `src/apis/<name>.rs` and dispatch it in
-//! `apis::KafkaApis::handle`, write its request schema in [`crate::protocol::guard`], then add
+//! `apis::handler_for`, write its request schema in [`crate::protocol::guard`], then add
 //! one row here (versions + schema).
 //! ApiVersions advertises exactly these rows, so a row must only appear once every version in
 //! its range is implemented in full.
