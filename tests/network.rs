@@ -632,6 +632,50 @@ async fn max_connections_waits_for_a_slot() {
     assert_eq!((corr, r.error_code), (8, 0));
 }
 
+/// Kafka: `ConnectionQuotas` — the inter-broker listener is not held to `max.connections`, so
+/// the controller reaches a broker whose client connections used every slot.
+#[tokio::test]
+async fn inter_broker_listener_is_exempt_from_max_connections() {
+    let broker = start(|c| {
+        c.max_connections = 1;
+        c.listeners.push(EndPoint {
+            host: "127.0.0.1".into(),
+            port: 0,
+            listener_name: "INTERNAL".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        });
+        c.inter_broker_listener_name = Some("INTERNAL".into());
+    })
+    .await;
+    let internal_port = broker.server.bound_port("INTERNAL").unwrap();
+    let mut client = connect(broker.port).await;
+    api_versions_ok(&mut client).await;
+    let mut controller = connect(internal_port).await;
+    let resp: UpdateMetadataResponse = call(
+        &mut controller,
+        ApiKey::UpdateMetadata,
+        8,
+        &update_metadata_v8(broker.port),
+    )
+    .await;
+    assert_eq!(resp.error_code, 0);
+    // A second client connection still waits for the one slot.
+    let mut waiting = connect(broker.port).await;
+    waiting
+        .write_all(&frame(
+            ApiKey::ApiVersions,
+            0,
+            4,
+            &ApiVersionsRequest::default(),
+        ))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 4];
+    let early =
+        tokio::time::timeout(Duration::from_millis(300), waiting.read_exact(&mut buf)).await;
+    assert!(early.is_err(), "client listener exceeded max.connections");
+}
+
 /// Kafka: `max.connections.per.ip` — a connection over the per-IP limit is closed at once.
 #[tokio::test]
 async fn max_connections_per_ip_closes() {

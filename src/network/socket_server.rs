@@ -149,8 +149,11 @@ impl SocketServer {
                 bound.endpoint.listener_name.clone(),
                 bound.endpoint.security_protocol,
             ));
+            let exempt = self.config.inter_broker_listener_name.as_deref()
+                == Some(bound.endpoint.listener_name.as_str());
             acceptors.push(tokio::spawn(accept_loop(
                 listener,
+                exempt,
                 settings,
                 self.quotas.clone(),
                 handler.clone(),
@@ -238,6 +241,7 @@ async fn bind_listener(
 /// Kafka: `Acceptor.run` / `acceptNewConnections`.
 async fn accept_loop(
     listener: TcpListener,
+    exempt_from_max_connections: bool,
     settings: Arc<ConnectionSettings>,
     quotas: Arc<ConnectionQuotas>,
     handler: Arc<dyn RequestHandler>,
@@ -245,9 +249,13 @@ async fn accept_loop(
 ) {
     static CONNECTION_INDEX: AtomicU64 = AtomicU64::new(0);
     loop {
-        let permit = tokio::select! {
-            p = quotas.wait_for_connection_slot() => p,
-            _ = shutdown.changed() => return,
+        let permit = if exempt_from_max_connections {
+            None
+        } else {
+            tokio::select! {
+                p = quotas.wait_for_connection_slot() => Some(p),
+                _ = shutdown.changed() => return,
+            }
         };
         let (stream, remote) = tokio::select! {
             r = listener.accept() => match r {
