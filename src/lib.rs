@@ -10,10 +10,12 @@
 //! - [`controller`]: `KafkaController`, the single event loop that owns `ControllerContext`.
 //! - [`network`] / [`protocol`] / [`apis`]: sockets, framing, and one handler per API.
 //! - [`log`]: the binary segment log (`LogManager`, `Log`, `LogSegment`, indexes, checkpoints).
+//! - [`client`]: a small async Kafka client used by the CLI tools.
 //! - [`cli`]: the `zkafka` subcommands.
 
 pub mod apis;
 pub mod cli;
+pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod controller;
