@@ -2,3 +2,7 @@
 
 pub mod broker;
 pub mod zk;
+pub mod consume;
+pub mod perf;
+pub mod produce;
+pub mod topics;

@@ -41,7 +41,7 @@ pub const PRODUCE_MAX_VERSION: i16 = 11;
 pub struct ProducerConfig {
     /// `acks`: 0, 1 or -1 (`all`). Kafka 3.x defaults to `all`.
     pub acks: i16,
-    /// `linger.ms` (Kafka 3.9 default 5).
+    /// `linger.ms` (Kafka 3.9 default 0; 4.0 changed it to 5 with KIP-1030).
     pub linger_ms: u64,
     /// `batch.size` (16384).
     pub batch_size: usize,
@@ -67,7 +67,7 @@ impl Default for ProducerConfig {
     fn default() -> Self {
         ProducerConfig {
             acks: -1,
-            linger_ms: 5,
+            linger_ms: 0,
             batch_size: 16_384,
             compression: Compression::None,
             buffer_memory: 33_554_432,
