@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use kafka_protocol::records::TimestampType;
 
 use crate::client::fetcher::{FetchConfig, Fetcher, OffsetSpec};
-use crate::client::{parse_properties, read_properties_file, ClientConfig, ConsumerRecord, KafkaClient};
+use crate::client::{
+    parse_properties, read_properties_file, ClientConfig, ConsumerRecord, KafkaClient,
+};
 
 /// Arguments of `zkafka consume`, named as `kafka-console-consumer.sh`'s.
 #[derive(clap::Args, Debug, Default)]
@@ -110,13 +112,21 @@ impl MessageFormatter {
     }
 
     fn separator(&self, out: &mut Vec<u8>, column: bool) {
-        out.extend_from_slice(if column { &self.key_separator } else { &self.line_separator });
+        out.extend_from_slice(if column {
+            &self.key_separator
+        } else {
+            &self.line_separator
+        });
     }
 
     /// Writes one record exactly as Kafka's `DefaultMessageFormatter.writeTo`: each enabled
     /// field followed by key.separator when a later field is printed, else line.separator.
     pub fn write(&self, r: &ConsumerRecord, out: &mut Vec<u8>) {
-        let later_than_timestamp = self.print_partition || self.print_offset || self.print_headers || self.print_key || self.print_value;
+        let later_than_timestamp = self.print_partition
+            || self.print_offset
+            || self.print_headers
+            || self.print_key
+            || self.print_value;
         if self.print_timestamp {
             let kind = match r.timestamp_type {
                 TimestampType::Creation => "CreateTime",
@@ -131,11 +141,17 @@ impl MessageFormatter {
         }
         if self.print_partition {
             out.extend_from_slice(format!("Partition:{}", r.partition).as_bytes());
-            self.separator(out, self.print_offset || self.print_headers || self.print_key || self.print_value);
+            self.separator(
+                out,
+                self.print_offset || self.print_headers || self.print_key || self.print_value,
+            );
         }
         if self.print_offset {
             out.extend_from_slice(format!("Offset:{}", r.offset).as_bytes());
-            self.separator(out, self.print_headers || self.print_key || self.print_value);
+            self.separator(
+                out,
+                self.print_headers || self.print_key || self.print_value,
+            );
         }
         if self.print_headers {
             if r.headers.is_empty() {
@@ -184,12 +200,20 @@ pub fn start_position(args: &ConsumeArgs) -> Result<OffsetSpec, String> {
                 .ok_or_else(|| "The provided offset value is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.".to_string()),
         };
     }
-    Ok(if args.from_beginning { OffsetSpec::Earliest } else { OffsetSpec::Latest })
+    Ok(if args.from_beginning {
+        OffsetSpec::Earliest
+    } else {
+        OffsetSpec::Latest
+    })
 }
 
 fn fetch_config(args: &ConsumeArgs, start: OffsetSpec) -> Result<FetchConfig, String> {
     let mut config = FetchConfig {
-        offset_reset: if start == OffsetSpec::Earliest { OffsetSpec::Earliest } else { OffsetSpec::Latest },
+        offset_reset: if start == OffsetSpec::Earliest {
+            OffsetSpec::Earliest
+        } else {
+            OffsetSpec::Latest
+        },
         ..FetchConfig::default()
     };
     let mut props = Vec::new();
@@ -201,7 +225,11 @@ fn fetch_config(args: &ConsumeArgs, start: OffsetSpec) -> Result<FetchConfig, St
         props.push(("isolation.level".into(), level.clone()));
     }
     for (k, v) in props {
-        let int = || v.trim().parse::<i32>().map_err(|_| format!("Invalid value {v} for configuration {k}"));
+        let int = || {
+            v.trim()
+                .parse::<i32>()
+                .map_err(|_| format!("Invalid value {v} for configuration {k}"))
+        };
         match k.as_str() {
             "fetch.max.wait.ms" => config.max_wait_ms = int()?,
             "fetch.min.bytes" => config.min_bytes = int()?,
@@ -211,11 +239,19 @@ fn fetch_config(args: &ConsumeArgs, start: OffsetSpec) -> Result<FetchConfig, St
                 config.isolation_level = match v.trim() {
                     "read_committed" => 1,
                     "read_uncommitted" => 0,
-                    _ => return Err(format!("Invalid value {v} for configuration isolation.level")),
+                    _ => {
+                        return Err(format!(
+                            "Invalid value {v} for configuration isolation.level"
+                        ))
+                    }
                 }
             }
             "auto.offset.reset" => {
-                config.offset_reset = if v.trim() == "earliest" { OffsetSpec::Earliest } else { OffsetSpec::Latest }
+                config.offset_reset = if v.trim() == "earliest" {
+                    OffsetSpec::Earliest
+                } else {
+                    OffsetSpec::Latest
+                }
             }
             "group.id" => return Err(group_unsupported()),
             _ => {}
@@ -314,13 +350,21 @@ mod tests {
             timestamp_ms: 1_795_672_161_021,
             key: Some(Bytes::from_static(b"k3")),
             value: Some(Bytes::from_static(b"v3")),
-            headers: vec![("h1".into(), Some(Bytes::from_static(b"a"))), ("h2".into(), Some(Bytes::from_static(b"b")))],
+            headers: vec![
+                ("h1".into(), Some(Bytes::from_static(b"a"))),
+                ("h2".into(), Some(Bytes::from_static(b"b"))),
+            ],
         }
     }
 
     fn fmt(props: &[(&str, &str)], r: &ConsumerRecord) -> String {
         let mut f = MessageFormatter::default();
-        f.configure(&props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>());
+        f.configure(
+            &props
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        );
         let mut out = Vec::new();
         f.write(r, &mut out);
         String::from_utf8(out).unwrap()
@@ -337,12 +381,18 @@ mod tests {
             ("print.partition", "true"),
             ("print.offset", "true"),
         ];
-        assert_eq!(fmt(&all, &record()), "CreateTime:1795672161021\tPartition:0\tOffset:0\th1:a,h2:b\tk3\tv3\n");
+        assert_eq!(
+            fmt(&all, &record()),
+            "CreateTime:1795672161021\tPartition:0\tOffset:0\th1:a,h2:b\tk3\tv3\n"
+        );
         let mut no_headers = record();
         no_headers.headers.clear();
         no_headers.partition = 1;
         no_headers.offset = 1;
-        assert_eq!(fmt(&all, &no_headers), "CreateTime:1795672161021\tPartition:1\tOffset:1\tNO_HEADERS\tk3\tv3\n");
+        assert_eq!(
+            fmt(&all, &no_headers),
+            "CreateTime:1795672161021\tPartition:1\tOffset:1\tNO_HEADERS\tk3\tv3\n"
+        );
         assert_eq!(fmt(&[], &record()), "v3\n");
     }
 
@@ -352,11 +402,23 @@ mod tests {
     fn formatter_separators_and_nulls() {
         let mut r = record();
         r.key = None;
-        assert_eq!(fmt(&[("print.key", "true"), ("key.separator", ":")], &r), "null:v3\n");
-        assert_eq!(fmt(&[("print.key", "TRUE "), ("print.value", "false")], &r), "null\n");
-        assert_eq!(fmt(&[("print.key", "true"), ("null.literal", "<nil>")], &r), "<nil>\tv3\n");
+        assert_eq!(
+            fmt(&[("print.key", "true"), ("key.separator", ":")], &r),
+            "null:v3\n"
+        );
+        assert_eq!(
+            fmt(&[("print.key", "TRUE "), ("print.value", "false")], &r),
+            "null\n"
+        );
+        assert_eq!(
+            fmt(&[("print.key", "true"), ("null.literal", "<nil>")], &r),
+            "<nil>\tv3\n"
+        );
         r.timestamp_type = TimestampType::LogAppend;
-        assert_eq!(fmt(&[("print.timestamp", "true")], &r), "LogAppendTime:1795672161021\tv3\n");
+        assert_eq!(
+            fmt(&[("print.timestamp", "true")], &r),
+            "LogAppendTime:1795672161021\tv3\n"
+        );
     }
 
     /// Kafka's ConsoleConsumer rules: --offset needs --partition and excludes
@@ -371,9 +433,14 @@ mod tests {
         a.from_beginning = true;
         assert_eq!(start_position(&a).unwrap(), OffsetSpec::Earliest);
         a.offset = Some("5".into());
-        assert_eq!(start_position(&a).unwrap_err(), "The partition is required when offset is specified.");
+        assert_eq!(
+            start_position(&a).unwrap_err(),
+            "The partition is required when offset is specified."
+        );
         a.partition = Some(0);
-        assert!(start_position(&a).unwrap_err().contains("cannot be specified together"));
+        assert!(start_position(&a)
+            .unwrap_err()
+            .contains("cannot be specified together"));
         a.from_beginning = false;
         assert_eq!(start_position(&a).unwrap(), OffsetSpec::Offset(5));
         a.offset = Some("-3".into());

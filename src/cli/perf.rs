@@ -10,7 +10,9 @@ use bytes::Bytes;
 
 use crate::client::fetcher::{FetchConfig, Fetcher, OffsetSpec};
 use crate::client::producer::{Producer, ProducerConfig};
-use crate::client::{parse_properties, read_properties_file, ClientConfig, KafkaClient, ProducerRecord};
+use crate::client::{
+    parse_properties, read_properties_file, ClientConfig, KafkaClient, ProducerRecord,
+};
 
 /// `zkafka perf produce|consume`.
 #[derive(clap::Args, Debug)]
@@ -59,7 +61,11 @@ pub struct ProducePerfArgs {
 #[derive(clap::Args, Debug, Default)]
 pub struct ConsumePerfArgs {
     /// REQUIRED: the server(s) to connect to.
-    #[arg(long = "bootstrap-server", alias = "broker-list", value_name = "SERVERS")]
+    #[arg(
+        long = "bootstrap-server",
+        alias = "broker-list",
+        value_name = "SERVERS"
+    )]
     pub bootstrap_server: String,
     /// REQUIRED: the topic to consume from.
     #[arg(long)]
@@ -160,7 +166,7 @@ impl Stats {
         self.window_bytes += bytes;
         self.window_total_latency += latency_ms;
         self.window_max_latency = self.window_max_latency.max(latency_ms);
-        if self.iteration % self.sampling == 0 {
+        if self.iteration.is_multiple_of(self.sampling) {
             self.latencies.push(latency_ms.min(u32::MAX as u64) as u32);
         }
         self.iteration += 1;
@@ -186,13 +192,26 @@ impl Stats {
     pub fn total_line(&mut self) -> String {
         let elapsed_ms = self.start.elapsed().as_millis() as u64;
         self.latencies.sort_unstable();
-        total_line(self.count, self.bytes, self.total_latency, self.max_latency, elapsed_ms, &self.latencies)
+        total_line(
+            self.count,
+            self.bytes,
+            self.total_latency,
+            self.max_latency,
+            elapsed_ms,
+            &self.latencies,
+        )
     }
 }
 
 /// `ProducerPerformance.Stats.printWindow`:
 /// `%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.`
-pub fn window_line(count: u64, bytes: u64, total_latency: u64, max_latency: u64, elapsed_ms: u64) -> String {
+pub fn window_line(
+    count: u64,
+    bytes: u64,
+    total_latency: u64,
+    max_latency: u64,
+    elapsed_ms: u64,
+) -> String {
     let elapsed = elapsed_ms.max(1) as f64;
     format!(
         "{} records sent, {:.1} records/sec ({:.2} MB/sec), {:.1} ms avg latency, {:.1} ms max latency.",
@@ -207,11 +226,21 @@ pub fn window_line(count: u64, bytes: u64, total_latency: u64, max_latency: u64,
 /// `ProducerPerformance.Stats.printTotal`: `%d records sent, %f records/sec (%.2f MB/sec),
 /// %.2f ms avg latency, %.2f ms max latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.`
 /// Percentiles are `sorted[(int)(n * p)]` of the sampled latencies, as Kafka's `percentiles`.
-pub fn total_line(count: u64, bytes: u64, total_latency: u64, max_latency: u64, elapsed_ms: u64, sorted: &[u32]) -> String {
+pub fn total_line(
+    count: u64,
+    bytes: u64,
+    total_latency: u64,
+    max_latency: u64,
+    elapsed_ms: u64,
+    sorted: &[u32],
+) -> String {
     let elapsed = elapsed_ms.max(1) as f64;
     let pct = |p: f64| {
         let i = ((sorted.len() as f64) * p) as usize;
-        sorted.get(i.min(sorted.len().saturating_sub(1))).copied().unwrap_or(0)
+        sorted
+            .get(i.min(sorted.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
     };
     format!(
         "{} records sent, {:.6} records/sec ({:.2} MB/sec), {:.2} ms avg latency, {:.2} ms max latency, {} ms 50th, {} ms 95th, {} ms 99th, {} ms 99.9th.",
@@ -231,7 +260,11 @@ pub fn total_line(count: u64, bytes: u64, total_latency: u64, max_latency: u64, 
 fn payload(size: usize) -> Bytes {
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    Bytes::from((0..size).map(|_| rng.gen_range(b'A'..=b'Z')).collect::<Vec<u8>>())
+    Bytes::from(
+        (0..size)
+            .map(|_| rng.gen_range(b'A'..=b'Z'))
+            .collect::<Vec<u8>>(),
+    )
 }
 
 async fn produce(args: ProducePerfArgs) -> Result<(), String> {
@@ -249,7 +282,9 @@ async fn produce(args: ProducePerfArgs) -> Result<(), String> {
             _ => {
                 if let Err(e) = config.set(k, v) {
                     if e.to_string().starts_with("unknown producer config") {
-                        eprintln!("WARN The configuration '{k}' was supplied but isn't a known config.");
+                        eprintln!(
+                            "WARN The configuration '{k}' was supplied but isn't a known config."
+                        );
                     } else {
                         return Err(e.to_string());
                     }
@@ -257,11 +292,18 @@ async fn produce(args: ProducePerfArgs) -> Result<(), String> {
             }
         }
     }
-    let bootstrap = bootstrap.ok_or("Missing required configuration \"bootstrap.servers\" which has no default value.")?;
-    let client = KafkaClient::connect(ClientConfig::new(&bootstrap)).await.map_err(|e| e.to_string())?;
+    let bootstrap = bootstrap.ok_or(
+        "Missing required configuration \"bootstrap.servers\" which has no default value.",
+    )?;
+    let client = KafkaClient::connect(ClientConfig::new(&bootstrap))
+        .await
+        .map_err(|e| e.to_string())?;
     let producer = Producer::new(client, config);
     let value = payload(args.record_size);
-    let stats = Arc::new(Mutex::new(Stats::new(args.num_records, Duration::from_secs(5))));
+    let stats = Arc::new(Mutex::new(Stats::new(
+        args.num_records,
+        Duration::from_secs(5),
+    )));
     let errors = Arc::new(Mutex::new(None::<String>));
     let start = Instant::now();
     for i in 0..args.num_records {
@@ -288,7 +330,10 @@ async fn produce(args: ProducePerfArgs) -> Result<(), String> {
                 Box::new(move |r| match r {
                     Ok(_) => {
                         let latency = send_start.elapsed().as_millis() as u64;
-                        let line = stats.lock().expect("stats lock poisoned").record(latency, bytes);
+                        let line = stats
+                            .lock()
+                            .expect("stats lock poisoned")
+                            .record(latency, bytes);
                         if let Some(line) = line {
                             println!("{line}");
                         }
@@ -306,7 +351,10 @@ async fn produce(args: ProducePerfArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     producer.flush().await;
-    println!("{}", stats.lock().expect("stats lock poisoned").total_line());
+    println!(
+        "{}",
+        stats.lock().expect("stats lock poisoned").total_line()
+    );
     producer.close().await;
     let first_error = errors.lock().expect("errors lock poisoned").take();
     match first_error {
@@ -319,7 +367,13 @@ async fn produce(args: ProducePerfArgs) -> Result<(), String> {
 pub const CONSUMER_HEADER: &str = "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec";
 
 /// `ConsumerPerformance`'s result line: `%s, %s, %.4f, %.4f, %d, %.4f, %d, %d, %.4f, %.4f`.
-pub fn consumer_result_line(start_ms: i64, end_ms: i64, bytes: u64, messages: u64, join_ms: i64) -> String {
+pub fn consumer_result_line(
+    start_ms: i64,
+    end_ms: i64,
+    bytes: u64,
+    messages: u64,
+    join_ms: i64,
+) -> String {
     let elapsed_secs = ((end_ms - start_ms) as f64 / 1000.0).max(f64::MIN_POSITIVE);
     let total_mb = bytes as f64 / MIB;
     let fetch_ms = end_ms - start_ms - join_ms;
@@ -399,8 +453,15 @@ async fn consume(args: ConsumePerfArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let mut fetcher = Fetcher::new(client, config);
-    let from = if args.from_latest { OffsetSpec::Latest } else { OffsetSpec::Earliest };
-    fetcher.assign(&args.topic, None, from).await.map_err(|e| e.to_string())?;
+    let from = if args.from_latest {
+        OffsetSpec::Latest
+    } else {
+        OffsetSpec::Earliest
+    };
+    fetcher
+        .assign(&args.topic, None, from)
+        .await
+        .map_err(|e| e.to_string())?;
     // No group join happens; the time to find leaders and starting offsets stands in for
     // Kafka's rebalance.time.ms.
     let join_ms = start.elapsed().as_millis() as i64;
@@ -424,7 +485,10 @@ async fn consume(args: ConsumePerfArgs) -> Result<(), String> {
             args.timeout
         );
     }
-    println!("{}", consumer_result_line(start_ms, end_ms, bytes, messages, join_ms));
+    println!(
+        "{}",
+        consumer_result_line(start_ms, end_ms, bytes, messages, join_ms)
+    );
     Ok(())
 }
 
@@ -466,7 +530,13 @@ mod tests {
     fn consumer_line_has_kafka_format() {
         assert_eq!(format_date_ms(0), "1970-01-01 00:00:00:000");
         assert_eq!(format_date_ms(1_795_672_161_021), "2026-11-26 05:49:21:021");
-        let line = consumer_result_line(1_795_672_161_021, 1_795_672_171_021, 2 * 1024 * 1024 * 10, 200_000, 1000);
+        let line = consumer_result_line(
+            1_795_672_161_021,
+            1_795_672_171_021,
+            2 * 1024 * 1024 * 10,
+            200_000,
+            1000,
+        );
         assert_eq!(
             line,
             "2026-11-26 05:49:21:021, 2026-11-26 05:49:31:021, 20.0000, 2.0000, 200000, 20000.0000, 1000, 9000, 2.2222, 22222.2222"

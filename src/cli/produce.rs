@@ -9,13 +9,19 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::client::producer::{Producer, ProducerConfig};
-use crate::client::{parse_properties, read_properties_file, ClientConfig, KafkaClient, ProducerRecord};
+use crate::client::{
+    parse_properties, read_properties_file, ClientConfig, KafkaClient, ProducerRecord,
+};
 
 /// Arguments of `zkafka produce`, named as `kafka-console-producer.sh`'s.
 #[derive(clap::Args, Debug, Default)]
 pub struct ProduceArgs {
     /// REQUIRED: the Kafka server(s) to connect to, `host:port[,host:port]`.
-    #[arg(long = "bootstrap-server", alias = "broker-list", value_name = "SERVERS")]
+    #[arg(
+        long = "bootstrap-server",
+        alias = "broker-list",
+        value_name = "SERVERS"
+    )]
     pub bootstrap_server: String,
     /// REQUIRED: the topic to produce to.
     #[arg(long)]
@@ -101,7 +107,15 @@ impl LineReader {
 
     /// Splits off `line[start..]` up to `demarcation` when `enabled`; Kafka's
     /// `LineMessageReader.parse`.
-    fn part<'l>(&self, enabled: bool, line: &'l str, start: usize, demarcation: &str, name: &str, n: usize) -> Result<Option<&'l str>, String> {
+    fn part<'l>(
+        &self,
+        enabled: bool,
+        line: &'l str,
+        start: usize,
+        demarcation: &str,
+        name: &str,
+        n: usize,
+    ) -> Result<Option<&'l str>, String> {
         if !enabled {
             return Ok(None);
         }
@@ -124,9 +138,23 @@ impl LineReader {
     /// `LineMessageReader.readMessage`: headers come first (up to `headers.delimiter`), then
     /// the key (up to `key.separator`), and the rest is the value.
     pub fn parse(&self, line: &str, n: usize) -> Result<ParsedLine, String> {
-        let headers = self.part(self.parse_headers, line, 0, &self.headers_delimiter, "headers delimiter", n)?;
+        let headers = self.part(
+            self.parse_headers,
+            line,
+            0,
+            &self.headers_delimiter,
+            "headers delimiter",
+            n,
+        )?;
         let header_offset = headers.map_or(0, |h| h.len() + self.headers_delimiter.len());
-        let key = self.part(self.parse_key, line, header_offset, &self.key_separator, "key separator", n)?;
+        let key = self.part(
+            self.parse_key,
+            line,
+            header_offset,
+            &self.key_separator,
+            "key separator",
+            n,
+        )?;
         let key_offset = key.map_or(0, |k| k.len() + self.key_separator.len());
         let value = &line[header_offset + key_offset..];
         let mut parsed_headers = Vec::new();
@@ -136,7 +164,9 @@ impl LineReader {
                     match pair.find(self.headers_key_separator.as_str()) {
                         None if self.ignore_error => parsed_headers.push((pair.to_string(), None)),
                         None => {
-                            return Err(format!("No header key separator found in pair '{pair}' on line number {n}"));
+                            return Err(format!(
+                                "No header key separator found in pair '{pair}' on line number {n}"
+                            ));
                         }
                         Some(i) => {
                             let hk = &pair[..i];
@@ -164,7 +194,9 @@ fn producer_config(args: &ProduceArgs) -> Result<ProducerConfig, String> {
         linger_ms: args.timeout,
         ..ProducerConfig::default()
     };
-    config.set("acks", &args.request_required_acks).map_err(|e| e.to_string())?;
+    config
+        .set("acks", &args.request_required_acks)
+        .map_err(|e| e.to_string())?;
     let mut props = Vec::new();
     if let Some(path) = &args.producer_config {
         props.extend(read_properties_file(path).map_err(|e| e.to_string())?);
@@ -183,7 +215,9 @@ fn producer_config(args: &ProduceArgs) -> Result<ProducerConfig, String> {
         }
     }
     if let Some(codec) = &args.compression_codec {
-        config.set("compression.type", codec).map_err(|e| e.to_string())?;
+        config
+            .set("compression.type", codec)
+            .map_err(|e| e.to_string())?;
     }
     Ok(config)
 }
@@ -244,10 +278,7 @@ async fn execute(args: ProduceArgs) -> Result<usize, String> {
         );
         let topic = args.topic.clone();
         let failures_cb = failures.clone();
-        let receiver = producer
-            .send(record)
-            .await
-            .map_err(|e| e.to_string())?;
+        let receiver = producer.send(record).await.map_err(|e| e.to_string())?;
         let report = move |r: Result<_, crate::client::producer::DeliveryError>| {
             if let Err(e) = r {
                 failures_cb.fetch_add(1, Ordering::Relaxed);
@@ -284,7 +315,12 @@ mod tests {
 
     fn reader(props: &[(&str, &str)]) -> LineReader {
         let mut r = LineReader::default();
-        r.configure(&props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>());
+        r.configure(
+            &props
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        );
         r
     }
 
@@ -296,7 +332,10 @@ mod tests {
     /// parse.key the key ends at the first key.separator (default TAB).
     #[test]
     fn keys_split_at_first_separator() {
-        assert_eq!(reader(&[]).parse("a:b", 1).unwrap(), (vec![], None, b("a:b")));
+        assert_eq!(
+            reader(&[]).parse("a:b", 1).unwrap(),
+            (vec![], None, b("a:b"))
+        );
         let r = reader(&[("parse.key", "true"), ("key.separator", ":")]);
         assert_eq!(r.parse("k1:v:1", 1).unwrap(), (vec![], b("k1"), b("v:1")));
         assert_eq!(
@@ -325,7 +364,10 @@ mod tests {
             r.parse("h1:NULL\tNULL", 1).unwrap(),
             (vec![("h1".into(), None)], None, None)
         );
-        assert!(r.parse("h1\tv", 3).unwrap_err().contains("No header key separator found in pair 'h1' on line number 3"));
+        assert!(r
+            .parse("h1\tv", 3)
+            .unwrap_err()
+            .contains("No header key separator found in pair 'h1' on line number 3"));
         let r = reader(&[("parse.headers", "true"), ("ignore.error", "true")]);
         assert_eq!(r.parse("plain", 1).unwrap(), (vec![], None, b("plain")));
     }
@@ -341,7 +383,14 @@ mod tests {
             a: ProduceArgs,
         }
         let t = T::try_parse_from([
-            "t", "--bootstrap-server", "h:1", "--topic", "x", "--compression-codec", "--producer-property", "acks=all",
+            "t",
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "x",
+            "--compression-codec",
+            "--producer-property",
+            "acks=all",
         ])
         .unwrap();
         let c = producer_config(&t.a).unwrap();
@@ -349,7 +398,15 @@ mod tests {
         assert_eq!(c.acks, -1);
         assert_eq!(c.linger_ms, 1000);
         let t = T::try_parse_from([
-            "t", "--bootstrap-server", "h:1", "--topic", "x", "--compression-codec", "zstd", "--request-required-acks", "1",
+            "t",
+            "--bootstrap-server",
+            "h:1",
+            "--topic",
+            "x",
+            "--compression-codec",
+            "zstd",
+            "--request-required-acks",
+            "1",
         ])
         .unwrap();
         let c = producer_config(&t.a).unwrap();

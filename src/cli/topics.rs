@@ -89,19 +89,24 @@ pub fn parse_replica_assignment(text: &str) -> Result<Vec<Vec<i32>>, String> {
     for (i, part) in text.split(',').enumerate() {
         let mut brokers = Vec::new();
         for b in part.split(':') {
-            let id = b
-                .trim()
-                .parse::<i32>()
-                .map_err(|_| format!("Invalid replica assignment: '{b}' in '{text}' is not a broker id"))?;
+            let id = b.trim().parse::<i32>().map_err(|_| {
+                format!("Invalid replica assignment: '{b}' in '{text}' is not a broker id")
+            })?;
             if brokers.contains(&id) {
-                return Err(format!("Partition replica lists may not contain duplicate entries: {id}"));
+                return Err(format!(
+                    "Partition replica lists may not contain duplicate entries: {id}"
+                ));
             }
             brokers.push(id);
         }
         if i > 0 && brokers.len() != out.first().map_or(0, |f: &Vec<i32>| f.len()) {
             return Err(format!(
                 "Partition {i} has different replication factor: {}",
-                brokers.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",")
+                brokers
+                    .iter()
+                    .map(|b| b.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
             ));
         }
         out.push(brokers);
@@ -121,17 +126,26 @@ pub fn parse_configs(items: &[String]) -> Result<Vec<(String, String)>, String> 
 }
 
 fn validate(args: &TopicsArgs) -> Result<(), String> {
-    let actions = [args.create, args.list, args.describe, args.delete, args.alter]
-        .iter()
-        .filter(|a| **a)
-        .count();
+    let actions = [
+        args.create,
+        args.list,
+        args.describe,
+        args.delete,
+        args.alter,
+    ]
+    .iter()
+    .filter(|a| **a)
+    .count();
     if actions != 1 {
         return Err("Command must include exactly one action: --list, --describe, --create, --alter or --delete".into());
     }
     if (args.create || args.delete || args.alter) && args.topic.is_none() {
         return Err("Missing required argument \"[topic]\"".into());
     }
-    if args.replica_assignment.is_some() && (args.partitions.is_some() || args.replication_factor.is_some()) && args.create {
+    if args.replica_assignment.is_some()
+        && (args.partitions.is_some() || args.replication_factor.is_some())
+        && args.create
+    {
         return Err("Option \"[replica-assignment]\" can't be used with option \"[partitions],[replication-factor]\"".into());
     }
     if args.alter && args.partitions.is_none() && args.replica_assignment.is_none() {
@@ -168,7 +182,10 @@ async fn execute(args: &TopicsArgs) -> Result<String, String> {
     if args.list {
         let topics = admin.list_topics().await.map_err(|e| e.to_string())?;
         let mut out = String::new();
-        for t in topics.iter().filter(|t| !(args.exclude_internal && t.is_internal)) {
+        for t in topics
+            .iter()
+            .filter(|t| !(args.exclude_internal && t.is_internal))
+        {
             let _ = writeln!(out, "{}", t.name);
         }
         return Ok(out);
@@ -205,7 +222,12 @@ async fn execute(args: &TopicsArgs) -> Result<String, String> {
         };
         let assignment = match &args.replica_assignment {
             // Kafka: the assignment lists every partition; only the new ones are sent.
-            Some(a) => Some(parse_replica_assignment(a)?.into_iter().skip(current).collect()),
+            Some(a) => Some(
+                parse_replica_assignment(a)?
+                    .into_iter()
+                    .skip(current)
+                    .collect(),
+            ),
             None => None,
         };
         let count = args.partitions.unwrap_or(current as i32);
@@ -217,7 +239,10 @@ async fn execute(args: &TopicsArgs) -> Result<String, String> {
     }
     // --describe
     let names = args.topic.as_ref().map(|t| vec![t.clone()]);
-    let topics = admin.describe_topics(names.as_deref()).await.map_err(|e| e.to_string())?;
+    let topics = admin
+        .describe_topics(names.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
     let topics: Vec<TopicInfo> = topics
         .into_iter()
         .filter(|t| t.error_code == 0 && !(args.exclude_internal && t.is_internal))
@@ -246,7 +271,9 @@ async fn execute(args: &TopicsArgs) -> Result<String, String> {
         for p in &t.partitions {
             let under = p.isr.len() < p.replicas.len();
             let unavailable = p.leader < 0 || !live.contains(&p.leader);
-            if (args.under_replicated_partitions && !under) || (args.unavailable_partitions && !unavailable) {
+            if (args.under_replicated_partitions && !under)
+                || (args.unavailable_partitions && !unavailable)
+            {
                 continue;
             }
             out.push_str(&describe_partition_line(&t.name, p));
@@ -276,8 +303,17 @@ pub fn describe_topic_line(t: &TopicInfo, configs: &[(String, Option<String>)]) 
 /// A partition line of `--describe` (Kafka 3.9: `TopicCommand.PartitionDescription`). ZooKeeper
 /// mode has no ELR, so Kafka prints `Elr: N/A\tLastKnownElr: N/A`.
 pub fn describe_partition_line(topic: &str, p: &crate::client::metadata::PartitionInfo) -> String {
-    let join = |v: &[i32]| v.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",");
-    let leader = if p.leader >= 0 { p.leader.to_string() } else { "none".to_string() };
+    let join = |v: &[i32]| {
+        v.iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let leader = if p.leader >= 0 {
+        p.leader.to_string()
+    } else {
+        "none".to_string()
+    };
     format!(
         "\tTopic: {topic}\tPartition: {}\tLeader: {leader}\tReplicas: {}\tIsr: {}\tElr: N/A\tLastKnownElr: N/A\n",
         p.partition,
@@ -295,7 +331,10 @@ mod tests {
     /// (Kafka: `TopicCommand.parseReplicaAssignment`); duplicates and mixed RFs are refused.
     #[test]
     fn replica_assignment_parses_like_kafka() {
-        assert_eq!(parse_replica_assignment("1:2,2:3").unwrap(), vec![vec![1, 2], vec![2, 3]]);
+        assert_eq!(
+            parse_replica_assignment("1:2,2:3").unwrap(),
+            vec![vec![1, 2], vec![2, 3]]
+        );
         assert_eq!(parse_replica_assignment("1").unwrap(), vec![vec![1]]);
         assert!(parse_replica_assignment("1:1").is_err());
         assert!(parse_replica_assignment("1:2,3").is_err());
@@ -307,7 +346,10 @@ mod tests {
     fn configs_parse_as_key_value() {
         assert_eq!(
             parse_configs(&["retention.ms=1000".into(), "x=a=b".into()]).unwrap(),
-            vec![("retention.ms".into(), "1000".into()), ("x".into(), "a=b".into())]
+            vec![
+                ("retention.ms".into(), "1000".into()),
+                ("x".into(), "a=b".into())
+            ]
         );
         assert!(parse_configs(&["novalue".into()]).is_err());
     }
@@ -359,7 +401,9 @@ mod tests {
 
     fn base64_decode(s: &str) -> Vec<u8> {
         use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .unwrap()
     }
 
     /// Exactly one action is required, and --create needs --topic (Kafka: `TopicCommandOptions.checkArgs`).

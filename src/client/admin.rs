@@ -5,11 +5,14 @@
 use std::collections::BTreeMap;
 
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
-use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig};
+use kafka_protocol::messages::create_topics_request::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
+};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::{
-    BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, DescribeConfigsRequest, TopicName,
+    BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest,
+    DescribeConfigsRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -95,7 +98,9 @@ impl<'a> Admin<'a> {
             .with_topics(vec![creatable])
             .with_timeout_ms(ADMIN_TIMEOUT_MS)
             .with_validate_only(validate_only);
-        let response = self.with_controller(&request, CREATE_TOPICS_MAX_VERSION).await?;
+        let response = self
+            .with_controller(&request, CREATE_TOPICS_MAX_VERSION)
+            .await?;
         for t in response.topics {
             if let Some(e) = ClientError::from_code(
                 t.error_code,
@@ -112,10 +117,14 @@ impl<'a> Admin<'a> {
     pub async fn delete_topic(&self, name: &str) -> Result<()> {
         let topic_name = TopicName(StrBytes::from_string(name.to_string()));
         let request = DeleteTopicsRequest::default()
-            .with_topics(vec![DeleteTopicState::default().with_name(Some(topic_name.clone()))])
+            .with_topics(vec![
+                DeleteTopicState::default().with_name(Some(topic_name.clone()))
+            ])
             .with_topic_names(vec![topic_name])
             .with_timeout_ms(ADMIN_TIMEOUT_MS);
-        let response = self.with_controller(&request, DELETE_TOPICS_MAX_VERSION).await?;
+        let response = self
+            .with_controller(&request, DELETE_TOPICS_MAX_VERSION)
+            .await?;
         for r in response.responses {
             if let Some(e) = ClientError::from_code(
                 r.error_code,
@@ -130,7 +139,12 @@ impl<'a> Admin<'a> {
 
     /// Raises the partition count of `name` to `count`, optionally with the replicas of each
     /// new partition.
-    pub async fn create_partitions(&self, name: &str, count: i32, assignment: Option<Vec<Vec<i32>>>) -> Result<()> {
+    pub async fn create_partitions(
+        &self,
+        name: &str,
+        count: i32,
+        assignment: Option<Vec<Vec<i32>>>,
+    ) -> Result<()> {
         use kafka_protocol::messages::create_partitions_request::CreatePartitionsAssignment;
         let topic = CreatePartitionsTopic::default()
             .with_name(TopicName(StrBytes::from_string(name.to_string())))
@@ -138,14 +152,17 @@ impl<'a> Admin<'a> {
             .with_assignments(assignment.map(|a| {
                 a.into_iter()
                     .map(|brokers| {
-                        CreatePartitionsAssignment::default().with_broker_ids(brokers.into_iter().map(BrokerId).collect())
+                        CreatePartitionsAssignment::default()
+                            .with_broker_ids(brokers.into_iter().map(BrokerId).collect())
                     })
                     .collect()
             }));
         let request = CreatePartitionsRequest::default()
             .with_topics(vec![topic])
             .with_timeout_ms(ADMIN_TIMEOUT_MS);
-        let response = self.with_controller(&request, CREATE_PARTITIONS_MAX_VERSION).await?;
+        let response = self
+            .with_controller(&request, CREATE_PARTITIONS_MAX_VERSION)
+            .await?;
         for r in response.results {
             if let Some(e) = ClientError::from_code(
                 r.error_code,
@@ -171,7 +188,10 @@ impl<'a> Admin<'a> {
     }
 
     /// Per-topic config overrides (`config_source` TOPIC_CONFIG), in the broker's order.
-    pub async fn topic_config_overrides(&self, names: &[String]) -> Result<BTreeMap<String, Vec<(String, Option<String>)>>> {
+    pub async fn topic_config_overrides(
+        &self,
+        names: &[String],
+    ) -> Result<BTreeMap<String, Vec<(String, Option<String>)>>> {
         let request = DescribeConfigsRequest::default().with_resources(
             names
                 .iter()
@@ -184,7 +204,10 @@ impl<'a> Admin<'a> {
                 .collect(),
         );
         let conn = self.client.any_connection().await?;
-        let response = self.client.send_on(&conn, &request, DESCRIBE_CONFIGS_MAX_VERSION).await?;
+        let response = self
+            .client
+            .send_on(&conn, &request, DESCRIBE_CONFIGS_MAX_VERSION)
+            .await?;
         let mut out = BTreeMap::new();
         for r in response.results {
             if let Some(e) = ClientError::from_code(
@@ -197,7 +220,10 @@ impl<'a> Admin<'a> {
             let overrides = r
                 .configs
                 .iter()
-                .filter(|c| c.config_source == CONFIG_SOURCE_TOPIC || (c.config_source == -1 && !c.is_default))
+                .filter(|c| {
+                    c.config_source == CONFIG_SOURCE_TOPIC
+                        || (c.config_source == -1 && !c.is_default)
+                })
                 .map(|c| (c.name.to_string(), c.value.as_ref().map(|v| v.to_string())))
                 .collect();
             out.insert(r.resource_name.to_string(), overrides);
@@ -206,7 +232,11 @@ impl<'a> Admin<'a> {
     }
 
     /// Sends to the controller; on NOT_CONTROLLER (41) refreshes metadata and tries once more.
-    async fn with_controller<R: kafka_protocol::protocol::Request>(&self, request: &R, cap: i16) -> Result<R::Response>
+    async fn with_controller<R: kafka_protocol::protocol::Request>(
+        &self,
+        request: &R,
+        cap: i16,
+    ) -> Result<R::Response>
     where
         R::Response: ErrorCodes,
     {

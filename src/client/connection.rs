@@ -84,10 +84,12 @@ pub struct BrokerConnection {
 impl BrokerConnection {
     /// Connects, starts the reader and writer tasks and negotiates API versions.
     pub async fn connect(addr: &str, client_id: &str) -> Result<Arc<Self>> {
-        let stream = TcpStream::connect(addr).await.map_err(|source| ClientError::Io {
-            addr: addr.to_string(),
-            source,
-        })?;
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|source| ClientError::Io {
+                addr: addr.to_string(),
+                source,
+            })?;
         // Small requests (metadata, acks) should not wait for Nagle.
         let _ = stream.set_nodelay(true);
         let (read_half, write_half) = stream.into_split();
@@ -101,7 +103,12 @@ impl BrokerConnection {
             pending.clone(),
             closed.clone(),
         ));
-        tokio::spawn(read_loop(addr.to_string(), read_half, pending, closed.clone()));
+        tokio::spawn(read_loop(
+            addr.to_string(),
+            read_half,
+            pending,
+            closed.clone(),
+        ));
         let mut conn = BrokerConnection {
             addr: addr.to_string(),
             client_id: StrBytes::from_string(client_id.to_string()),
@@ -141,7 +148,11 @@ impl BrokerConnection {
                 .min(API_VERSIONS_MAX);
             response = self.send_versioned(&request, max).await?;
         }
-        if let Some(e) = ClientError::from_code(response.error_code, None, format!("ApiVersions to {}", self.addr)) {
+        if let Some(e) = ClientError::from_code(
+            response.error_code,
+            None,
+            format!("ApiVersions to {}", self.addr),
+        ) {
             return Err(e);
         }
         let ranges = response
@@ -173,7 +184,11 @@ impl BrokerConnection {
     }
 
     /// Sends `request` at exactly `version` and waits for its response.
-    pub async fn send_versioned<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
+    pub async fn send_versioned<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+    ) -> Result<R::Response> {
         let (frame, correlation_id) = self.encode(request, version)?;
         let (reply_tx, reply_rx) = oneshot::channel();
         self.enqueue(Outgoing {
@@ -184,9 +199,12 @@ impl BrokerConnection {
             }),
         })
         .await?;
-        let mut body = reply_rx.await.map_err(|_| self.disconnected("reader stopped"))??;
+        let mut body = reply_rx
+            .await
+            .map_err(|_| self.disconnected("reader stopped"))??;
         let header_version = R::Response::header_version(version);
-        let header = ResponseHeader::decode(&mut body, header_version).map_err(|e| self.protocol(e))?;
+        let header =
+            ResponseHeader::decode(&mut body, header_version).map_err(|e| self.protocol(e))?;
         if header.correlation_id != correlation_id {
             return Err(ClientError::Protocol {
                 addr: self.addr.clone(),
@@ -202,7 +220,11 @@ impl BrokerConnection {
     /// Sends a request for which the broker sends no response (Produce with acks=0).
     pub async fn send_without_response<R: Request>(&self, request: &R, version: i16) -> Result<()> {
         let (frame, _) = self.encode(request, version)?;
-        self.enqueue(Outgoing { frame, pending: None }).await
+        self.enqueue(Outgoing {
+            frame,
+            pending: None,
+        })
+        .await
     }
 
     fn encode<R: Request>(&self, request: &R, version: i16) -> Result<(Bytes, i32)> {
@@ -219,8 +241,12 @@ impl BrokerConnection {
             .map_err(|e| self.protocol(e))?;
         let mut buf = BytesMut::with_capacity(4 + size);
         buf.put_i32(size as i32);
-        header.encode(&mut buf, header_version).map_err(|e| self.protocol(e))?;
-        request.encode(&mut buf, version).map_err(|e| self.protocol(e))?;
+        header
+            .encode(&mut buf, header_version)
+            .map_err(|e| self.protocol(e))?;
+        request
+            .encode(&mut buf, version)
+            .map_err(|e| self.protocol(e))?;
         Ok((buf.freeze(), correlation_id))
     }
 
@@ -276,7 +302,10 @@ async fn write_loop(
                 return;
             }
             if let Some(p) = out.pending {
-                pending.lock().expect("pending queue lock poisoned").push_back(p);
+                pending
+                    .lock()
+                    .expect("pending queue lock poisoned")
+                    .push_back(p);
             }
             if let Err(e) = writer.write_all(&out.frame).await {
                 closed.store(true, Ordering::Release);
@@ -311,14 +340,21 @@ async fn read_loop(
         if let Err(e) = read_half.read_exact(&mut body).await {
             break format!("read failed: {e}");
         }
-        let Some(p) = pending.lock().expect("pending queue lock poisoned").pop_front() else {
+        let Some(p) = pending
+            .lock()
+            .expect("pending queue lock poisoned")
+            .pop_front()
+        else {
             break "response without an outstanding request".to_string();
         };
         let body = body.freeze();
         if body.len() >= 4 && (&body[..4]).get_i32() != p.correlation_id {
             let _ = p.reply.send(Err(ClientError::Protocol {
                 addr: addr.clone(),
-                message: format!("response out of order, expected correlation id {}", p.correlation_id),
+                message: format!(
+                    "response out of order, expected correlation id {}",
+                    p.correlation_id
+                ),
             }));
             break "response out of order".to_string();
         }
@@ -329,7 +365,11 @@ async fn read_loop(
 }
 
 fn fail_all(addr: &str, pending: &Mutex<VecDeque<Pending>>, reason: &str) {
-    let drained: Vec<Pending> = pending.lock().expect("pending queue lock poisoned").drain(..).collect();
+    let drained: Vec<Pending> = pending
+        .lock()
+        .expect("pending queue lock poisoned")
+        .drain(..)
+        .collect();
     for p in drained {
         let _ = p.reply.send(Err(ClientError::Disconnected {
             addr: addr.to_string(),

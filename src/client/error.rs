@@ -55,7 +55,11 @@ fn kafka_message(error: ResponseError, message: Option<&str>, context: &str) -> 
 
 impl ClientError {
     /// Builds a Kafka error from a non-zero error code; `None` for 0.
-    pub fn from_code(code: i16, message: Option<String>, context: impl Into<String>) -> Option<Self> {
+    pub fn from_code(
+        code: i16,
+        message: Option<String>,
+        context: impl Into<String>,
+    ) -> Option<Self> {
         ResponseError::try_from_code(code).map(|error| ClientError::Kafka {
             error,
             message,

@@ -98,16 +98,26 @@ impl Fetcher {
     }
 
     /// Offsets for `spec` of each partition of `topic` (Kafka's ListOffsets), by partition.
-    pub async fn list_offsets(&self, topic: &str, partitions: &[i32], spec: OffsetSpec) -> Result<BTreeMap<i32, i64>> {
+    pub async fn list_offsets(
+        &self,
+        topic: &str,
+        partitions: &[i32],
+        spec: OffsetSpec,
+    ) -> Result<BTreeMap<i32, i64>> {
         let Some(ts) = spec.list_offsets_timestamp() else {
-            let OffsetSpec::Offset(o) = spec else { unreachable!("only Offset has no timestamp") };
+            let OffsetSpec::Offset(o) = spec else {
+                unreachable!("only Offset has no timestamp")
+            };
             return Ok(partitions.iter().map(|p| (*p, o)).collect());
         };
         let mut result = BTreeMap::new();
         let mut remaining: Vec<i32> = partitions.to_vec();
         let mut backoff_ms = 100;
         for _attempt in 0..20 {
-            let md = self.client.wait_for_leaders(&[topic.to_string()], false, 30_000).await?;
+            let md = self
+                .client
+                .wait_for_leaders(&[topic.to_string()], false, 30_000)
+                .await?;
             let mut by_leader: HashMap<i32, Vec<i32>> = HashMap::new();
             for p in &remaining {
                 let leader = md
@@ -115,7 +125,11 @@ impl Fetcher {
                     .get(topic)
                     .and_then(|t| t.partitions.iter().find(|x| x.partition == *p))
                     .map(|x| x.leader)
-                    .ok_or_else(|| ClientError::Config(format!("partition {p} of topic {topic} does not exist")))?;
+                    .ok_or_else(|| {
+                        ClientError::Config(format!(
+                            "partition {p} of topic {topic} does not exist"
+                        ))
+                    })?;
                 by_leader.entry(leader).or_default().push(*p);
             }
             let mut retry = Vec::new();
@@ -128,16 +142,26 @@ impl Fetcher {
                         .with_partitions(
                             parts
                                 .iter()
-                                .map(|p| ListOffsetsPartition::default().with_partition_index(*p).with_timestamp(ts))
+                                .map(|p| {
+                                    ListOffsetsPartition::default()
+                                        .with_partition_index(*p)
+                                        .with_timestamp(ts)
+                                })
                                 .collect(),
                         )]);
                 let conn = self.client.broker_connection(leader).await?;
-                let response = self.client.send_on(&conn, &request, LIST_OFFSETS_MAX_VERSION).await?;
+                let response = self
+                    .client
+                    .send_on(&conn, &request, LIST_OFFSETS_MAX_VERSION)
+                    .await?;
                 for t in &response.topics {
                     for p in &t.partitions {
                         if p.error_code == 0 {
                             // v0 answers in old_style_offsets.
-                            let offset = if conn.version_for::<ListOffsetsRequest>(LIST_OFFSETS_MAX_VERSION)? == 0 {
+                            let offset = if conn
+                                .version_for::<ListOffsetsRequest>(LIST_OFFSETS_MAX_VERSION)?
+                                == 0
+                            {
                                 p.old_style_offsets.first().copied().unwrap_or(-1)
                             } else {
                                 p.offset
@@ -146,8 +170,12 @@ impl Fetcher {
                         } else if is_metadata_error(p.error_code) {
                             retry.push(p.partition_index);
                         } else {
-                            return Err(ClientError::from_code(p.error_code, None, format!("ListOffsets for {topic}-{}", p.partition_index))
-                                .expect("non-zero code"));
+                            return Err(ClientError::from_code(
+                                p.error_code,
+                                None,
+                                format!("ListOffsets for {topic}-{}", p.partition_index),
+                            )
+                            .expect("non-zero code"));
                         }
                     }
                 }
@@ -166,8 +194,16 @@ impl Fetcher {
     }
 
     /// Assigns `partitions` of `topic` (all when `None`), starting at `start`.
-    pub async fn assign(&mut self, topic: &str, partitions: Option<Vec<i32>>, start: OffsetSpec) -> Result<()> {
-        let md = self.client.wait_for_leaders(&[topic.to_string()], false, 30_000).await?;
+    pub async fn assign(
+        &mut self,
+        topic: &str,
+        partitions: Option<Vec<i32>>,
+        start: OffsetSpec,
+    ) -> Result<()> {
+        let md = self
+            .client
+            .wait_for_leaders(&[topic.to_string()], false, 30_000)
+            .await?;
         let all: Vec<i32> = md
             .topics
             .get(topic)
@@ -176,15 +212,24 @@ impl Fetcher {
         let chosen = partitions.unwrap_or_else(|| all.clone());
         for p in &chosen {
             if !all.contains(p) {
-                return Err(ClientError::Config(format!("partition {p} of topic {topic} does not exist")));
+                return Err(ClientError::Config(format!(
+                    "partition {p} of topic {topic} does not exist"
+                )));
             }
         }
         let mut offsets = self.list_offsets(topic, &chosen, start).await?;
         if matches!(start, OffsetSpec::Timestamp(_)) {
             // No record at or after the timestamp: Kafka answers -1; start at the end.
-            let missing: Vec<i32> = offsets.iter().filter(|(_, o)| **o < 0).map(|(p, _)| *p).collect();
+            let missing: Vec<i32> = offsets
+                .iter()
+                .filter(|(_, o)| **o < 0)
+                .map(|(p, _)| *p)
+                .collect();
             if !missing.is_empty() {
-                offsets.extend(self.list_offsets(topic, &missing, OffsetSpec::Latest).await?);
+                offsets.extend(
+                    self.list_offsets(topic, &missing, OffsetSpec::Latest)
+                        .await?,
+                );
             }
         }
         for (p, o) in offsets {
@@ -201,7 +246,12 @@ impl Fetcher {
         let mut stale = false;
         for ((topic, partition), offset) in &self.positions {
             match md.leader_of(topic, *partition) {
-                Some(b) => by_leader.entry(b.id).or_default().push((topic.clone(), *partition, *offset)),
+                Some(b) => {
+                    by_leader
+                        .entry(b.id)
+                        .or_default()
+                        .push((topic.clone(), *partition, *offset))
+                }
                 None => stale = true,
             }
         }
@@ -217,7 +267,9 @@ impl Fetcher {
         for (leader, parts) in by_leader {
             let client = self.client.clone();
             let config = self.config.clone();
-            tasks.push(tokio::spawn(async move { fetch_from(&client, &config, leader, parts).await }));
+            tasks.push(tokio::spawn(async move {
+                fetch_from(&client, &config, leader, parts).await
+            }));
         }
         let mut records = Vec::new();
         let mut refresh = false;
@@ -235,7 +287,11 @@ impl Fetcher {
                     refresh |= o.refresh_metadata;
                     resets.extend(o.out_of_range);
                 }
-                Err(e @ (ClientError::Io { .. } | ClientError::Disconnected { .. } | ClientError::Timeout { .. })) => {
+                Err(
+                    e @ (ClientError::Io { .. }
+                    | ClientError::Disconnected { .. }
+                    | ClientError::Timeout { .. }),
+                ) => {
                     tracing::warn!("fetch failed, will retry: {e}");
                     refresh = true;
                 }
@@ -243,7 +299,9 @@ impl Fetcher {
             }
         }
         for (topic, partition) in resets {
-            let o = self.list_offsets(&topic, &[partition], self.config.offset_reset).await?;
+            let o = self
+                .list_offsets(&topic, &[partition], self.config.offset_reset)
+                .await?;
             if let Some(o) = o.get(&partition) {
                 self.positions.insert((topic, partition), *o);
             }
@@ -264,7 +322,12 @@ struct FetchOutcome {
     out_of_range: Vec<(String, i32)>,
 }
 
-async fn fetch_from(client: &KafkaClient, config: &FetchConfig, leader: i32, parts: Vec<(String, i32, i64)>) -> Result<FetchOutcome> {
+async fn fetch_from(
+    client: &KafkaClient,
+    config: &FetchConfig,
+    leader: i32,
+    parts: Vec<(String, i32, i64)>,
+) -> Result<FetchOutcome> {
     let mut topics: Vec<FetchTopic> = Vec::new();
     for (topic, partition, offset) in &parts {
         let fp = FetchPartition::default()
@@ -292,7 +355,11 @@ async fn fetch_from(client: &KafkaClient, config: &FetchConfig, leader: i32, par
         .with_topics(topics);
     let conn = client.broker_connection(leader).await?;
     let response = client.send_on(&conn, &request, FETCH_MAX_VERSION).await?;
-    if let Some(e) = ClientError::from_code(response.error_code, None, format!("Fetch from broker {leader}")) {
+    if let Some(e) = ClientError::from_code(
+        response.error_code,
+        None,
+        format!("Fetch from broker {leader}"),
+    ) {
         return Err(e);
     }
     let mut outcome = FetchOutcome {
@@ -304,13 +371,18 @@ async fn fetch_from(client: &KafkaClient, config: &FetchConfig, leader: i32, par
     for t in response.responses {
         let topic = t.topic.0.to_string();
         for p in t.partitions {
-            let Some(&(_, _, fetch_offset)) = parts.iter().find(|(tp, pp, _)| *tp == topic && *pp == p.partition_index) else {
+            let Some(&(_, _, fetch_offset)) = parts
+                .iter()
+                .find(|(tp, pp, _)| *tp == topic && *pp == p.partition_index)
+            else {
                 continue;
             };
             match p.error_code {
                 0 => {}
                 1 => {
-                    outcome.out_of_range.push((topic.clone(), p.partition_index));
+                    outcome
+                        .out_of_range
+                        .push((topic.clone(), p.partition_index));
                     continue;
                 }
                 c if is_metadata_error(c) || c == 7 => {
@@ -318,7 +390,12 @@ async fn fetch_from(client: &KafkaClient, config: &FetchConfig, leader: i32, par
                     continue;
                 }
                 c => {
-                    return Err(ClientError::from_code(c, None, format!("Fetch {topic}-{}", p.partition_index)).expect("non-zero code"));
+                    return Err(ClientError::from_code(
+                        c,
+                        None,
+                        format!("Fetch {topic}-{}", p.partition_index),
+                    )
+                    .expect("non-zero code"));
                 }
             }
             let Some(bytes) = p.records else { continue };
@@ -335,9 +412,13 @@ async fn fetch_from(client: &KafkaClient, config: &FetchConfig, leader: i32, par
                 next = next.max(last.offset + 1);
             }
             if next != fetch_offset {
-                outcome.next_offsets.push((topic.clone(), p.partition_index, next));
+                outcome
+                    .next_offsets
+                    .push((topic.clone(), p.partition_index, next));
             }
-            outcome.records.extend(decoded.into_iter().map(|r| (topic.clone(), r)));
+            outcome
+                .records
+                .extend(decoded.into_iter().map(|r| (topic.clone(), r)));
         }
     }
     Ok(outcome)

@@ -77,7 +77,10 @@ impl KafkaClient {
 
     /// A copy of the cached metadata.
     pub fn metadata(&self) -> ClusterMetadata {
-        self.metadata.read().expect("metadata lock poisoned").clone()
+        self.metadata
+            .read()
+            .expect("metadata lock poisoned")
+            .clone()
     }
 
     /// A connection to `addr`, reusing a live one.
@@ -89,12 +92,15 @@ impl KafkaClient {
             }
         }
         let timeout = Duration::from_millis(self.config.request_timeout_ms);
-        let conn = tokio::time::timeout(timeout, BrokerConnection::connect(addr, &self.config.client_id))
-            .await
-            .map_err(|_| ClientError::Timeout {
-                what: format!("connection to {addr}"),
-                ms: self.config.request_timeout_ms,
-            })??;
+        let conn = tokio::time::timeout(
+            timeout,
+            BrokerConnection::connect(addr, &self.config.client_id),
+        )
+        .await
+        .map_err(|_| ClientError::Timeout {
+            what: format!("connection to {addr}"),
+            ms: self.config.request_timeout_ms,
+        })??;
         pool.insert(addr.to_string(), conn.clone());
         Ok(conn)
     }
@@ -107,7 +113,9 @@ impl KafkaClient {
         };
         match addr {
             Some(a) => self.connection(&a).await,
-            None => Err(ClientError::Config(format!("broker {id} is not in the cluster metadata"))),
+            None => Err(ClientError::Config(format!(
+                "broker {id} is not in the cluster metadata"
+            ))),
         }
     }
 
@@ -134,14 +142,22 @@ impl KafkaClient {
     /// A connection to the active controller (admin requests in ZK mode go there, as Kafka's
     /// `AdminClient` sends CreateTopics/DeleteTopics/CreatePartitions to the controller).
     pub async fn controller_connection(&self) -> Result<Arc<BrokerConnection>> {
-        let controller = self.metadata.read().expect("metadata lock poisoned").controller_id;
+        let controller = self
+            .metadata
+            .read()
+            .expect("metadata lock poisoned")
+            .controller_id;
         if controller >= 0 {
             if let Ok(c) = self.broker_connection(controller).await {
                 return Ok(c);
             }
         }
         self.refresh_metadata(Some(&[]), false).await?;
-        let controller = self.metadata.read().expect("metadata lock poisoned").controller_id;
+        let controller = self
+            .metadata
+            .read()
+            .expect("metadata lock poisoned")
+            .controller_id;
         if controller >= 0 {
             self.broker_connection(controller).await
         } else {
@@ -150,18 +166,31 @@ impl KafkaClient {
     }
 
     /// Sends `request` on `conn` with the request timeout.
-    pub async fn send_on<R: Request>(&self, conn: &BrokerConnection, request: &R, cap: i16) -> Result<R::Response> {
+    pub async fn send_on<R: Request>(
+        &self,
+        conn: &BrokerConnection,
+        request: &R,
+        cap: i16,
+    ) -> Result<R::Response> {
         let ms = self.config.request_timeout_ms;
         tokio::time::timeout(Duration::from_millis(ms), conn.send(request, cap))
             .await
             .map_err(|_| ClientError::Timeout {
-                what: format!("{} response from {}", super::connection::api_name(R::KEY), conn.addr()),
+                what: format!(
+                    "{} response from {}",
+                    super::connection::api_name(R::KEY),
+                    conn.addr()
+                ),
                 ms,
             })?
     }
 
     /// Sends Metadata for `topics` (`None` = all topics) and merges the answer into the cache.
-    pub async fn refresh_metadata(&self, topics: Option<&[String]>, allow_auto_create: bool) -> Result<ClusterMetadata> {
+    pub async fn refresh_metadata(
+        &self,
+        topics: Option<&[String]>,
+        allow_auto_create: bool,
+    ) -> Result<ClusterMetadata> {
         let conn = self.any_connection().await?;
         let request = MetadataRequest::default()
             .with_topics(topics.map(|ts| {
@@ -186,11 +215,18 @@ impl KafkaClient {
     /// `retry.backoff.ms` doubling up to 1 s between tries (Kafka's `retry.backoff.max.ms`
     /// default is 1000), for at most `timeout_ms`. Topics that do not exist are reported with
     /// UNKNOWN_TOPIC_OR_PARTITION once the time is up.
-    pub async fn wait_for_leaders(&self, topics: &[String], allow_auto_create: bool, timeout_ms: u64) -> Result<ClusterMetadata> {
+    pub async fn wait_for_leaders(
+        &self,
+        topics: &[String],
+        allow_auto_create: bool,
+        timeout_ms: u64,
+    ) -> Result<ClusterMetadata> {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(timeout_ms);
         let mut backoff_ms = self.config.retry_backoff_ms.max(1);
         loop {
-            let md = self.refresh_metadata(Some(topics), allow_auto_create).await?;
+            let md = self
+                .refresh_metadata(Some(topics), allow_auto_create)
+                .await?;
             let missing: Vec<&String> = topics
                 .iter()
                 .filter(|t| !md.topics.get(*t).is_some_and(|i| i.all_leaders_known()))
@@ -200,12 +236,19 @@ impl KafkaClient {
             }
             if tokio::time::Instant::now() + Duration::from_millis(backoff_ms) > deadline {
                 let t = missing[0];
-                let code = md.topics.get(t).map(|i| i.error_code).filter(|c| *c != 0).unwrap_or(5);
-                return Err(ClientError::from_code(code, None, format!("metadata for topic {t}"))
-                    .unwrap_or_else(|| ClientError::Timeout {
-                        what: format!("leaders of topic {t}"),
-                        ms: timeout_ms,
-                    }));
+                let code = md
+                    .topics
+                    .get(t)
+                    .map(|i| i.error_code)
+                    .filter(|c| *c != 0)
+                    .unwrap_or(5);
+                return Err(
+                    ClientError::from_code(code, None, format!("metadata for topic {t}"))
+                        .unwrap_or_else(|| ClientError::Timeout {
+                            what: format!("leaders of topic {t}"),
+                            ms: timeout_ms,
+                        }),
+                );
             }
             tokio::time::sleep(Duration::from_millis(backoff_ms)).await;
             backoff_ms = (backoff_ms * 2).min(1000);

@@ -49,7 +49,9 @@ pub fn parse_properties(items: &[String]) -> Result<Vec<(String, String)>> {
         .map(|kv| {
             kv.split_once('=')
                 .map(|(k, v)| (k.trim().to_string(), v.to_string()))
-                .ok_or_else(|| ClientError::Config(format!("Invalid property '{kv}': expected key=value")))
+                .ok_or_else(|| {
+                    ClientError::Config(format!("Invalid property '{kv}': expected key=value"))
+                })
         })
         .collect()
 }

@@ -85,8 +85,16 @@ impl ProducerConfig {
     /// Applies one `key=value` producer property. Unknown keys are returned as an error so the
     /// caller can decide to warn (Kafka logs "supplied but isn't a known config").
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        let bad = |what: &str| ClientError::Config(format!("Invalid value {value} for configuration {key}: {what}"));
-        let num = |v: &str| v.trim().parse::<u64>().map_err(|_| bad("Not a number of type LONG"));
+        let bad = |what: &str| {
+            ClientError::Config(format!(
+                "Invalid value {value} for configuration {key}: {what}"
+            ))
+        };
+        let num = |v: &str| {
+            v.trim()
+                .parse::<u64>()
+                .map_err(|_| bad("Not a number of type LONG"))
+        };
         match key {
             "acks" => {
                 self.acks = match value.trim() {
@@ -101,12 +109,18 @@ impl ProducerConfig {
             "compression.type" => self.compression = parse_compression(value)?,
             "buffer.memory" => self.buffer_memory = num(value)? as usize,
             "max.request.size" => self.max_request_size = num(value)? as usize,
-            "max.in.flight.requests.per.connection" => self.max_in_flight = num(value)?.max(1) as usize,
+            "max.in.flight.requests.per.connection" => {
+                self.max_in_flight = num(value)?.max(1) as usize
+            }
             "retries" => self.retries = num(value)?.min(u32::MAX as u64) as u32,
             "delivery.timeout.ms" => self.delivery_timeout_ms = num(value)?,
             "request.timeout.ms" => self.request_timeout_ms = num(value)?,
             "retry.backoff.ms" => self.retry_backoff_ms = num(value)?,
-            _ => return Err(ClientError::Config(format!("unknown producer config {key}"))),
+            _ => {
+                return Err(ClientError::Config(format!(
+                    "unknown producer config {key}"
+                )))
+            }
         }
         Ok(())
     }
@@ -215,7 +229,10 @@ impl Producer {
     }
 
     /// Queues `record`; returns a receiver for its metadata.
-    pub async fn send(&self, record: ProducerRecord) -> Result<oneshot::Receiver<std::result::Result<RecordMetadata, DeliveryError>>> {
+    pub async fn send(
+        &self,
+        record: ProducerRecord,
+    ) -> Result<oneshot::Receiver<std::result::Result<RecordMetadata, DeliveryError>>> {
         let (tx, rx) = oneshot::channel();
         self.send_with_callback(
             record,
@@ -229,7 +246,11 @@ impl Producer {
 
     /// Queues `record`; `callback` runs when it is acknowledged or fails. Waits while
     /// `buffer.memory` is exhausted (Kafka blocks up to `max.block.ms`; we wait without limit).
-    pub async fn send_with_callback(&self, mut record: ProducerRecord, callback: Callback) -> Result<()> {
+    pub async fn send_with_callback(
+        &self,
+        mut record: ProducerRecord,
+        callback: Callback,
+    ) -> Result<()> {
         let inner = &self.inner;
         let size = record.estimated_size();
         if size + RECORD_BATCH_OVERHEAD > inner.config.max_request_size {
@@ -274,9 +295,14 @@ impl Producer {
                     .partition(num_partitions, size),
             };
             let batch_size = inner.config.batch_size;
-            let queue = acc.queues.entry((record.topic.clone(), partition)).or_default();
+            let queue = acc
+                .queues
+                .entry((record.topic.clone(), partition))
+                .or_default();
             let needs_new = match queue.back() {
-                Some(b) => b.encoded.is_some() || (b.bytes + size > batch_size && !b.records.is_empty()),
+                Some(b) => {
+                    b.encoded.is_some() || (b.bytes + size > batch_size && !b.records.is_empty())
+                }
                 None => true,
             };
             if needs_new {
@@ -315,14 +341,21 @@ impl Producer {
         let md = self
             .inner
             .client
-            .wait_for_leaders(&[topic.to_string()], true, self.inner.config.request_timeout_ms.min(60_000))
+            .wait_for_leaders(
+                &[topic.to_string()],
+                true,
+                self.inner.config.request_timeout_ms.min(60_000),
+            )
             .await?;
         let n = md
             .topics
             .get(topic)
             .map(|t| t.partitions.len() as i32)
             .filter(|n| *n > 0)
-            .ok_or_else(|| ClientError::from_code(3, None, format!("topic {topic}")).expect("3 is an error code"))?;
+            .ok_or_else(|| {
+                ClientError::from_code(3, None, format!("topic {topic}"))
+                    .expect("3 is an error code")
+            })?;
         self.inner
             .acc
             .lock()
@@ -366,7 +399,11 @@ fn complete(inner: &Inner, batch: Batch, result: std::result::Result<(i64, i64),
                 topic: batch.topic.clone(),
                 partition: batch.partition,
                 offset: if *base < 0 { -1 } else { base + i as i64 },
-                timestamp_ms: if *append_time >= 0 { *append_time } else { rec.timestamp_ms.unwrap_or(-1) },
+                timestamp_ms: if *append_time >= 0 {
+                    *append_time
+                } else {
+                    rec.timestamp_ms.unwrap_or(-1)
+                },
             }),
             Err(e) => Err(e.clone()),
         };
@@ -382,7 +419,8 @@ fn complete(inner: &Inner, batch: Batch, result: std::result::Result<(i64, i64),
 /// next batch will be ready by linger.
 fn drain_ready(inner: &Inner) -> (Vec<Batch>, Option<Duration>) {
     let linger = Duration::from_millis(inner.config.linger_ms);
-    let flushing = inner.flushing.load(Ordering::Acquire) > 0 || inner.closed.load(Ordering::Acquire);
+    let flushing =
+        inner.flushing.load(Ordering::Acquire) > 0 || inner.closed.load(Ordering::Acquire);
     let mut acc = inner.acc.lock().expect("accumulator lock poisoned");
     let mut ready = Vec::new();
     let mut next: Option<Duration> = None;
@@ -435,14 +473,21 @@ async fn sender_loop(inner: Arc<Inner>) {
                 let acc = inner.acc.lock().expect("accumulator lock poisoned");
                 acc.partitions_of.keys().cloned().collect()
             };
-            if inner.client.refresh_metadata(Some(&topics), false).await.is_err() {
+            if inner
+                .client
+                .refresh_metadata(Some(&topics), false)
+                .await
+                .is_err()
+            {
                 inner.metadata_stale.store(true, Ordering::Release);
             }
             tokio::time::sleep(Duration::from_millis(inner.config.retry_backoff_ms)).await;
         }
         let (ready, next) = drain_ready(&inner);
         if ready.is_empty() {
-            if inner.closed.load(Ordering::Acquire) && inner.outstanding.load(Ordering::Acquire) == 0 {
+            if inner.closed.load(Ordering::Acquire)
+                && inner.outstanding.load(Ordering::Acquire) == 0
+            {
                 return;
             }
             let wait = next.unwrap_or(Duration::from_millis(100));
@@ -463,7 +508,12 @@ async fn sender_loop(inner: Arc<Inner>) {
                 Some(l) => by_leader.entry(l).or_default().push(batch),
                 None => {
                     inner.metadata_stale.store(true, Ordering::Release);
-                    retry_or_fail(&inner, batch, ClientError::from_code(5, None, "no leader known").expect("5 is an error code"));
+                    retry_or_fail(
+                        &inner,
+                        batch,
+                        ClientError::from_code(5, None, "no leader known")
+                            .expect("5 is an error code"),
+                    );
                 }
             }
         }
@@ -471,7 +521,9 @@ async fn sender_loop(inner: Arc<Inner>) {
             let permits = in_flight_permits(&inner, leader);
             // Waiting here is the back-pressure of max.in.flight: the accumulator keeps
             // filling meanwhile.
-            let Ok(permit) = permits.acquire_owned().await else { continue };
+            let Ok(permit) = permits.acquire_owned().await else {
+                continue;
+            };
             let inner = inner.clone();
             tokio::spawn(async move {
                 send_produce(&inner, leader, batches).await;
@@ -484,11 +536,16 @@ async fn sender_loop(inner: Arc<Inner>) {
 fn retry_or_fail(inner: &Inner, batch: Batch, error: ClientError) {
     let retriable = match &error {
         ClientError::Kafka { error, .. } => error.is_retriable(),
-        ClientError::Io { .. } | ClientError::Disconnected { .. } | ClientError::Timeout { .. } => true,
+        ClientError::Io { .. } | ClientError::Disconnected { .. } | ClientError::Timeout { .. } => {
+            true
+        }
         _ => false,
     };
     let age_ms = batch.created.elapsed().as_millis() as u64;
-    if retriable && batch.attempts < inner.config.retries && age_ms < inner.config.delivery_timeout_ms {
+    if retriable
+        && batch.attempts < inner.config.retries
+        && age_ms < inner.config.delivery_timeout_ms
+    {
         if error.kafka_code().is_none_or(is_metadata_error) {
             inner.metadata_stale.store(true, Ordering::Release);
         }
@@ -545,12 +602,18 @@ async fn send_produce(inner: &Arc<Inner>, leader: i32, mut batches: Vec<Batch>) 
             Err(e) => Err(e),
         };
         match result {
-            Ok(()) => batches.into_iter().for_each(|b| complete(inner, b, Ok((-1, -1)))),
+            Ok(()) => batches
+                .into_iter()
+                .for_each(|b| complete(inner, b, Ok((-1, -1)))),
             Err(e) => fail_all_retriable(inner, batches, e),
         }
         return;
     }
-    let response = match inner.client.send_on(&conn, &request, PRODUCE_MAX_VERSION).await {
+    let response = match inner
+        .client
+        .send_on(&conn, &request, PRODUCE_MAX_VERSION)
+        .await
+    {
         Ok(r) => r,
         Err(e) => return fail_all_retriable(inner, batches, e),
     };
@@ -565,15 +628,24 @@ async fn send_produce(inner: &Arc<Inner>, leader: i32, mut batches: Vec<Batch>) 
             None => {
                 let e = ClientError::Protocol {
                     addr: conn.addr().to_string(),
-                    message: format!("Produce response has no result for {}-{}", batch.topic, batch.partition),
+                    message: format!(
+                        "Produce response has no result for {}-{}",
+                        batch.topic, batch.partition
+                    ),
                 };
                 complete(inner, batch, Err(DeliveryError(Arc::new(e))));
             }
-            Some(p) if p.error_code == 0 => complete(inner, batch, Ok((p.base_offset, p.log_append_time_ms))),
+            Some(p) if p.error_code == 0 => {
+                complete(inner, batch, Ok((p.base_offset, p.log_append_time_ms)))
+            }
             Some(p) => {
                 let message = p.error_message.as_ref().map(|m| m.to_string());
-                let e = ClientError::from_code(p.error_code, message, format!("produce to {}-{}", batch.topic, batch.partition))
-                    .expect("error code is non-zero");
+                let e = ClientError::from_code(
+                    p.error_code,
+                    message,
+                    format!("produce to {}-{}", batch.topic, batch.partition),
+                )
+                .expect("error code is non-zero");
                 retry_or_fail(inner, batch, e);
             }
         }
@@ -584,11 +656,16 @@ fn fail_all_retriable(inner: &Inner, batches: Vec<Batch>, error: ClientError) {
     let shared = Arc::new(error.to_string());
     for b in batches {
         let e = match &error {
-            ClientError::Io { addr, .. } | ClientError::Disconnected { addr, .. } => ClientError::Disconnected {
-                addr: addr.clone(),
-                reason: shared.to_string(),
+            ClientError::Io { addr, .. } | ClientError::Disconnected { addr, .. } => {
+                ClientError::Disconnected {
+                    addr: addr.clone(),
+                    reason: shared.to_string(),
+                }
+            }
+            ClientError::Timeout { what, ms } => ClientError::Timeout {
+                what: what.clone(),
+                ms: *ms,
             },
-            ClientError::Timeout { what, ms } => ClientError::Timeout { what: what.clone(), ms: *ms },
             _ => ClientError::Config(shared.to_string()),
         };
         retry_or_fail(inner, b, e);

@@ -88,7 +88,11 @@ pub struct ConsumerRecord {
 /// every record gets `sequence = offset - 1`; the batch's base sequence is then -1
 /// (`RecordBatch.NO_SEQUENCE`), which is what a non-idempotent Kafka producer sends.
 /// Its `Record.headers` is a map: a repeated header key keeps only its last value.
-pub fn encode_batch(records: &[ProducerRecord], compression: Compression, now_ms: i64) -> Result<Bytes> {
+pub fn encode_batch(
+    records: &[ProducerRecord],
+    compression: Compression,
+    now_ms: i64,
+) -> Result<Bytes> {
     let encoded: Vec<Record> = records
         .iter()
         .enumerate()
@@ -135,8 +139,13 @@ pub fn encode_batch(records: &[ProducerRecord], compression: Compression, now_ms
             Compression::Zstd => cmpr::Zstd::compress(out, copy),
         }
     };
-    RecordBatchEncoder::encode_with_custom_compression(&mut buf, encoded.iter(), &options, Some(compressor))
-        .map_err(|e| ClientError::Config(format!("could not encode a record batch: {e}")))?;
+    RecordBatchEncoder::encode_with_custom_compression(
+        &mut buf,
+        encoded.iter(),
+        &options,
+        Some(compressor),
+    )
+    .map_err(|e| ClientError::Config(format!("could not encode a record batch: {e}")))?;
     Ok(buf.freeze())
 }
 
@@ -160,7 +169,9 @@ pub fn xerial_snappy_compress(input: &[u8], out: &mut BytesMut) -> io::Result<()
 pub fn snappy_decompress(input: &[u8]) -> io::Result<Vec<u8>> {
     let invalid = |e: snap::Error| io::Error::new(io::ErrorKind::InvalidData, e);
     if input.len() < 16 || input[..8] != XERIAL_MAGIC {
-        return snap::raw::Decoder::new().decompress_vec(input).map_err(invalid);
+        return snap::raw::Decoder::new()
+            .decompress_vec(input)
+            .map_err(invalid);
     }
     let mut rest = &input[16..];
     let mut out = Vec::new();
@@ -168,7 +179,13 @@ pub fn snappy_decompress(input: &[u8]) -> io::Result<Vec<u8>> {
     while rest.remaining() >= 4 {
         let len = rest.get_i32();
         if len < 0 || len as usize > rest.len() {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("xerial snappy block length {len} exceeds the {} bytes left", rest.len())));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "xerial snappy block length {len} exceeds the {} bytes left",
+                    rest.len()
+                ),
+            ));
         }
         let (block, tail) = rest.split_at(len as usize);
         out.write_all(&decoder.decompress_vec(block).map_err(invalid)?)?;
@@ -208,13 +225,20 @@ pub fn batch_next_offset(batch: &[u8]) -> Option<i64> {
 ///
 /// kafka-protocol 0.15.1 limits: a header whose value is null (length -1) fails to decode, and
 /// header keys are kept in a map, so a repeated key keeps its last value.
-pub fn decode_batch(partition: i32, batch: Bytes, from_offset: i64, out: &mut Vec<ConsumerRecord>) -> Result<()> {
+pub fn decode_batch(
+    partition: i32,
+    batch: Bytes,
+    from_offset: i64,
+    out: &mut Vec<ConsumerRecord>,
+) -> Result<()> {
     let mut buf = batch;
     let decompressor = |input: &mut Bytes, compression: Compression| {
         let take = |b: &mut Bytes| Ok(std::mem::take(b));
         match compression {
             Compression::None => Ok(std::mem::take(input)),
-            Compression::Snappy => snappy_decompress(input).map(Bytes::from).map_err(Into::into),
+            Compression::Snappy => snappy_decompress(input)
+                .map(Bytes::from)
+                .map_err(Into::into),
             Compression::Gzip => cmpr::Gzip::decompress(input, take),
             Compression::Lz4 => cmpr::Lz4::decompress(input, take),
             Compression::Zstd => cmpr::Zstd::decompress(input, take),
@@ -266,14 +290,30 @@ mod tests {
     /// producer id -1 as a non-idempotent Kafka producer writes (`RecordBatch.NO_SEQUENCE`).
     #[test]
     fn batches_round_trip_through_every_codec() {
-        let records: Vec<_> = (0..500).map(|i| record(&format!("k{i}"), &"x".repeat(i % 50))).collect();
-        for c in [Compression::None, Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd] {
+        let records: Vec<_> = (0..500)
+            .map(|i| record(&format!("k{i}"), &"x".repeat(i % 50)))
+            .collect();
+        for c in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ] {
             let batch = encode_batch(&records, c, 0).unwrap();
             assert_eq!(complete_batches(batch.clone()).len(), 1, "{c:?}: one batch");
             assert_eq!(batch[16], 2, "magic 2");
             assert_eq!(i16::from_be_bytes([batch[21], batch[22]]) & 7, c as i16);
-            assert_eq!(i64::from_be_bytes(batch[43..51].try_into().unwrap()), -1, "producer id");
-            assert_eq!(i32::from_be_bytes(batch[53..57].try_into().unwrap()), -1, "base sequence");
+            assert_eq!(
+                i64::from_be_bytes(batch[43..51].try_into().unwrap()),
+                -1,
+                "producer id"
+            );
+            assert_eq!(
+                i32::from_be_bytes(batch[53..57].try_into().unwrap()),
+                -1,
+                "base sequence"
+            );
             assert_eq!(batch_next_offset(&batch), Some(500));
             let mut out = Vec::new();
             decode_batch(0, batch, 0, &mut out).unwrap();
@@ -282,7 +322,10 @@ mod tests {
             assert_eq!(out[7].value.as_deref(), Some("x".repeat(7).as_bytes()));
             assert_eq!(out[7].offset, 7);
             assert_eq!(out[7].timestamp_ms, 1_700_000_000_000);
-            assert_eq!(out[7].headers, vec![("h".to_string(), Some(Bytes::from_static(b"v")))]);
+            assert_eq!(
+                out[7].headers,
+                vec![("h".to_string(), Some(Bytes::from_static(b"v")))]
+            );
         }
     }
 
