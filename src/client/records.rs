@@ -223,32 +223,26 @@ pub fn batch_next_offset(batch: &[u8]) -> Option<i64> {
 /// Decodes one complete batch into consumer records at or after `from_offset`, skipping
 /// control batches (transaction markers, which Kafka's consumer never hands to the user).
 ///
-/// kafka-protocol 0.15.1 limits: a header whose value is null (length -1) fails to decode, and
-/// header keys are kept in a map, so a repeated key keeps its last value.
+/// v2 batches are parsed here (CRC32C checked, codecs from kafka-protocol), because
+/// kafka-protocol 0.15.1's record decoder fails on a header whose value is null (length -1)
+/// and keeps headers in a map (a repeated key would lose values), both legal in Kafka
+/// (`DefaultRecord.readFrom`). Legacy message sets (magic 0 and 1) go through kafka-protocol's
+/// `RecordBatchDecoder`.
 pub fn decode_batch(
     partition: i32,
     batch: Bytes,
     from_offset: i64,
     out: &mut Vec<ConsumerRecord>,
 ) -> Result<()> {
-    let mut buf = batch;
-    let decompressor = |input: &mut Bytes, compression: Compression| {
-        let take = |b: &mut Bytes| Ok(std::mem::take(b));
-        match compression {
-            Compression::None => Ok(std::mem::take(input)),
-            Compression::Snappy => snappy_decompress(input)
-                .map(Bytes::from)
-                .map_err(Into::into),
-            Compression::Gzip => cmpr::Gzip::decompress(input, take),
-            Compression::Lz4 => cmpr::Lz4::decompress(input, take),
-            Compression::Zstd => cmpr::Zstd::decompress(input, take),
-        }
+    let corrupt = |message: String| ClientError::Protocol {
+        addr: format!("partition {partition}"),
+        message,
     };
-    let set = RecordBatchDecoder::decode_with_custom_compression(&mut buf, Some(decompressor))
-        .map_err(|e| ClientError::Protocol {
-            addr: format!("partition {partition}"),
-            message: format!("could not decode a record batch: {e}"),
-        })?;
+    if batch.len() > 16 && batch[16] == 2 {
+        return decode_v2_batch(partition, batch, from_offset, out).map_err(corrupt);
+    }
+    let mut buf = batch;
+    let set = RecordBatchDecoder::decode(&mut buf).map_err(|e| corrupt(format!("could not decode a message set: {e}")))?;
     for r in set.records {
         if r.control || r.offset < from_offset {
             continue;
@@ -265,6 +259,117 @@ pub fn decode_batch(
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads a zig-zag varint (Kafka: `ByteUtils.readVarint`/`readVarlong`).
+fn read_varlong(buf: &mut Bytes) -> std::result::Result<i64, String> {
+    let mut raw: u64 = 0;
+    for shift in (0..70).step_by(7) {
+        if !buf.has_remaining() {
+            return Err("record truncated inside a varint".into());
+        }
+        let b = buf.get_u8();
+        raw |= ((b & 0x7f) as u64) << shift;
+        if b & 0x80 == 0 {
+            return Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64));
+        }
+    }
+    Err("varint longer than 10 bytes".into())
+}
+
+/// Reads a varint-length-prefixed byte string; -1 is null.
+fn read_nullable(buf: &mut Bytes, what: &str) -> std::result::Result<Option<Bytes>, String> {
+    let len = read_varlong(buf)?;
+    match len {
+        -1 => Ok(None),
+        n if n < -1 || n as usize > buf.len() => Err(format!(
+            "{what} length {n} with {} bytes left in the record",
+            buf.len()
+        )),
+        n => Ok(Some(buf.split_to(n as usize))),
+    }
+}
+
+fn decode_v2_batch(
+    partition: i32,
+    mut batch: Bytes,
+    from_offset: i64,
+    out: &mut Vec<ConsumerRecord>,
+) -> std::result::Result<(), String> {
+    if batch.len() < RECORD_BATCH_OVERHEAD {
+        return Err(format!("record batch of {} bytes is shorter than its header", batch.len()));
+    }
+    let stored_crc = u32::from_be_bytes([batch[17], batch[18], batch[19], batch[20]]);
+    let actual_crc = crc32c::crc32c(&batch[21..]);
+    if stored_crc != actual_crc {
+        return Err(format!("record batch CRC32C {actual_crc:#x} does not match the stored {stored_crc:#x}"));
+    }
+    let base_offset = batch.get_i64();
+    let _length = batch.get_i32();
+    let _leader_epoch = batch.get_i32();
+    let _magic = batch.get_i8();
+    let _crc = batch.get_u32();
+    let attributes = batch.get_i16();
+    let _last_offset_delta = batch.get_i32();
+    let base_timestamp = batch.get_i64();
+    let max_timestamp = batch.get_i64();
+    let _producer_id = batch.get_i64();
+    let _producer_epoch = batch.get_i16();
+    let _base_sequence = batch.get_i32();
+    let count = batch.get_i32();
+    if attributes & 0x20 != 0 {
+        return Ok(()); // control batch
+    }
+    let log_append_time = attributes & 0x08 != 0;
+    let take = |b: &mut Bytes| Ok(std::mem::take(b));
+    let mut records = match attributes & 0x07 {
+        0 => batch,
+        1 => cmpr::Gzip::decompress(&mut batch, take).map_err(|e| format!("gzip: {e}"))?,
+        2 => Bytes::from(snappy_decompress(&batch).map_err(|e| format!("snappy: {e}"))?),
+        3 => cmpr::Lz4::decompress(&mut batch, take).map_err(|e| format!("lz4: {e}"))?,
+        4 => cmpr::Zstd::decompress(&mut batch, take).map_err(|e| format!("zstd: {e}"))?,
+        c => return Err(format!("unknown compression codec {c}")),
+    };
+    out.reserve(count.max(0) as usize);
+    for _ in 0..count.max(0) {
+        let len = read_varlong(&mut records)?;
+        if len < 0 || len as usize > records.len() {
+            return Err(format!("record length {len} with {} bytes left in the batch", records.len()));
+        }
+        let mut r = records.split_to(len as usize);
+        if !r.has_remaining() {
+            return Err("empty record".into());
+        }
+        let _attributes = r.get_i8();
+        let timestamp_delta = read_varlong(&mut r)?;
+        let offset_delta = read_varlong(&mut r)?;
+        let key = read_nullable(&mut r, "key")?;
+        let value = read_nullable(&mut r, "value")?;
+        let header_count = read_varlong(&mut r)?;
+        if header_count < 0 {
+            return Err(format!("negative header count {header_count}"));
+        }
+        let mut headers = Vec::with_capacity(header_count.min(64) as usize);
+        for _ in 0..header_count {
+            let k = read_nullable(&mut r, "header key")?.ok_or("null header key")?;
+            let v = read_nullable(&mut r, "header value")?;
+            headers.push((String::from_utf8_lossy(&k).into_owned(), v));
+        }
+        let offset = base_offset + offset_delta;
+        if offset < from_offset {
+            continue;
+        }
+        out.push(ConsumerRecord {
+            partition,
+            offset,
+            timestamp_type: if log_append_time { TimestampType::LogAppend } else { TimestampType::Creation },
+            timestamp_ms: if log_append_time { max_timestamp } else { base_timestamp + timestamp_delta },
+            key,
+            value,
+            headers,
         });
     }
     Ok(())
@@ -341,6 +446,36 @@ mod tests {
         assert_eq!(snappy_decompress(&framed).unwrap(), input);
         let raw = snap::raw::Encoder::new().compress_vec(&input).unwrap();
         assert_eq!(snappy_decompress(&raw).unwrap(), input);
+    }
+
+    /// A null header value (length -1) is legal in Kafka (`DefaultRecord.readFrom`) and must
+    /// decode as null; a corrupted byte fails the CRC32C check (`DefaultRecordBatch.ensureValid`).
+    #[test]
+    fn null_header_values_decode_and_crc_is_checked() {
+        let mut r = record("k", "v");
+        r.headers = vec![("n".into(), None), ("h".into(), Some(Bytes::from_static(b"x")))];
+        r.value = None;
+        let batch = encode_batch(&[r], Compression::None, 0).unwrap();
+        let mut out = Vec::new();
+        decode_batch(0, batch.clone(), 0, &mut out).unwrap();
+        assert_eq!(out[0].headers, vec![("n".to_string(), None), ("h".to_string(), Some(Bytes::from_static(b"x")))]);
+        assert_eq!(out[0].value, None);
+        let mut bad = BytesMut::from(&batch[..]);
+        let last = bad.len() - 1;
+        bad[last] ^= 0xff;
+        assert!(decode_batch(0, bad.freeze(), 0, &mut Vec::new()).unwrap_err().to_string().contains("CRC32C"));
+    }
+
+    /// Records before the fetch offset (inside a batch that starts earlier) are skipped, as
+    /// Kafka's `Fetcher` does.
+    #[test]
+    fn records_before_fetch_offset_are_skipped() {
+        let records: Vec<_> = (0..10).map(|i| record(&format!("k{i}"), "v")).collect();
+        let batch = encode_batch(&records, Compression::Lz4, 0).unwrap();
+        let mut out = Vec::new();
+        decode_batch(2, batch, 7, &mut out).unwrap();
+        assert_eq!(out.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![7, 8, 9]);
+        assert!(out.iter().all(|r| r.partition == 2));
     }
 
     /// A fetch response may end in a truncated batch; it is dropped, not decoded.
