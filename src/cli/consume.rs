@@ -288,7 +288,10 @@ async fn execute(args: &ConsumeArgs, count: &mut u64) -> Result<(), String> {
         return Err(group_unsupported());
     }
     let start = start_position(args)?;
-    let config = fetch_config(args, start)?;
+    let mut config = fetch_config(args, start)?;
+    if let Some(t) = args.timeout_ms {
+        config.metadata_timeout_ms = t;
+    }
     let mut formatter = MessageFormatter::default();
     formatter.configure(&parse_properties(&args.property).map_err(|e| e.to_string())?);
     let client = KafkaClient::connect(ClientConfig::new(&args.bootstrap_server))

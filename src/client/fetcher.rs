@@ -56,6 +56,9 @@ pub struct FetchConfig {
     pub isolation_level: i8,
     /// Where to go after OFFSET_OUT_OF_RANGE (`auto.offset.reset`).
     pub offset_reset: OffsetSpec,
+    /// How long to wait for a topic's leaders before giving up (30000, Kafka's
+    /// `request.timeout.ms`).
+    pub metadata_timeout_ms: u64,
 }
 
 impl Default for FetchConfig {
@@ -67,6 +70,7 @@ impl Default for FetchConfig {
             max_partition_bytes: 1_048_576,
             isolation_level: 0,
             offset_reset: OffsetSpec::Latest,
+            metadata_timeout_ms: 30_000,
         }
     }
 }
@@ -116,7 +120,7 @@ impl Fetcher {
         for _attempt in 0..20 {
             let md = self
                 .client
-                .wait_for_leaders(&[topic.to_string()], false, 30_000)
+                .wait_for_leaders(&[topic.to_string()], false, self.config.metadata_timeout_ms)
                 .await?;
             let mut by_leader: HashMap<i32, Vec<i32>> = HashMap::new();
             for p in &remaining {
@@ -202,7 +206,7 @@ impl Fetcher {
     ) -> Result<()> {
         let md = self
             .client
-            .wait_for_leaders(&[topic.to_string()], false, 30_000)
+            .wait_for_leaders(&[topic.to_string()], false, self.config.metadata_timeout_ms)
             .await?;
         let all: Vec<i32> = md
             .topics
