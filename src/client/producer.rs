@@ -167,8 +167,8 @@ struct Accumulator {
     /// Batches per partition; the open batch (still accepting records) is at the back.
     queues: HashMap<(String, i32), VecDeque<Batch>>,
     sticky: HashMap<String, StickyPartitioner>,
-    /// Partitions with a batch out for sending (for ordering: one batch per partition per
-    /// request round).
+    /// Partition count per topic, learned once from metadata (a later CreatePartitions is
+    /// not picked up by a running producer).
     partitions_of: HashMap<String, i32>,
 }
 
