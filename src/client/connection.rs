@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{ApiVersionsRequest, RequestHeader, ResponseHeader};
+use kafka_protocol::messages::{
+    ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
@@ -135,7 +137,7 @@ impl BrokerConnection {
         let request = ApiVersionsRequest::default()
             .with_client_software_name(StrBytes::from_static_str("zkafka"))
             .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
-        let mut response = self.send_versioned(&request, API_VERSIONS_MAX).await?;
+        let mut response = self.api_versions(&request, API_VERSIONS_MAX).await?;
         if response.error_code == 35 {
             // UNSUPPORTED_VERSION: the broker answered v0 with its ranges (KIP-511); retry with
             // the highest version it named.
@@ -146,7 +148,7 @@ impl BrokerConnection {
                 .map(|k| k.max_version)
                 .unwrap_or(0)
                 .min(API_VERSIONS_MAX);
-            response = self.send_versioned(&request, max).await?;
+            response = self.api_versions(&request, max).await?;
         }
         if let Some(e) = ClientError::from_code(
             response.error_code,
@@ -189,6 +191,12 @@ impl BrokerConnection {
         request: &R,
         version: i16,
     ) -> Result<R::Response> {
+        let mut body = self.send_raw(request, version).await?;
+        R::Response::decode(&mut body, version).map_err(|e| self.protocol(e))
+    }
+
+    /// Sends `request` at `version`; returns the response body after its header.
+    async fn send_raw<R: Request>(&self, request: &R, version: i16) -> Result<Bytes> {
         let (frame, correlation_id) = self.encode(request, version)?;
         let (reply_tx, reply_rx) = oneshot::channel();
         self.enqueue(Outgoing {
@@ -214,7 +222,23 @@ impl BrokerConnection {
                 ),
             });
         }
-        R::Response::decode(&mut body, version).map_err(|e| self.protocol(e))
+        Ok(body)
+    }
+
+    /// ApiVersions at `version`. A broker that does not support that version answers in the
+    /// v0 format with UNSUPPORTED_VERSION (KIP-511), so that error code is decoded as v0.
+    async fn api_versions(
+        &self,
+        request: &ApiVersionsRequest,
+        version: i16,
+    ) -> Result<ApiVersionsResponse> {
+        let mut body = self.send_raw(request, version).await?;
+        let decode_as = if body.len() >= 2 && i16::from_be_bytes([body[0], body[1]]) == 35 {
+            0
+        } else {
+            version
+        };
+        ApiVersionsResponse::decode(&mut body, decode_as).map_err(|e| self.protocol(e))
     }
 
     /// Sends a request for which the broker sends no response (Produce with acks=0).
@@ -388,6 +412,78 @@ pub fn api_name(key: i16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kafka_protocol::messages::api_versions_response::ApiVersion;
+    use kafka_protocol::messages::MetadataRequest;
+    use tokio::net::TcpListener;
+
+    /// Reads one request frame; returns (api key, version, correlation id).
+    async fn read_request(s: &mut TcpStream) -> (i16, i16, i32) {
+        let len = s.read_i32().await.unwrap();
+        let mut body = vec![0u8; len as usize];
+        s.read_exact(&mut body).await.unwrap();
+        let mut b = &body[..];
+        (b.get_i16(), b.get_i16(), b.get_i32())
+    }
+
+    async fn write_api_versions(
+        s: &mut TcpStream,
+        correlation_id: i32,
+        response: &ApiVersionsResponse,
+        version: i16,
+    ) {
+        let mut body = BytesMut::new();
+        response.encode(&mut body, version).unwrap();
+        let mut frame = BytesMut::new();
+        frame.put_i32(4 + body.len() as i32);
+        frame.put_i32(correlation_id);
+        frame.put_slice(&body);
+        s.write_all(&frame).await.unwrap();
+    }
+
+    /// KIP-511: a broker that does not know our ApiVersions version answers v0 with
+    /// UNSUPPORTED_VERSION (35) and its own ApiVersions range; the client retries at the
+    /// broker's max and then uses the highest common version of every API.
+    #[tokio::test]
+    async fn api_versions_falls_back_and_negotiates() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let (key, version, cid) = read_request(&mut s).await;
+            assert_eq!((key, version), (18, 3));
+            let refusal = ApiVersionsResponse::default()
+                .with_error_code(35)
+                .with_api_keys(vec![ApiVersion::default()
+                    .with_api_key(18)
+                    .with_min_version(0)
+                    .with_max_version(2)]);
+            write_api_versions(&mut s, cid, &refusal, 0).await;
+            let (key, version, cid) = read_request(&mut s).await;
+            assert_eq!((key, version), (18, 2));
+            let ok = ApiVersionsResponse::default().with_api_keys(vec![
+                ApiVersion::default()
+                    .with_api_key(18)
+                    .with_min_version(0)
+                    .with_max_version(2),
+                ApiVersion::default()
+                    .with_api_key(3)
+                    .with_min_version(0)
+                    .with_max_version(9),
+            ]);
+            write_api_versions(&mut s, cid, &ok, 2).await;
+            // Keep the socket open until the client is done.
+            let _ = s.read_i32().await;
+        });
+        let conn = BrokerConnection::connect(&addr, "test").await.unwrap();
+        assert_eq!(conn.versions().range(3), Some((0, 9)));
+        assert_eq!(conn.version_for::<MetadataRequest>(12).unwrap(), 9);
+        assert!(matches!(
+            conn.version_for::<kafka_protocol::messages::FetchRequest>(12),
+            Err(ClientError::UnsupportedVersion { .. })
+        ));
+        drop(conn);
+        server.abort();
+    }
 
     /// Kafka: `NodeApiVersions.latestUsableVersion` — the highest version in the intersection
     /// of client and broker ranges, none when they do not overlap.

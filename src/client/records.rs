@@ -242,7 +242,8 @@ pub fn decode_batch(
         return decode_v2_batch(partition, batch, from_offset, out).map_err(corrupt);
     }
     let mut buf = batch;
-    let set = RecordBatchDecoder::decode(&mut buf).map_err(|e| corrupt(format!("could not decode a message set: {e}")))?;
+    let set = RecordBatchDecoder::decode(&mut buf)
+        .map_err(|e| corrupt(format!("could not decode a message set: {e}")))?;
     for r in set.records {
         if r.control || r.offset < from_offset {
             continue;
@@ -300,12 +301,17 @@ fn decode_v2_batch(
     out: &mut Vec<ConsumerRecord>,
 ) -> std::result::Result<(), String> {
     if batch.len() < RECORD_BATCH_OVERHEAD {
-        return Err(format!("record batch of {} bytes is shorter than its header", batch.len()));
+        return Err(format!(
+            "record batch of {} bytes is shorter than its header",
+            batch.len()
+        ));
     }
     let stored_crc = u32::from_be_bytes([batch[17], batch[18], batch[19], batch[20]]);
     let actual_crc = crc32c::crc32c(&batch[21..]);
     if stored_crc != actual_crc {
-        return Err(format!("record batch CRC32C {actual_crc:#x} does not match the stored {stored_crc:#x}"));
+        return Err(format!(
+            "record batch CRC32C {actual_crc:#x} does not match the stored {stored_crc:#x}"
+        ));
     }
     let base_offset = batch.get_i64();
     let _length = batch.get_i32();
@@ -337,7 +343,10 @@ fn decode_v2_batch(
     for _ in 0..count.max(0) {
         let len = read_varlong(&mut records)?;
         if len < 0 || len as usize > records.len() {
-            return Err(format!("record length {len} with {} bytes left in the batch", records.len()));
+            return Err(format!(
+                "record length {len} with {} bytes left in the batch",
+                records.len()
+            ));
         }
         let mut r = records.split_to(len as usize);
         if !r.has_remaining() {
@@ -365,8 +374,16 @@ fn decode_v2_batch(
         out.push(ConsumerRecord {
             partition,
             offset,
-            timestamp_type: if log_append_time { TimestampType::LogAppend } else { TimestampType::Creation },
-            timestamp_ms: if log_append_time { max_timestamp } else { base_timestamp + timestamp_delta },
+            timestamp_type: if log_append_time {
+                TimestampType::LogAppend
+            } else {
+                TimestampType::Creation
+            },
+            timestamp_ms: if log_append_time {
+                max_timestamp
+            } else {
+                base_timestamp + timestamp_delta
+            },
             key,
             value,
             headers,
@@ -453,17 +470,29 @@ mod tests {
     #[test]
     fn null_header_values_decode_and_crc_is_checked() {
         let mut r = record("k", "v");
-        r.headers = vec![("n".into(), None), ("h".into(), Some(Bytes::from_static(b"x")))];
+        r.headers = vec![
+            ("n".into(), None),
+            ("h".into(), Some(Bytes::from_static(b"x"))),
+        ];
         r.value = None;
         let batch = encode_batch(&[r], Compression::None, 0).unwrap();
         let mut out = Vec::new();
         decode_batch(0, batch.clone(), 0, &mut out).unwrap();
-        assert_eq!(out[0].headers, vec![("n".to_string(), None), ("h".to_string(), Some(Bytes::from_static(b"x")))]);
+        assert_eq!(
+            out[0].headers,
+            vec![
+                ("n".to_string(), None),
+                ("h".to_string(), Some(Bytes::from_static(b"x")))
+            ]
+        );
         assert_eq!(out[0].value, None);
         let mut bad = BytesMut::from(&batch[..]);
         let last = bad.len() - 1;
         bad[last] ^= 0xff;
-        assert!(decode_batch(0, bad.freeze(), 0, &mut Vec::new()).unwrap_err().to_string().contains("CRC32C"));
+        assert!(decode_batch(0, bad.freeze(), 0, &mut Vec::new())
+            .unwrap_err()
+            .to_string()
+            .contains("CRC32C"));
     }
 
     /// Records before the fetch offset (inside a batch that starts earlier) are skipped, as
@@ -474,7 +503,10 @@ mod tests {
         let batch = encode_batch(&records, Compression::Lz4, 0).unwrap();
         let mut out = Vec::new();
         decode_batch(2, batch, 7, &mut out).unwrap();
-        assert_eq!(out.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![7, 8, 9]);
+        assert_eq!(
+            out.iter().map(|r| r.offset).collect::<Vec<_>>(),
+            vec![7, 8, 9]
+        );
         assert!(out.iter().all(|r| r.partition == 2));
     }
 
