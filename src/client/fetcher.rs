@@ -81,6 +81,8 @@ pub struct Fetcher {
     config: FetchConfig,
     /// Next offset to fetch per (topic, partition).
     positions: BTreeMap<(String, i32), i64>,
+    /// Fetches already sent for the positions after the last poll (see [`Fetcher::poll`]).
+    prefetch: Option<Vec<FetchTask>>,
 }
 
 /// One record with its topic.
@@ -93,6 +95,7 @@ impl Fetcher {
             client,
             config,
             positions: BTreeMap::new(),
+            prefetch: None,
         }
     }
 
@@ -204,6 +207,7 @@ impl Fetcher {
         partitions: Option<Vec<i32>>,
         start: OffsetSpec,
     ) -> Result<()> {
+        self.cancel_prefetch();
         let md = self
             .client
             .wait_for_leaders(&[topic.to_string()], false, self.config.metadata_timeout_ms)
@@ -245,36 +249,22 @@ impl Fetcher {
     /// One fetch round: a Fetch to every leader of an assigned partition, concurrently.
     /// Returns the records in partition order per leader (order within a partition is kept).
     pub async fn poll(&mut self) -> Result<Vec<FetchedRecord>> {
-        let md = self.client.metadata();
-        let mut by_leader: HashMap<i32, Vec<(String, i32, i64)>> = HashMap::new();
-        let mut stale = false;
-        for ((topic, partition), offset) in &self.positions {
-            match md.leader_of(topic, *partition) {
-                Some(b) => {
-                    by_leader
-                        .entry(b.id)
-                        .or_default()
-                        .push((topic.clone(), *partition, *offset))
+        let tasks = match self.prefetch.take() {
+            Some(tasks) => tasks,
+            None => {
+                let (tasks, stale) = self.spawn_round();
+                if stale || tasks.is_empty() {
+                    let topics: Vec<String> =
+                        self.positions.keys().map(|(t, _)| t.clone()).collect();
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    self.client.refresh_metadata(Some(&topics), false).await?;
+                    if tasks.is_empty() {
+                        return Ok(Vec::new());
+                    }
                 }
-                None => stale = true,
+                tasks
             }
-        }
-        if stale || by_leader.is_empty() {
-            let topics: Vec<String> = self.positions.keys().map(|(t, _)| t.clone()).collect();
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            self.client.refresh_metadata(Some(&topics), false).await?;
-            if by_leader.is_empty() {
-                return Ok(Vec::new());
-            }
-        }
-        let mut tasks = Vec::new();
-        for (leader, parts) in by_leader {
-            let client = self.client.clone();
-            let config = self.config.clone();
-            tasks.push(tokio::spawn(async move {
-                fetch_from(&client, &config, leader, parts).await
-            }));
-        }
+        };
         let mut records = Vec::new();
         let mut refresh = false;
         let mut resets: Vec<(String, i32)> = Vec::new();
@@ -302,6 +292,7 @@ impl Fetcher {
                 Err(e) => return Err(e),
             }
         }
+        let had_resets = !resets.is_empty();
         for (topic, partition) in resets {
             let o = self
                 .list_offsets(&topic, &[partition], self.config.offset_reset)
@@ -314,10 +305,55 @@ impl Fetcher {
             let topics: Vec<String> = self.positions.keys().map(|(t, _)| t.clone()).collect();
             tokio::time::sleep(Duration::from_millis(100)).await;
             self.client.refresh_metadata(Some(&topics), false).await?;
+        } else if !had_resets {
+            // Prefetch: the next round is on the wire while the caller handles these records,
+            // as Kafka's consumer sends the next fetch before returning from poll.
+            let (tasks, stale) = self.spawn_round();
+            if stale {
+                tasks.iter().for_each(|t| t.abort());
+            } else if !tasks.is_empty() {
+                self.prefetch = Some(tasks);
+            }
         }
         Ok(records)
     }
+
+    /// Starts one Fetch per leader for the current positions; `stale` when some partition
+    /// has no known leader.
+    fn spawn_round(&self) -> (Vec<FetchTask>, bool) {
+        let md = self.client.metadata();
+        let mut by_leader: HashMap<i32, Vec<(String, i32, i64)>> = HashMap::new();
+        let mut stale = false;
+        for ((topic, partition), offset) in &self.positions {
+            match md.leader_of(topic, *partition) {
+                Some(b) => {
+                    by_leader
+                        .entry(b.id)
+                        .or_default()
+                        .push((topic.clone(), *partition, *offset))
+                }
+                None => stale = true,
+            }
+        }
+        let tasks = by_leader
+            .into_iter()
+            .map(|(leader, parts)| {
+                let client = self.client.clone();
+                let config = self.config.clone();
+                tokio::spawn(async move { fetch_from(&client, &config, leader, parts).await })
+            })
+            .collect();
+        (tasks, stale)
+    }
+
+    fn cancel_prefetch(&mut self) {
+        if let Some(tasks) = self.prefetch.take() {
+            tasks.iter().for_each(|t| t.abort());
+        }
+    }
 }
+
+type FetchTask = tokio::task::JoinHandle<Result<FetchOutcome>>;
 
 struct FetchOutcome {
     records: Vec<FetchedRecord>,
