@@ -11,11 +11,13 @@
 //! - [`network`] / [`protocol`] / [`apis`]: sockets, framing, and one handler per API.
 //! - [`metadata_cache`]: `MetadataCache`, what the controller's UpdateMetadata said.
 //! - [`log`]: the binary segment log (`LogManager`, `Log`, `LogSegment`, indexes, checkpoints).
+//! - [`client`]: a small async Kafka client used by the CLI tools.
 //! - [`cli`]: the `zkafka` subcommands.
 
 pub mod admin;
 pub mod apis;
 pub mod cli;
+pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod controller;

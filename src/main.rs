@@ -20,6 +20,15 @@ enum Command {
     Broker(cli::broker::BrokerArgs),
     /// Inspect and validate the ZooKeeper tree.
     Zk(cli::zk::ZkArgs),
+    /// Create, list, describe, alter and delete topics (like kafka-topics.sh).
+    Topics(cli::topics::TopicsArgs),
+    /// Produce stdin lines as records (like kafka-console-producer.sh).
+    Produce(cli::produce::ProduceArgs),
+    /// Print records of a topic (like kafka-console-consumer.sh).
+    Consume(cli::consume::ConsumeArgs),
+    /// Producer and consumer benchmarks (like kafka-producer-perf-test.sh and
+    /// kafka-consumer-perf-test.sh).
+    Perf(cli::perf::PerfArgs),
 }
 
 fn main() {
@@ -27,6 +36,10 @@ fn main() {
     let code = match cli.command {
         Command::Broker(args) => cli::broker::run(args),
         Command::Zk(args) => cli::zk::run(args),
+        Command::Topics(args) => cli::topics::run(args),
+        Command::Produce(args) => cli::produce::run(args),
+        Command::Consume(args) => cli::consume::run(args),
+        Command::Perf(args) => cli::perf::run(args),
     };
     std::process::exit(code);
 }
