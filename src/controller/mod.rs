@@ -4,11 +4,13 @@
 //! controller work happens on one task that owns [`ControllerContext`]; ZooKeeper watches only
 //! enqueue [`ControllerEvent`]s ([`event_manager`]). Kafka: `kafka.controller`.
 
+pub mod channel_manager;
 pub mod controller_context;
 pub mod controller_event;
 pub mod election;
 pub mod event_manager;
 pub mod kafka_controller;
+pub mod request_batch;
 pub mod partition_state;
 pub mod replica_state;
 

@@ -1,0 +1,228 @@
+//! `ControllerChannelManager`: the controller's connections to every live broker.
+//!
+//! One queue and one sender task per broker (Kafka's `RequestSendThread`): requests to a broker
+//! go out one at a time, in the order the controller queued them, each retried after a failed
+//! send with a 100 ms backoff until the broker is removed — a control request must not be lost
+//! because a socket broke. Responses are handed to the callback queued with the request; the
+//! callback runs on the sender task and must only enqueue a controller event.
+//!
+//! Channels: `ControllerChannelManager` (owned by the controller event loop) sends
+//! [`QueueItem`]s; each broker's sender task receives them. Removing a broker aborts its task.
+//!
+//! Kafka: `kafka.controller.ControllerChannelManager` (`addNewBroker`, `RequestSendThread.doWork`).
+//! Versions are Kafka 3.9's for IBP ≥ 3.4-IV0 (`ControllerChannelManager.sendRequestsToBrokers`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kafka_protocol::messages::{
+    LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, StopReplicaResponse,
+    UpdateMetadataRequest, UpdateMetadataResponse,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::client::connection::BrokerConnection;
+
+/// LeaderAndIsr version for IBP 3.9 (≥ 3.4-IV0).
+pub const LEADER_AND_ISR_VERSION: i16 = 7;
+/// UpdateMetadata version for IBP 3.9 (≥ 3.4-IV0).
+pub const UPDATE_METADATA_VERSION: i16 = 8;
+/// StopReplica version for IBP 3.9 (≥ 3.4-IV0).
+pub const STOP_REPLICA_VERSION: i16 = 4;
+/// Backoff between failed sends (Kafka: `RequestSendThread`, `retryBackoffMs` fixed at 100).
+const SEND_RETRY_BACKOFF: Duration = Duration::from_millis(100);
+/// Upper bound for one connect + request + response round trip before it is retried.
+/// Kafka: `controller.socket.timeout.ms` (default = `request.timeout.ms`, 30000).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A request from the controller to a broker.
+#[derive(Debug, Clone)]
+pub enum ControlRequest {
+    LeaderAndIsr(LeaderAndIsrRequest),
+    UpdateMetadata(UpdateMetadataRequest),
+    StopReplica(StopReplicaRequest),
+}
+
+/// The broker's answer to a [`ControlRequest`].
+#[derive(Debug, Clone)]
+pub enum ControlResponse {
+    LeaderAndIsr(LeaderAndIsrResponse),
+    UpdateMetadata(UpdateMetadataResponse),
+    StopReplica(StopReplicaResponse),
+}
+
+impl ControlResponse {
+    /// The top-level error code of the response.
+    pub fn error_code(&self) -> i16 {
+        match self {
+            ControlResponse::LeaderAndIsr(r) => r.error_code,
+            ControlResponse::UpdateMetadata(r) => r.error_code,
+            ControlResponse::StopReplica(r) => r.error_code,
+        }
+    }
+}
+
+/// Runs on the broker's sender task with `(broker id, response)`; it should only enqueue a
+/// controller event (Kafka's callbacks `put` events on the controller queue).
+pub type ResponseCallback = Box<dyn FnOnce(i32, ControlResponse) + Send>;
+
+struct QueueItem {
+    request: ControlRequest,
+    callback: Option<ResponseCallback>,
+}
+
+struct BrokerChannel {
+    addr: String,
+    /// Unbounded like Kafka's `LinkedBlockingQueue`: the controller event loop must never block
+    /// on a slow broker; the queue only holds the controller's own batches, which are bounded by
+    /// the number of state changes it makes.
+    queue: mpsc::UnboundedSender<QueueItem>,
+    task: JoinHandle<()>,
+}
+
+/// The controller's per-broker request queues. Owned by the controller event loop.
+pub struct ControllerChannelManager {
+    controller_id: i32,
+    brokers: HashMap<i32, BrokerChannel>,
+}
+
+impl ControllerChannelManager {
+    pub fn new(controller_id: i32) -> ControllerChannelManager {
+        ControllerChannelManager {
+            controller_id,
+            brokers: HashMap::new(),
+        }
+    }
+
+    /// Starts a queue and sender task for `broker_id` at `addr` (`host:port` of its
+    /// inter-broker listener). Re-adding a broker whose address changed restarts its channel.
+    pub fn add_broker(&mut self, broker_id: i32, addr: String) {
+        if let Some(existing) = self.brokers.get(&broker_id) {
+            if existing.addr == addr {
+                return;
+            }
+            self.remove_broker(broker_id);
+        }
+        let (queue, rx) = mpsc::unbounded_channel();
+        let client_id = format!("controller-{}-to-broker-{broker_id}", self.controller_id);
+        let task = tokio::spawn(request_send_loop(broker_id, addr.clone(), client_id, rx));
+        self.brokers
+            .insert(broker_id, BrokerChannel { addr, queue, task });
+    }
+
+    /// Drops `broker_id`'s queue and stops its sender; queued requests are discarded (Kafka:
+    /// `removeBroker`).
+    pub fn remove_broker(&mut self, broker_id: i32) {
+        if let Some(channel) = self.brokers.remove(&broker_id) {
+            channel.task.abort();
+        }
+    }
+
+    pub fn has_broker(&self, broker_id: i32) -> bool {
+        self.brokers.contains_key(&broker_id)
+    }
+
+    /// Queues `request` for `broker_id`. A broker without a channel (it died meanwhile) is
+    /// skipped with a log line, as Kafka's `sendRequest` does.
+    pub fn send(
+        &self,
+        broker_id: i32,
+        request: ControlRequest,
+        callback: Option<ResponseCallback>,
+    ) {
+        match self.brokers.get(&broker_id) {
+            Some(channel) => {
+                if channel.queue.send(QueueItem { request, callback }).is_err() {
+                    tracing::warn!(broker_id, "controller channel closed; request dropped");
+                }
+            }
+            None => tracing::warn!(
+                broker_id,
+                "not sending a control request to broker {broker_id}: it is not live"
+            ),
+        }
+    }
+
+    /// Stops every sender (controller resignation).
+    pub fn shutdown(&mut self) {
+        for (_, channel) in self.brokers.drain() {
+            channel.task.abort();
+        }
+    }
+}
+
+impl Drop for ControllerChannelManager {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// One broker's sender: connect, send the head of the queue, retry it until it is answered.
+async fn request_send_loop(
+    broker_id: i32,
+    addr: String,
+    client_id: String,
+    mut rx: mpsc::UnboundedReceiver<QueueItem>,
+) {
+    let mut connection: Option<Arc<BrokerConnection>> = None;
+    while let Some(item) = rx.recv().await {
+        loop {
+            let conn = match &connection {
+                Some(c) if !c.is_closed() => c.clone(),
+                _ => {
+                    let connect = BrokerConnection::connect(&addr, &client_id);
+                    match tokio::time::timeout(REQUEST_TIMEOUT, connect).await {
+                        Ok(Ok(c)) => {
+                            connection = Some(c.clone());
+                            c
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(broker_id, "controller connection failed: {e}");
+                            tokio::time::sleep(SEND_RETRY_BACKOFF).await;
+                            continue;
+                        }
+                        Err(_) => {
+                            tracing::debug!(broker_id, "controller connection timed out");
+                            continue;
+                        }
+                    }
+                }
+            };
+            match tokio::time::timeout(REQUEST_TIMEOUT, send_one(&conn, &item.request)).await {
+                Ok(Ok(response)) => {
+                    if let Some(callback) = item.callback {
+                        callback(broker_id, response);
+                    }
+                    break;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(broker_id, "control request to {addr} failed, retrying: {e}");
+                }
+                Err(_) => {
+                    tracing::warn!(broker_id, "control request to {addr} timed out, retrying")
+                }
+            }
+            connection = None;
+            tokio::time::sleep(SEND_RETRY_BACKOFF).await;
+        }
+    }
+}
+
+async fn send_one(
+    conn: &BrokerConnection,
+    request: &ControlRequest,
+) -> Result<ControlResponse, crate::client::error::ClientError> {
+    Ok(match request {
+        ControlRequest::LeaderAndIsr(r) => {
+            ControlResponse::LeaderAndIsr(conn.send_versioned(r, LEADER_AND_ISR_VERSION).await?)
+        }
+        ControlRequest::UpdateMetadata(r) => {
+            ControlResponse::UpdateMetadata(conn.send_versioned(r, UPDATE_METADATA_VERSION).await?)
+        }
+        ControlRequest::StopReplica(r) => {
+            ControlResponse::StopReplica(conn.send_versioned(r, STOP_REPLICA_VERSION).await?)
+        }
+    })
+}
