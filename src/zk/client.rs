@@ -158,11 +158,19 @@ pub(crate) fn ephemeral() -> CreateOptions<'static> {
 /// Pause between re-sends of a request that failed for connection reasons.
 const RETRY_BACKOFF: Duration = Duration::from_millis(50);
 
+/// Errors that say "the connection or session failed", not "the server answered no": Kafka
+/// retries these as CONNECTIONLOSS. `zookeeper-client` fails in-flight requests with the
+/// transport's error (`Custom`, e.g. "Connection reset by peer") when a connection drops.
 fn is_retriable(e: &zookeeper_client::Error) -> bool {
     use zookeeper_client::Error as E;
     matches!(
         e,
-        E::ConnectionLoss | E::SessionExpired | E::ClientClosed | E::Timeout
+        E::ConnectionLoss
+            | E::SessionExpired
+            | E::ClientClosed
+            | E::Timeout
+            | E::NoHosts
+            | E::Custom(_)
     )
 }
 
