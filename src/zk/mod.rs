@@ -5,6 +5,7 @@ pub mod client;
 pub mod controller_election;
 pub mod json_order;
 pub mod null_data;
+pub mod operations;
 pub mod schema;
 pub mod znodes;
 
