@@ -6,6 +6,7 @@
 //! A guided tour (see ARCHITECTURE.md for the long form):
 //! - [`config`]: `KafkaConfig`, Kafka's `server.properties` keys and defaults.
 //! - [`server`]: `KafkaServer`, numbered startup steps, shutdown in reverse.
+//! - [`meta_properties`]: the per-log-dir `meta.properties` identity file and its checks.
 //! - [`zk`]: `KafkaZkClient` (session supervision) and `znodes` (every path and payload).
 //! - [`controller`]: `KafkaController`, the single event loop that owns `ControllerContext`.
 //! - [`network`] / [`protocol`] / [`apis`]: sockets, framing, and one handler per API.

@@ -4,295 +4,13 @@
 //! Each test starts its own ZooKeeper on a free 127.0.0.1 port in a temp dir and its brokers
 //! with `zookeeper.session.timeout.ms=6000`. Every process is killed on drop.
 
-use std::io::Read;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::*;
 use zookeeper_client as zkc;
-
-const SESSION_TIMEOUT_MS: u64 = 6000;
-const CHROOT: &str = "/zkafka";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port")
-        .local_addr()
-        .expect("local addr")
-        .port()
-}
-
-/// A single-node ZooKeeper server.
-struct ZooKeeper {
-    port: u16,
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl ZooKeeper {
-    fn start() -> ZooKeeper {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        let cfg = dir.path().join("zoo.cfg");
-        std::fs::write(
-            &cfg,
-            format!(
-                "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
-                 admin.enableServer=false\nminSessionTimeout=1000\nmaxSessionTimeout=60000\n\
-                 4lw.commands.whitelist=*\n",
-                data.display()
-            ),
-        )
-        .unwrap();
-        let log = std::fs::File::create(dir.path().join("zk.log")).unwrap();
-        let child = Command::new("java")
-            .args([
-                "-Xmx256m",
-                "-cp",
-                "/usr/share/java/zookeeper.jar",
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-            ])
-            .arg(&cfg)
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start ZooKeeper (apt-get install zookeeper)");
-        let zk = ZooKeeper {
-            port,
-            child,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "ZooKeeper did not start");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        zk
-    }
-
-    fn connect_string(&self) -> String {
-        format!("127.0.0.1:{}{CHROOT}", self.port)
-    }
-
-    /// An independent client rooted at the chroot (created if needed).
-    async fn client(&self) -> zkc::Client {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            match zkc::Client::connect(&format!("127.0.0.1:{}", self.port)).await {
-                Ok(c) => {
-                    let _ = c
-                        .mkdir(
-                            CHROOT,
-                            &zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all()),
-                        )
-                        .await;
-                    return c
-                        .chroot(CHROOT)
-                        .unwrap_or_else(|_| panic!("chroot {CHROOT}"));
-                }
-                Err(e) => {
-                    assert!(
-                        Instant::now() < deadline,
-                        "cannot connect to ZooKeeper: {e}"
-                    );
-                    tokio::time::sleep(Duration::from_millis(300)).await;
-                }
-            }
-        }
-    }
-}
-
-impl Drop for ZooKeeper {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One `zkafka broker` process.
-struct Broker {
-    child: Option<Child>,
-    dir: PathBuf,
-    port: u16,
-    _tmp: Option<tempfile::TempDir>,
-}
-
-impl Broker {
-    /// Starts a broker with `extra` lines appended to a generated server.properties.
-    fn start(zk: &ZooKeeper, broker_id: Option<i32>, extra: &str) -> Broker {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        let port = free_port();
-        let mut props = format!(
-            "listeners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={}\nzookeeper.connect={}\n\
-             zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}\n",
-            dir.join("logs").display(),
-            zk.connect_string()
-        );
-        if let Some(id) = broker_id {
-            props.push_str(&format!("broker.id={id}\n"));
-        }
-        props.push_str(extra);
-        std::fs::write(dir.join("server.properties"), props).unwrap();
-        let mut b = Broker {
-            child: None,
-            dir,
-            port,
-            _tmp: Some(tmp),
-        };
-        b.spawn();
-        b
-    }
-
-    fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("broker.log"))
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_zkafka"))
-            .arg("broker")
-            .arg("--config")
-            .arg(self.dir.join("server.properties"))
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn zkafka broker");
-        self.child = Some(child);
-    }
-
-    fn log(&self) -> String {
-        let mut s = String::new();
-        if let Ok(mut f) = std::fs::File::open(self.dir.join("broker.log")) {
-            let _ = f.read_to_string(&mut s);
-        }
-        s
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().expect("running").id()
-    }
-
-    fn signal(&self, sig: &str) {
-        let ok = Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(self.pid().to_string())
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "kill -{sig} failed");
-    }
-
-    fn kill9(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// Waits for the process to exit and returns its exit code.
-    fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
-        let deadline = Instant::now() + timeout;
-        let child = self.child.as_mut()?;
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                self.child = None;
-                return status.code();
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn is_running(&mut self) -> bool {
-        match self.child.as_mut() {
-            Some(c) => c.try_wait().unwrap().is_none(),
-            None => false,
-        }
-    }
-
-    fn logs_dir(&self) -> PathBuf {
-        self.dir.join("logs")
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Some(pid) = self.child.as_ref().map(|c| c.id()) {
-            // A SIGSTOPped process must be continued to die promptly on SIGKILL's wait.
-            let _ = Command::new("kill")
-                .arg("-CONT")
-                .arg(pid.to_string())
-                .status();
-        }
-        self.kill9();
-    }
-}
-
-async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn get(zk: &zkc::Client, path: &str) -> Option<(Vec<u8>, zkc::Stat)> {
-    match zk.get_data(path).await {
-        Ok(v) => Some(v),
-        Err(zkc::Error::NoNode) => None,
-        Err(e) => panic!("getData {path}: {e}"),
-    }
-}
-
-async fn children(zk: &zkc::Client, path: &str) -> Vec<String> {
-    match zk.list_children(path).await {
-        Ok(mut v) => {
-            v.sort();
-            v
-        }
-        Err(zkc::Error::NoNode) => vec![],
-        Err(e) => panic!("getChildren {path}: {e}"),
-    }
-}
-
-async fn controller_id(zk: &zkc::Client) -> Option<i32> {
-    let (data, _) = get(zk, "/controller").await?;
-    let v: serde_json::Value = serde_json::from_slice(&data).expect("controller JSON");
-    v["brokerid"].as_i64().map(|i| i as i32)
-}
-
-async fn controller_epoch(zk: &zkc::Client) -> Option<String> {
-    get(zk, "/controller_epoch")
-        .await
-        .map(|(d, _)| String::from_utf8(d).expect("epoch text"))
-}
-
-async fn wait_registered(zk: &zkc::Client, ids: &[&str]) {
-    let want: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-    wait_for(
-        &format!("brokers {ids:?} registered"),
-        Duration::from_secs(60),
-        || async {
-            let c = children(zk, "/brokers/ids").await;
-            want.iter().all(|w| c.contains(w)).then_some(())
-        },
-    )
-    .await;
-}
 
 /// Kafka registration (`KafkaZkClient.registerBroker`, `BrokerIdZNode.encode` v5, Scala 2.13
 /// key order): a multi of create(EPHEMERAL) + setData(version 0) leaves dataVersion 1; the
@@ -647,7 +365,6 @@ async fn generated_broker_id_is_reused_after_restart() {
     assert!(meta.contains("broker.id=1001\n"), "{meta}");
     let (_, seq) = get(&zk, "/brokers/seqid").await.unwrap();
     assert_eq!(seq.version, 1, "only one id was generated");
-    let _ = Path::new("/");
 }
 
 /// Zombie controller (`KafkaController` `Expire` → `onControllerResignation`, then
@@ -734,5 +451,135 @@ fn unreachable_zookeeper_exits_after_connection_timeout() {
         t.elapsed() < Duration::from_secs(30),
         "took {:?}",
         t.elapsed()
+    );
+}
+
+/// Losing one member of a 3-node ensemble is a connection loss, not a session expiry
+/// (`ZooKeeperClient` reconnects to another member; Kafka's `retryRequestsUntilConnected`):
+/// the controller, the controller epoch and every broker epoch (czxid) stay the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ensemble_member_loss_keeps_controller_and_epochs() {
+    let mut ensemble = Ensemble::start();
+    let connect = format!("{}{CHROOT}", ensemble.hosts());
+    // Brokers give up after zookeeper.connection.timeout.ms, so wait for the quorum first.
+    let hosts = ensemble.hosts();
+    wait_for("ensemble quorum", Duration::from_secs(120), || {
+        let hosts = hosts.clone();
+        async move {
+            let c = tokio::time::timeout(Duration::from_secs(5), zkc::Client::connect(&hosts))
+                .await
+                .ok()?
+                .ok()?;
+            c.check_stat("/zookeeper").await.ok().flatten().map(|_| ())
+        }
+    })
+    .await;
+    // The brokers list the members in different orders (the client also shuffles them).
+    let brokers: Vec<Broker> = (0..3)
+        .map(|i| {
+            let mut hosts: Vec<String> = ensemble
+                .client_ports
+                .iter()
+                .map(|p| format!("127.0.0.1:{p}"))
+                .collect();
+            hosts.rotate_left(i);
+            Broker::start_with(
+                &format!("{}{CHROOT}", hosts.join(",")),
+                Some(i as i32 + 1),
+                "",
+            )
+        })
+        .collect();
+    let observer = wait_for("brokers registered", Duration::from_secs(60), || async {
+        let c = zkc::Client::connect(&connect).await.ok()?;
+        c.check_stat("/brokers/ids").await.ok().flatten()?;
+        Some(c)
+    })
+    .await;
+    wait_registered(&observer, &["1", "2", "3"]).await;
+    let controller = wait_for("a controller", Duration::from_secs(30), || {
+        controller_id(&observer)
+    })
+    .await;
+    let mut czxids = Vec::new();
+    for id in 1..=3 {
+        czxids.push(
+            get(&observer, &format!("/brokers/ids/{id}"))
+                .await
+                .unwrap()
+                .1
+                .czxid,
+        );
+    }
+    drop(observer);
+
+    // Kill the member serving the controller's session (its last "session to" log line).
+    let controller_log = brokers[(controller - 1) as usize].log();
+    let marker = "succeeds to establish session to tcp://127.0.0.1:";
+    let at = controller_log.rfind(marker).expect("session log line") + marker.len();
+    let port: u16 = controller_log[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    let member = ensemble
+        .client_ports
+        .iter()
+        .position(|p| *p == port)
+        .expect("a member port");
+    ensemble.kill(member);
+    // Longer than the session timeout: sessions that were on the dead member must have moved.
+    tokio::time::sleep(Duration::from_millis(SESSION_TIMEOUT_MS + 4000)).await;
+    let observer = wait_for(
+        "reconnect to the surviving quorum",
+        Duration::from_secs(60),
+        || async {
+            let c = zkc::Client::connect(&connect).await.ok()?;
+            c.check_stat("/brokers/ids").await.ok().flatten()?;
+            Some(c)
+        },
+    )
+    .await;
+    let all_logs = || {
+        brokers
+            .iter()
+            .map(|b| b.log())
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    };
+    assert_eq!(
+        controller_id(&observer).await,
+        Some(controller),
+        "controller kept; broker logs:\n{}",
+        all_logs()
+    );
+    assert_eq!(
+        controller_epoch(&observer).await.as_deref(),
+        Some("1"),
+        "no re-election"
+    );
+    for id in 1..=3 {
+        let (_, stat) = get(&observer, &format!("/brokers/ids/{id}"))
+            .await
+            .expect("still registered");
+        assert_eq!(
+            stat.czxid,
+            czxids[id - 1],
+            "broker {id} kept its session (same epoch)"
+        );
+    }
+    for b in &brokers {
+        assert!(
+            !b.log().contains("re-initialising"),
+            "a session expired:\n{}",
+            b.log()
+        );
+    }
+    let log = brokers[(controller - 1) as usize].log();
+    assert!(
+        log.contains("ZooKeeper connection lost")
+            && log.contains("ZooKeeper connection re-established"),
+        "the controller saw the connection loss and reconnected:\n{log}"
     );
 }

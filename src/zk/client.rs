@@ -1,7 +1,7 @@
 //! `KafkaZkClient`: the broker's ZooKeeper session, its supervision, retries and watch handlers.
 //!
 //! Kafka: `kafka.zookeeper.ZooKeeperClient` (session, handler registry, reinitialisation) and
-//! `kafka.zk.KafkaZkClient` (Kafka operations; ours live in `broker_registration.rs` and
+//! `kafka.zk.KafkaZkClient` (basic reads/writes are in `operations.rs`; Kafka operations in `broker_registration.rs` and
 //! `controller_election.rs` as further `impl KafkaZkClient` blocks).
 //!
 //! # Session supervision
@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use zookeeper_client::{
-    Acls, Client, CreateMode, CreateOptions, EventType, OneshotWatcher, SessionState, Stat,
+    Acls, Client, CreateMode, CreateOptions, EventType, OneshotWatcher, SessionState,
 };
 
 use crate::config::ZkConnect;
@@ -109,7 +109,7 @@ pub trait ZNodeChildChangeHandler: Send + Sync {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum WatchKind {
+pub(super) enum WatchKind {
     Data,
     Child,
 }
@@ -124,10 +124,10 @@ struct Session {
 /// The broker's ZooKeeper client. Cheap to share as `Arc<KafkaZkClient>`.
 pub struct KafkaZkClient {
     /// Back-reference so watch tasks can hold the client (every instance lives in an `Arc`).
-    me: std::sync::Weak<KafkaZkClient>,
-    connect: ZkConnect,
-    session_timeout: Duration,
-    connection_timeout: Duration,
+    pub(super) me: std::sync::Weak<KafkaZkClient>,
+    pub(super) connect: ZkConnect,
+    pub(super) session_timeout: Duration,
+    pub(super) connection_timeout: Duration,
     /// The current session; replaced by the supervisor after expiry. Never held across `.await`.
     session: RwLock<Session>,
     /// Session id of the previous session (ZOOKEEPER-2985 workaround in `register_broker`).
@@ -158,11 +158,19 @@ pub(crate) fn ephemeral() -> CreateOptions<'static> {
 /// Pause between re-sends of a request that failed for connection reasons.
 const RETRY_BACKOFF: Duration = Duration::from_millis(50);
 
+/// Errors that say "the connection or session failed", not "the server answered no": Kafka
+/// retries these as CONNECTIONLOSS. `zookeeper-client` fails in-flight requests with the
+/// transport's error (`Custom`, e.g. "Connection reset by peer") when a connection drops.
 fn is_retriable(e: &zookeeper_client::Error) -> bool {
     use zookeeper_client::Error as E;
     matches!(
         e,
-        E::ConnectionLoss | E::SessionExpired | E::ClientClosed | E::Timeout
+        E::ConnectionLoss
+            | E::SessionExpired
+            | E::ClientClosed
+            | E::Timeout
+            | E::NoHosts
+            | E::Custom(_)
     )
 }
 
@@ -180,20 +188,39 @@ impl KafkaZkClient {
         let session_timeout = Duration::from_millis(session_timeout_ms as u64);
         let connection_timeout = Duration::from_millis(connection_timeout_ms as u64);
         if let Some(chroot) = &connect.chroot {
-            let root =
-                Self::connect_session(&connect.hosts, session_timeout, connection_timeout).await?;
-            match root.check_stat(chroot).await {
-                Ok(Some(_)) => {}
-                Ok(None) => {
-                    root.mkdir(chroot, &persistent())
-                        .await
-                        .map_err(|e| ZkError::keeper("create chroot", chroot, e))?;
-                    tracing::info!("Created zookeeper path {chroot}");
+            // Kafka: a throw-away session without the chroot runs
+            // `makeSurePersistentPathExists(chroot)` (null data, see `null_data`).
+            let paths = super::null_data::prefixes(None, chroot);
+            match super::null_data::create_null_paths(
+                &connect.hosts,
+                &paths,
+                session_timeout_ms,
+                connection_timeout,
+            )
+            .await
+            {
+                Ok(()) => tracing::info!("Created zookeeper path {chroot}"),
+                Err(e) => {
+                    tracing::debug!(
+                        "null-data chroot creation failed ({e}); using the regular client"
+                    );
+                    let root =
+                        Self::connect_session(&connect.hosts, session_timeout, connection_timeout)
+                            .await?;
+                    match root.check_stat(chroot).await {
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            root.mkdir(chroot, &persistent())
+                                .await
+                                .map_err(|e| ZkError::keeper("create chroot", chroot, e))?;
+                            tracing::info!("Created zookeeper path {chroot}");
+                        }
+                        Err(e) => return Err(ZkError::keeper("exists", chroot, e)),
+                    }
+                    // Dropping the only handle closes that session.
+                    drop(root);
                 }
-                Err(e) => return Err(ZkError::keeper("exists", chroot, e)),
             }
-            // Dropping the only handle closes that session.
-            drop(root);
         }
         let client =
             Self::connect_session(&connect.with_chroot(), session_timeout, connection_timeout)
@@ -430,7 +457,7 @@ impl KafkaZkClient {
 
     /// Whether a watch of `kind` on `path` should be armed now: a handler exists and none is
     /// armed in this session. Marks it armed for `generation`.
-    fn claim_watch(&self, path: &str, kind: WatchKind, generation: u64) -> bool {
+    pub(super) fn claim_watch(&self, path: &str, kind: WatchKind, generation: u64) -> bool {
         let has_handler = match kind {
             WatchKind::Data => self
                 .change_handlers
@@ -456,7 +483,7 @@ impl KafkaZkClient {
         }
     }
 
-    fn release_watch(&self, path: &str, kind: WatchKind, generation: u64) {
+    pub(super) fn release_watch(&self, path: &str, kind: WatchKind, generation: u64) {
         let mut armed = self.armed.lock().unwrap_or_else(|p| p.into_inner());
         if armed.get(&(path.to_string(), kind)) == Some(&generation) {
             armed.remove(&(path.to_string(), kind));
@@ -464,7 +491,7 @@ impl KafkaZkClient {
     }
 
     /// Waits for a one-shot watch and dispatches it to the handler registered for its path.
-    fn spawn_watch(
+    pub(super) fn spawn_watch(
         self: &Arc<Self>,
         watcher: OneshotWatcher,
         path: String,
@@ -617,170 +644,5 @@ impl KafkaZkClient {
                 "ZooKeeper session 0x{session_id:x} close not acknowledged within 5 s"
             ),
         }
-    }
-
-    // ---- Basic operations (paths relative to the chroot) ----
-
-    /// `exists`, arming a data/existence watch when `watch` and a change handler is registered.
-    pub async fn exists(&self, path: &str, watch: bool) -> Result<Option<Stat>, ZkError> {
-        self.retry_until_connected("exists", path, |c, generation| async move {
-            if watch && self.claim_watch(path, WatchKind::Data, generation) {
-                match c.check_and_watch_stat(path).await {
-                    Ok((stat, w)) => {
-                        self.arm(w, path, WatchKind::Data, generation);
-                        Ok(stat)
-                    }
-                    Err(e) => {
-                        self.release_watch(path, WatchKind::Data, generation);
-                        Err(e)
-                    }
-                }
-            } else {
-                c.check_stat(path).await
-            }
-        })
-        .await
-    }
-
-    /// `getData`; `Ok(None)` when the node does not exist. Arms a watch like [`Self::exists`].
-    pub async fn get_data(
-        &self,
-        path: &str,
-        watch: bool,
-    ) -> Result<Option<(Vec<u8>, Stat)>, ZkError> {
-        let r = self
-            .retry_until_connected("getData", path, |c, generation| async move {
-                if watch && self.claim_watch(path, WatchKind::Data, generation) {
-                    // getData on a missing node would not leave a watch; Kafka arms an exists
-                    // watch in that case so creation is still seen.
-                    match c.get_and_watch_data(path).await {
-                        Ok((d, s, w)) => {
-                            self.arm(w, path, WatchKind::Data, generation);
-                            Ok(Some((d, s)))
-                        }
-                        Err(zookeeper_client::Error::NoNode) => {
-                            match c.check_and_watch_stat(path).await {
-                                Ok((None, w)) => {
-                                    self.arm(w, path, WatchKind::Data, generation);
-                                    Ok(None)
-                                }
-                                Ok((Some(_), w)) => {
-                                    // Created in between: dispatching the watch re-reads it.
-                                    self.arm(w, path, WatchKind::Data, generation);
-                                    Ok(None)
-                                }
-                                Err(e) => {
-                                    self.release_watch(path, WatchKind::Data, generation);
-                                    Err(e)
-                                }
-                            }
-                        }
-                        Err(e) => {
-                            self.release_watch(path, WatchKind::Data, generation);
-                            Err(e)
-                        }
-                    }
-                } else {
-                    match c.get_data(path).await {
-                        Ok(v) => Ok(Some(v)),
-                        Err(zookeeper_client::Error::NoNode) => Ok(None),
-                        Err(e) => Err(e),
-                    }
-                }
-            })
-            .await?;
-        Ok(r)
-    }
-
-    /// `getChildren`; `Ok(None)` when the node does not exist. Arms a child watch when `watch`
-    /// and a child handler is registered.
-    pub async fn get_children(
-        &self,
-        path: &str,
-        watch: bool,
-    ) -> Result<Option<Vec<String>>, ZkError> {
-        self.retry_until_connected("getChildren", path, |c, generation| async move {
-            let r = if watch && self.claim_watch(path, WatchKind::Child, generation) {
-                match c.get_and_watch_children(path).await {
-                    Ok((children, _, w)) => {
-                        self.arm(w, path, WatchKind::Child, generation);
-                        Ok(children)
-                    }
-                    Err(e) => {
-                        self.release_watch(path, WatchKind::Child, generation);
-                        Err(e)
-                    }
-                }
-            } else {
-                c.list_children(path).await
-            };
-            match r {
-                Ok(v) => Ok(Some(v)),
-                Err(zookeeper_client::Error::NoNode) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .await
-    }
-
-    fn arm(&self, watcher: OneshotWatcher, path: &str, kind: WatchKind, generation: u64) {
-        // `spawn_watch` needs an `Arc<Self>`; every KafkaZkClient lives in an Arc (see `connect`).
-        match self.me.upgrade() {
-            Some(me) => me.spawn_watch(watcher, path.to_string(), kind, generation),
-            None => self.release_watch(path, kind, generation),
-        }
-    }
-
-    /// Creates `path` with `data`, creating missing parents with empty data; `Ok(false)` when it
-    /// already existed. Kafka: `KafkaZkClient.createRecursive(path, data, throwIfPathExists = false)`.
-    pub async fn create_recursive(&self, path: &str, data: &[u8]) -> Result<bool, ZkError> {
-        loop {
-            let r = self
-                .retry_until_connected("create", path, |c, _| async move {
-                    c.create(path, data, &persistent()).await.map(|_| ())
-                })
-                .await;
-            match r {
-                Ok(()) => return Ok(true),
-                Err(e) => match e.code() {
-                    Some(zookeeper_client::Error::NodeExists) => return Ok(false),
-                    Some(zookeeper_client::Error::NoNode) => {
-                        let parent = match path.rfind('/') {
-                            Some(0) | None => return Err(e),
-                            Some(i) => &path[..i],
-                        };
-                        Box::pin(self.create_recursive(parent, &[])).await?;
-                    }
-                    _ => return Err(e),
-                },
-            }
-        }
-    }
-
-    /// Deletes `path` at `expected_version` (`None` = any). `Ok(false)` when it did not exist.
-    pub async fn delete(&self, path: &str, expected_version: Option<i32>) -> Result<bool, ZkError> {
-        let r = self
-            .retry_until_connected("delete", path, |c, _| async move {
-                c.delete(path, expected_version).await
-            })
-            .await;
-        match r {
-            Ok(()) => Ok(true),
-            Err(e) if matches!(e.code(), Some(zookeeper_client::Error::NoNode)) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// `setData` at `expected_version` (`None` = any).
-    pub async fn set_data(
-        &self,
-        path: &str,
-        data: &[u8],
-        expected_version: Option<i32>,
-    ) -> Result<Stat, ZkError> {
-        self.retry_until_connected("setData", path, |c, _| async move {
-            c.set_data(path, data, expected_version).await
-        })
-        .await
     }
 }
