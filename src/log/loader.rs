@@ -96,8 +96,15 @@ fn clean_directory(dir: &Path) -> std::io::Result<Vec<i64>> {
         if name.ends_with(".tmp") || name.ends_with(DELETED_FILE_SUFFIX) || name.ends_with(CLEANED_FILE_SUFFIX) {
             fs::remove_file(path)?;
         } else if let Some(final_name) = name.strip_suffix(SWAP_FILE_SUFFIX) {
-            // The swap file is complete (it is renamed only after being fully written).
+            // The swap file is complete (it is renamed only after being fully written). Its
+            // segment's old index files describe the replaced data: remove them to force a
+            // rebuild. Kafka: `LogLoader.load` swap handling.
             fs::rename(path, dir.join(final_name))?;
+            if let Some(prefix) = final_name.strip_suffix(LOG_FILE_SUFFIX) {
+                for ext in [".index", ".timeindex"] {
+                    let _ = fs::remove_file(dir.join(format!("{prefix}{ext}")));
+                }
+            }
         }
     }
     for e in fs::read_dir(dir)? {
@@ -241,6 +248,7 @@ impl Log {
             topic_id: Mutex::new(p.topic_id.or_else(|| super::checkpoint::read_partition_metadata(&p.dir))),
             roll_jitter_ms: jitter,
             deleted: AtomicBool::new(false),
+            cleaner_checkpoint: AtomicI64::new(0),
         };
         tracing::info!(
             partition = %p.tp, log_start_offset = log_start, log_end_offset = leo,

@@ -2,6 +2,7 @@
 //! behaviour it checks and where Kafka defines it.
 
 mod append_read;
+mod compaction;
 mod manager;
 mod recovery;
 mod retention;
