@@ -5,7 +5,9 @@
 
 use kafka_protocol::records::Record;
 
-use crate::protocol::record_batch::{RecordBatchHeader, RecordBatchHeaderMut, RECORD_BATCH_OVERHEAD};
+use crate::protocol::record_batch::{
+    RecordBatchHeader, RecordBatchHeaderMut, RECORD_BATCH_OVERHEAD,
+};
 
 fn put_varlong(out: &mut Vec<u8>, v: i64) {
     let mut z = ((v << 1) ^ (v >> 63)) as u64;
@@ -30,10 +32,13 @@ fn put_bytes(out: &mut Vec<u8>, b: Option<&[u8]>) {
 /// copies `source`'s leader epoch, producer id/epoch, transactional/control/timestamp-type bits.
 /// The base sequence advances by the offset gap so sequence numbers stay aligned to offsets.
 pub fn write_batch(source: &RecordBatchHeader<'_>, records: &[&Record]) -> Vec<u8> {
-    let first = records.first().expect("write_batch needs at least one record");
+    let first = records
+        .first()
+        .expect("write_batch needs at least one record");
     let base_offset = first.offset;
     let last_offset = records.last().expect("non-empty").offset;
-    let log_append = source.timestamp_type() == crate::protocol::record_batch::TimestampType::LogAppendTime;
+    let log_append =
+        source.timestamp_type() == crate::protocol::record_batch::TimestampType::LogAppendTime;
     let base_ts = records.iter().map(|r| r.timestamp).min().unwrap_or(-1);
     let max_ts = if log_append {
         source.max_timestamp()
@@ -98,18 +103,31 @@ mod tests {
     /// the independent decoder (Kafka `MemoryRecords.filterTo` keeps offsets).
     #[test]
     fn rewritten_batch_keeps_offsets_with_gaps() {
-        let src = crate::protocol::record_batch::test_batches::batch(&[b"a", b"b", b"c", b"d"], 1000);
+        let src =
+            crate::protocol::record_batch::test_batches::batch(&[b"a", b"b", b"c", b"d"], 1000);
         let mut src = src.to_vec();
-        RecordBatchHeaderMut::new(&mut src).unwrap().set_base_offset(100);
+        RecordBatchHeaderMut::new(&mut src)
+            .unwrap()
+            .set_base_offset(100);
         let h = RecordBatchHeader::new(&src).unwrap();
         let set = RecordBatchDecoder::decode(&mut Bytes::from(src.clone())).unwrap();
         let keep: Vec<&Record> = vec![&set.records[1], &set.records[3]];
         let out = write_batch(&h, &keep);
         let oh = RecordBatchHeader::new(&out).unwrap();
         oh.ensure_valid(0).unwrap();
-        assert_eq!((oh.base_offset(), oh.last_offset(), oh.record_count()), (101, 103, 2));
+        assert_eq!(
+            (oh.base_offset(), oh.last_offset(), oh.record_count()),
+            (101, 103, 2)
+        );
         let back = RecordBatchDecoder::decode(&mut Bytes::from(out)).unwrap();
-        let got: Vec<_> = back.records.iter().map(|r| (r.offset, r.timestamp, r.value.clone().unwrap())).collect();
-        assert_eq!(got, vec![(101, 1001, Bytes::from("b")), (103, 1003, Bytes::from("d"))]);
+        let got: Vec<_> = back
+            .records
+            .iter()
+            .map(|r| (r.offset, r.timestamp, r.value.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(101, 1001, Bytes::from("b")), (103, 1003, Bytes::from("d"))]
+        );
     }
 }

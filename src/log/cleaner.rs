@@ -66,7 +66,9 @@ fn cleanable_segments(log: &Log) -> (Vec<Arc<LogSegment>>, i64) {
         if next.base_offset() > hw {
             break;
         }
-        if config.min_compaction_lag_ms > 0 && now - s.largest_timestamp() < config.min_compaction_lag_ms {
+        if config.min_compaction_lag_ms > 0
+            && now - s.largest_timestamp() < config.min_compaction_lag_ms
+        {
             break;
         }
         out.push(s.clone());
@@ -101,7 +103,10 @@ pub fn clean_log(log: &Log) -> Result<CleanerStats, LogError> {
         })
         .map(|(_, s)| s.size())
         .sum();
-    if total == 0 || (dirty as f64) / (total as f64) <= config.min_cleanable_dirty_ratio && config.min_cleanable_dirty_ratio > 0.0 {
+    if total == 0
+        || (dirty as f64) / (total as f64) <= config.min_cleanable_dirty_ratio
+            && config.min_cleanable_dirty_ratio > 0.0
+    {
         return Ok(CleanerStats::default());
     }
     let io = |what: &str, e: std::io::Error| log.storage_error(what, e);
@@ -109,7 +114,9 @@ pub fn clean_log(log: &Log) -> Result<CleanerStats, LogError> {
     let mut contents: Vec<Bytes> = Vec::with_capacity(segs.len());
     let mut latest: HashMap<Bytes, i64> = HashMap::new();
     for s in &segs {
-        let bytes = s.read_all().map_err(|e| io("reading a segment to clean", e))?;
+        let bytes = s
+            .read_all()
+            .map_err(|e| io("reading a segment to clean", e))?;
         for (_, h) in BatchIter::new(&bytes).flatten() {
             if h.is_control_batch() {
                 continue;
@@ -185,7 +192,8 @@ fn swap_in(log: &Log, old: &Arc<LogSegment>, data: &[u8]) -> Result<(), LogError
     {
         use std::io::Write;
         let mut f = fs::File::create(&cleaned).map_err(|e| io("creating a .cleaned file", e))?;
-        f.write_all(data).map_err(|e| io("writing a .cleaned file", e))?;
+        f.write_all(data)
+            .map_err(|e| io("writing a .cleaned file", e))?;
         f.sync_all().map_err(|e| io("syncing a .cleaned file", e))?;
     }
     fs::rename(&cleaned, &swap).map_err(|e| io("renaming .cleaned to .swap", e))?;
@@ -203,12 +211,21 @@ fn swap_in(log: &Log, old: &Arc<LogSegment>, data: &[u8]) -> Result<(), LogError
     }
     let now = log.clock.milliseconds();
     log.schedule_delete(std::slice::from_ref(old), now)?;
-    fs::rename(&swap, dir.join(format!("{name}.log"))).map_err(|e| io("renaming .swap into place", e))?;
+    fs::rename(&swap, dir.join(format!("{name}.log")))
+        .map_err(|e| io("renaming .swap into place", e))?;
     let config = log.config();
-    let seg = LogSegment::open(&dir, old.base_offset(), config.index_interval_bytes, config.segment_index_bytes, now)
-        .map_err(|e| io("opening a cleaned segment", e))?;
-    seg.recover(None).map_err(|e| io("indexing a cleaned segment", e))?;
-    seg.on_become_inactive().map_err(|e| io("writing cleaned indexes", e))?;
+    let seg = LogSegment::open(
+        &dir,
+        old.base_offset(),
+        config.index_interval_bytes,
+        config.segment_index_bytes,
+        now,
+    )
+    .map_err(|e| io("opening a cleaned segment", e))?;
+    seg.recover(None)
+        .map_err(|e| io("indexing a cleaned segment", e))?;
+    seg.on_become_inactive()
+        .map_err(|e| io("writing cleaned indexes", e))?;
     log.segments
         .write()
         .expect("segments lock poisoned")

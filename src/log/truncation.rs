@@ -74,11 +74,10 @@ impl Log {
             now,
         );
         // If a segment already sits at new_offset its files are reused (emptied below).
-        let old: Vec<Arc<LogSegment>> = std::mem::take(
-            &mut *self.segments.write().expect("segments lock poisoned"),
-        )
-        .into_values()
-        .collect();
+        let old: Vec<Arc<LogSegment>> =
+            std::mem::take(&mut *self.segments.write().expect("segments lock poisoned"))
+                .into_values()
+                .collect();
         let mut keep_files_of = None;
         for s in &old {
             if s.base_offset() == new_offset {

@@ -358,7 +358,9 @@ pub struct RecordBatchHeaderMut<'a> {
 impl<'a> RecordBatchHeaderMut<'a> {
     /// A mutable view over one whole v2 batch; `None` unless `bytes` is exactly one v2 batch.
     pub fn new(bytes: &'a mut [u8]) -> Option<RecordBatchHeaderMut<'a>> {
-        let ok = RecordBatchHeader::new(bytes).map(|h| h.is_v2()).unwrap_or(false);
+        let ok = RecordBatchHeader::new(bytes)
+            .map(|h| h.is_v2())
+            .unwrap_or(false);
         if ok {
             Some(RecordBatchHeaderMut { bytes })
         } else {
@@ -499,12 +501,11 @@ pub(crate) mod test_batches {
         )
     }
 
+    /// A record's optional key and optional value.
+    pub type KeyValue = (Option<Vec<u8>>, Option<Vec<u8>>);
+
     /// One v2 batch of `(key, value)` records with timestamps `ts, ts+1, ...`.
-    pub fn keyed_batch(
-        kvs: &[(Option<Vec<u8>>, Option<Vec<u8>>)],
-        ts: i64,
-        compression: Compression,
-    ) -> Bytes {
+    pub fn keyed_batch(kvs: &[KeyValue], ts: i64, compression: Compression) -> Bytes {
         let records: Vec<Record> = kvs
             .iter()
             .enumerate()
@@ -577,7 +578,9 @@ mod tests {
         assert_eq!(h.last_offset(), 1237);
         assert_eq!(h.partition_leader_epoch(), 7);
         h.ensure_valid(0).unwrap();
-        let decoded = kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes::Bytes::from(b)).unwrap();
+        let decoded =
+            kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes::Bytes::from(b))
+                .unwrap();
         assert_eq!(decoded.records[3].offset, 1237);
         assert_eq!(decoded.records[0].partition_leader_epoch, 7);
     }
@@ -593,7 +596,9 @@ mod tests {
         assert_eq!(h.timestamp_type(), TimestampType::LogAppendTime);
         assert_eq!(h.max_timestamp(), 99_000);
         h.ensure_valid(0).unwrap();
-        let decoded = kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes::Bytes::from(b)).unwrap();
+        let decoded =
+            kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes::Bytes::from(b))
+                .unwrap();
         // kafka-protocol keeps the per-record CreateTime values but reports the type.
         assert_eq!(
             decoded.records[0].timestamp_type,
@@ -611,7 +616,10 @@ mod tests {
             let h = RecordBatchHeader::new(&c);
             // A flip in a length-bearing field might make the view reject outright; otherwise CRC.
             if let Some(h) = h {
-                assert!(matches!(h.ensure_valid(0), Err(BatchError::CrcMismatch { .. })), "byte {i}");
+                assert!(
+                    matches!(h.ensure_valid(0), Err(BatchError::CrcMismatch { .. })),
+                    "byte {i}"
+                );
             }
         }
     }
@@ -638,7 +646,10 @@ mod tests {
         let mut b = batch(&[b"1", b"2"], 1).to_vec();
         b[RECORDS_COUNT_OFFSET..RECORDS_COUNT_OFFSET + 4].copy_from_slice(&5i32.to_be_bytes());
         let h = RecordBatchHeader::new(&b).unwrap();
-        assert!(matches!(h.validate_counts(0), Err(BatchError::Invalid { .. })));
+        assert!(matches!(
+            h.validate_counts(0),
+            Err(BatchError::Invalid { .. })
+        ));
     }
 
     /// Sequence numbers wrap at Int.MAX (Kafka: `DefaultRecordBatch.incrementSequence`).

@@ -70,7 +70,7 @@ proptest! {
         let active_bytes_before = log.active_segment().read_all().unwrap();
         clean_log(&log).unwrap();
         let after = decode_all(&read_everything(&log));
-        let expected = model(&before, end, T0 + 1_000 + 0, retention);
+        let expected = model(&before, end, T0 + 1_000, retention);
         prop_assert_eq!(&after, &expected);
         prop_assert_eq!(log.active_segment().read_all().unwrap(), active_bytes_before);
         prop_assert_eq!(log.log_end_offset(), before.last().unwrap().0 + 1);
@@ -95,7 +95,8 @@ fn latest_values_survive_compaction() {
     for i in 0..200 {
         let k = format!("group{}", i % 7);
         let v = format!("offset{i}");
-        log.append_as_leader(&kv_batch(&[(&k, Some(&v))], T0 + i), 0).unwrap();
+        log.append_as_leader(&kv_batch(&[(&k, Some(&v))], T0 + i), 0)
+            .unwrap();
     }
     log.update_high_watermark(log.log_end_offset());
     let segments_before = log.num_segments();
@@ -114,7 +115,10 @@ fn latest_values_survive_compaction() {
     // No leftover temp files.
     for e in std::fs::read_dir(d.path().join("orders-0")).unwrap() {
         let n = e.unwrap().file_name().to_string_lossy().to_string();
-        assert!(!n.ends_with(".cleaned") && !n.ends_with(".swap") && !n.ends_with(".deleted"), "{n}");
+        assert!(
+            !n.ends_with(".cleaned") && !n.ends_with(".swap") && !n.ends_with(".deleted"),
+            "{n}"
+        );
     }
 }
 
@@ -126,7 +130,8 @@ fn interrupted_swap_is_completed_on_load() {
     let clock = mock_clock();
     let log = new_log(d.path(), compact_config(0), clock.clone());
     for i in 0..40 {
-        log.append_as_leader(&kv_batch(&[("k", Some(&format!("v{i}")))], T0 + i), 0).unwrap();
+        log.append_as_leader(&kv_batch(&[("k", Some(&format!("v{i}")))], T0 + i), 0)
+            .unwrap();
     }
     log.close().unwrap();
     let first = log.segments_snapshot()[0].clone();
@@ -139,7 +144,12 @@ fn interrupted_swap_is_completed_on_load() {
     std::fs::write(dir.join(format!("{name}.log.swap")), &data[..size]).unwrap();
     drop(first);
     let (log, _) = open_log(d.path(), compact_config(0), clock, true, 40, None);
-    assert_eq!(std::fs::metadata(dir.join(format!("{name}.log"))).unwrap().len(), size as u64);
+    assert_eq!(
+        std::fs::metadata(dir.join(format!("{name}.log")))
+            .unwrap()
+            .len(),
+        size as u64
+    );
     assert!(!dir.join(format!("{name}.log.swap")).exists());
     assert_eq!(log.log_end_offset(), 40);
     let r = log.read(0, 1 << 20, None, false).unwrap();
