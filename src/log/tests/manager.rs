@@ -210,3 +210,37 @@ fn disk_full_takes_the_dir_offline_without_damaging_acknowledged_data() {
     assert!(pos > 0);
     assert_eq!(seen, acked);
 }
+
+/// The background jobs (Kafka's `kafka-log-retention`, flusher, checkpoint tasks) run on the
+/// tokio runtime and `shutdown` stops them, then writes checkpoints and the clean marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_jobs_run_and_shutdown_is_clean() {
+    let a = tempfile::tempdir().unwrap();
+    let opts = LogManagerOptions {
+        retention_check_interval_ms: 20,
+        high_watermark_checkpoint_interval_ms: 20,
+        recovery_point_checkpoint_interval_ms: 20,
+        log_start_offset_checkpoint_interval_ms: 20,
+        cleaner_backoff_ms: 20,
+        ..Default::default()
+    };
+    let m = LogManager::startup(
+        &[a.path().to_path_buf()],
+        LogConfig::default(),
+        crate::time::SystemClock::shared(),
+        Arc::new(LogDirFailureChannel::new()),
+        opts,
+    )
+    .unwrap();
+    let tp = TopicPartition::new("bg", 0);
+    let log = m.get_or_create_log(&tp, LogConfig::default(), None).unwrap();
+    log.append_as_leader(&values_batch("x", 3, T0), 0).unwrap();
+    log.update_high_watermark(3);
+    m.start_background();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The high-watermark checkpoint job has run on its own.
+    let hw = OffsetCheckpointFile::new(a.path().join(REPLICATION_OFFSET_CHECKPOINT)).read().unwrap();
+    assert_eq!(hw.get(&tp), Some(&3));
+    m.shutdown().await;
+    assert!(a.path().join(CLEAN_SHUTDOWN_FILE).exists());
+}
