@@ -233,13 +233,17 @@ async fn background_jobs_run_and_shutdown_is_clean() {
     )
     .unwrap();
     let tp = TopicPartition::new("bg", 0);
-    let log = m.get_or_create_log(&tp, LogConfig::default(), None).unwrap();
+    let log = m
+        .get_or_create_log(&tp, LogConfig::default(), None)
+        .unwrap();
     log.append_as_leader(&values_batch("x", 3, T0), 0).unwrap();
     log.update_high_watermark(3);
     m.start_background();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     // The high-watermark checkpoint job has run on its own.
-    let hw = OffsetCheckpointFile::new(a.path().join(REPLICATION_OFFSET_CHECKPOINT)).read().unwrap();
+    let hw = OffsetCheckpointFile::new(a.path().join(REPLICATION_OFFSET_CHECKPOINT))
+        .read()
+        .unwrap();
     assert_eq!(hw.get(&tp), Some(&3));
     m.shutdown().await;
     assert!(a.path().join(CLEAN_SHUTDOWN_FILE).exists());
