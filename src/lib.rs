@@ -29,5 +29,6 @@ pub mod network;
 pub mod protocol;
 pub mod replica;
 pub mod server;
+pub mod time;
 pub mod utils;
 pub mod zk;

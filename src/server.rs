@@ -9,10 +9,13 @@
 
 use std::sync::Arc;
 
+use crate::apis::{BrokerEpoch, KafkaApis, KafkaApisConfig};
 use crate::cluster::EndPoint;
 use crate::config::KafkaConfig;
 use crate::controller::KafkaController;
 use crate::meta_properties::{MetaPropertiesEnsemble, MetaPropertiesError};
+use crate::metadata_cache::MetadataCache;
+use crate::network::{SocketServer, SocketServerConfig, SocketServerError};
 use crate::zk::broker_registration::{generate_cluster_id, RegisterBrokerError};
 use crate::zk::znodes::{BrokerInfo, BrokerSequenceIdZNode};
 use crate::zk::{KafkaZkClient, ZkError};
@@ -29,6 +32,8 @@ pub enum ServerError {
     /// Kafka: `createBrokerInfo`'s `require` on endpoints already registered by another broker.
     #[error("Configured end points {endpoints} in advertised listeners are already registered by broker {broker_id}")]
     EndpointInUse { endpoints: String, broker_id: i32 },
+    #[error("socket server: {0}")]
+    SocketServer(#[from] SocketServerError),
 }
 
 /// A running broker. Fields are `Some` while their component runs; shutdown takes them in
@@ -40,6 +45,12 @@ pub struct KafkaServer {
     broker_epoch: i64,
     /// Step 1. Shared with the controller and (later) every ZooKeeper-using component.
     zk: Option<Arc<KafkaZkClient>>,
+    /// Step 7: bound listeners; request processing starts at step 11.
+    socket_server: Option<SocketServer>,
+    /// `advertised.listeners` with port 0 replaced by the port actually bound (step 7).
+    advertised_listeners: Vec<EndPoint>,
+    /// Shared with `KafkaApis` (broker-epoch fence) and the controller (re-registration).
+    broker_epoch_cell: Arc<BrokerEpoch>,
     /// Step 10.
     controller: Option<KafkaController>,
 }
@@ -101,6 +112,9 @@ impl KafkaServer {
             cluster_id: None,
             broker_epoch: -1,
             zk: None,
+            socket_server: None,
+            advertised_listeners: Vec::new(),
+            broker_epoch_cell: Arc::new(BrokerEpoch::default()),
             controller: None,
         };
         tracing::info!("starting");
@@ -183,8 +197,32 @@ impl KafkaServer {
 
         // 6. slot: LogManager (log recovery) — built by the `log` module.
         self.step(6, "log manager (slot: not started by this module)");
-        // 7. slot: SocketServer acceptors (bound ports; fills advertised port 0).
-        self.step(7, "socket server (slot: not started by this module)");
+        // 7. Kafka: SocketServer acceptors bind now; processing waits for step 11.
+        self.step(7, "binding the socket server");
+        let socket_server = SocketServer::bind(SocketServerConfig {
+            listeners: config.listeners.clone(),
+            socket_request_max_bytes: config.socket_request_max_bytes,
+            max_connections: config.max_connections,
+            inter_broker_listener_name: Some(config.inter_broker_listener_name.clone()),
+            connections_max_idle_ms: config.connections_max_idle_ms,
+            ..SocketServerConfig::default()
+        })
+        .await?;
+        // Kafka: an advertised port 0 means "the port the listener bound".
+        self.advertised_listeners = config
+            .advertised_listeners
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                if e.port == 0 {
+                    if let Some(port) = socket_server.bound_port(&e.listener_name) {
+                        e.port = port;
+                    }
+                }
+                e
+            })
+            .collect();
+        self.socket_server = Some(socket_server);
         // 8. slot: AlterPartitionManager + ReplicaManager.
         self.step(8, "replica manager (slot: not started by this module)");
 
@@ -192,6 +230,7 @@ impl KafkaServer {
         self.step(9, "registering broker in zookeeper");
         let info = self.create_broker_info(&zk).await?;
         self.broker_epoch = zk.register_broker(&info).await?;
+        self.broker_epoch_cell.set(self.broker_epoch);
 
         // 10. Kafka: KafkaController.startup (watch /controller, elect).
         self.step(10, "starting controller");
@@ -199,14 +238,26 @@ impl KafkaServer {
             Arc::clone(&zk),
             info,
             self.broker_epoch,
+            config.inter_broker_listener_name.clone(),
+            Arc::clone(&self.broker_epoch_cell),
         ));
 
-        // 11. slot: group/transaction coordinators, authorizer, ZkConfigManager, request
-        // processing.
-        self.step(
-            11,
-            "coordinators, authorizer, config manager, request processing (slot)",
-        );
+        // 11. slot: group/transaction coordinators, authorizer, ZkConfigManager.
+        // Kafka: dataPlaneRequestProcessor + socketServer.enableRequestProcessing.
+        self.step(11, "starting request processing");
+        let apis = KafkaApis::new(
+            KafkaApisConfig {
+                broker_id: self.broker_id,
+                cluster_id: self.cluster_id.clone().unwrap_or_default(),
+                advertised_listeners: self.advertised_listeners.clone(),
+                auto_create_topics_enable: config.auto_create_topics_enable,
+            },
+            Arc::new(MetadataCache::new(self.broker_id)),
+        )
+        .with_broker_epoch(Arc::clone(&self.broker_epoch_cell));
+        if let Some(socket_server) = &self.socket_server {
+            socket_server.enable_request_processing(Arc::new(apis))?;
+        }
         Ok(())
     }
 
@@ -214,12 +265,7 @@ impl KafkaServer {
     /// the host name, refusing endpoints another broker already registered.
     async fn create_broker_info(&self, zk: &KafkaZkClient) -> Result<BrokerInfo, ServerError> {
         let host_port = |e: &EndPoint| format!("{}:{}", e.host, e.port);
-        let ours: Vec<String> = self
-            .config
-            .advertised_listeners
-            .iter()
-            .map(host_port)
-            .collect();
+        let ours: Vec<String> = self.advertised_listeners.iter().map(host_port).collect();
         for (id, (other, _)) in zk.get_all_broker_and_epochs_in_cluster(false).await? {
             if id == self.broker_id {
                 continue;
@@ -238,7 +284,6 @@ impl KafkaServer {
             }
         }
         let endpoints = self
-            .config
             .advertised_listeners
             .iter()
             .map(|e| {
@@ -262,7 +307,15 @@ impl KafkaServer {
     /// ephemeral znodes immediately. Kafka: `KafkaServer.shutdown`.
     pub async fn shutdown(mut self) {
         tracing::info!("[KafkaServer id={}] shutting down", self.broker_id);
-        // 11. slot: stop request processing, coordinators, authorizer, config manager.
+        // 11. slot: coordinators, authorizer, config manager.
+        // Kafka: socketServer.stopProcessingRequests — no new requests while shutting down.
+        if let Some(socket_server) = self.socket_server.take() {
+            tracing::info!(
+                "[KafkaServer id={}] shutting down socket server",
+                self.broker_id
+            );
+            socket_server.shutdown().await;
+        }
         // 10.
         if let Some(controller) = self.controller.take() {
             tracing::info!(

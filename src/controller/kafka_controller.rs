@@ -18,9 +18,13 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::channel_manager::ControllerChannelManager;
 use super::controller_context::ControllerContext;
 use super::controller_event::ControllerEvent;
 use super::event_manager::{self, ControllerEventSender};
+use super::request_batch;
+use crate::apis::BrokerEpoch;
+use crate::cluster::endpoint::format_address;
 use crate::zk::client::{ZNodeChangeHandler, ZNodeChildChangeHandler};
 use crate::zk::znodes::{BrokerIdZNode, BrokerIdsZNode, BrokerInfo, ControllerZNode};
 use crate::zk::{KafkaZkClient, SessionEvent, ZkError};
@@ -65,6 +69,8 @@ impl KafkaController {
         zk: Arc<KafkaZkClient>,
         broker_info: BrokerInfo,
         broker_epoch: i64,
+        inter_broker_listener_name: String,
+        broker_epoch_cell: Arc<BrokerEpoch>,
     ) -> KafkaController {
         let (events, rx) = event_manager::channel();
         let status = Arc::new(ControllerStatus {
@@ -100,6 +106,9 @@ impl KafkaController {
             ctx: ControllerContext::default(),
             handled_expirations: 0,
             broker_modification_handlers: BTreeSet::new(),
+            inter_broker_listener_name,
+            channel: None,
+            broker_epoch_cell,
         };
         let task = tokio::spawn(event_loop.run(rx));
         KafkaController {
@@ -174,6 +183,13 @@ struct ControllerEventLoop {
     handled_expirations: u64,
     /// Broker ids with a registered `/brokers/ids/<id>` modification handler.
     broker_modification_handlers: BTreeSet<i32>,
+    /// The listener the controller uses to reach brokers (`inter.broker.listener.name`; Kafka
+    /// prefers `control.plane.listener.name` when set, which we do not support yet).
+    inter_broker_listener_name: String,
+    /// Connections to live brokers; `Some` only while active. Kafka: `controllerChannelManager`.
+    channel: Option<ControllerChannelManager>,
+    /// The broker epoch `KafkaApis` fences control requests with; updated on re-registration.
+    broker_epoch_cell: Arc<BrokerEpoch>,
 }
 
 /// Kafka: `ControllerChangeHandler` — every broker watches `/controller`.
@@ -410,6 +426,7 @@ impl ControllerEventLoop {
         match self.zk.register_broker(&info).await {
             Ok(epoch) => {
                 self.status.broker_epoch.store(epoch, Ordering::SeqCst);
+                self.broker_epoch_cell.set(epoch);
                 self.broker_info = info;
             }
             Err(crate::zk::broker_registration::RegisterBrokerError::Zk(e)) => return Err(e),
@@ -465,9 +482,12 @@ impl ControllerEventLoop {
         // PartitionReassignmentHandler existence watches; delete pending notifications.
         tracing::info!("Initializing controller context");
         self.initialize_controller_context().await?;
-        // slot: topic deletion manager init, UpdateMetadata to all live brokers,
-        // replicaStateMachine.startup(), partitionStateMachine.startup(), resume reassignments
-        // / deletions / preferred elections, auto-rebalance scheduler.
+        // slot: topic deletion manager init.
+        // Kafka: "Sending update metadata request" to all live brokers before the state
+        // machines start, so brokers learn the live broker list first.
+        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids());
+        // slot: replicaStateMachine.startup(), partitionStateMachine.startup(), resume
+        // reassignments / deletions / preferred elections, auto-rebalance scheduler.
         tracing::info!(
             "Ready to serve as the new controller with epoch {} (live brokers: {})",
             self.ctx.epoch,
@@ -486,7 +506,15 @@ impl ControllerEventLoop {
             self.ctx.live_broker_id_and_epochs()
         );
         self.register_broker_modifications_handlers(&ids).await?;
-        // slot: topics, assignments, partition states, their watches, channel manager brokers.
+        // Kafka: controllerChannelManager.startup() — a sender per live broker.
+        let mut channel = ControllerChannelManager::new(self.broker_id);
+        for id in &ids {
+            if let Some(addr) = self.broker_address(*id) {
+                channel.add_broker(*id, addr);
+            }
+        }
+        self.channel = Some(channel);
+        // slot: topics, assignments, partition states, their watches.
         Ok(())
     }
 
@@ -501,8 +529,11 @@ impl ControllerEventLoop {
                 .unregister_znode_change_handler(&BrokerIdZNode::path(id));
         }
         self.broker_modification_handlers.clear();
-        // slot: shut down partition/replica state machines, topic deletion manager, channel
-        // manager, scheduler; unregister topic/partition handlers.
+        if let Some(mut channel) = self.channel.take() {
+            channel.shutdown();
+        }
+        // slot: shut down partition/replica state machines, topic deletion manager,
+        // scheduler; unregister topic/partition handlers.
         self.ctx.reset_context();
         tracing::info!("Resigned as controller (broker {})", self.broker_id);
     }
@@ -569,7 +600,6 @@ impl ControllerEventLoop {
                 .map(|(id, v)| (*id, v.clone()))
                 .collect()
         };
-        // slot: controllerChannelManager.addBroker/removeBroker.
         if !new_ids.is_empty() {
             self.ctx.add_live_brokers(pick(&new_ids));
             self.on_broker_startup(&new_ids).await?;
@@ -596,16 +626,31 @@ impl ControllerEventLoop {
     /// Kafka: `onBrokerStartup` (the membership part).
     async fn on_broker_startup(&mut self, ids: &BTreeSet<i32>) -> Result<(), ZkError> {
         tracing::info!("New broker startup callback for {}", join_ids(ids));
-        // slot: UpdateMetadata to existing and new brokers, replicas → OnlineReplica,
-        // triggerOnlinePartitionStateChange, resume reassignment/deletion.
+        for &id in ids {
+            if let (Some(addr), Some(channel)) = (self.broker_address(id), self.channel.as_mut()) {
+                channel.add_broker(id, addr);
+            }
+        }
+        // Kafka: UpdateMetadata (no partitions) to the existing brokers so they learn the new
+        // ones, and UpdateMetadata with every partition to the new brokers; without partitions
+        // yet both are the broker-list request.
+        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids());
+        // slot: replicas → OnlineReplica, triggerOnlinePartitionStateChange, resume
+        // reassignment/deletion.
         self.register_broker_modifications_handlers(ids).await
     }
 
     /// Kafka: `onBrokerFailure` (the membership part).
     fn on_broker_failure(&mut self, ids: &BTreeSet<i32>) {
         tracing::info!("Broker failure callback for {}", join_ids(ids));
+        if let Some(channel) = self.channel.as_mut() {
+            for &id in ids {
+                channel.remove_broker(id);
+            }
+        }
         // slot: partitions led by dead brokers → OfflinePartition, elections, replicas →
-        // OfflineReplica, UpdateMetadata.
+        // OfflineReplica. Kafka sends UpdateMetadata to the survivors when nothing else did.
+        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids());
         self.unregister_broker_modifications_handlers(ids);
     }
 
@@ -621,9 +666,38 @@ impl ControllerEventLoop {
             if old.endpoints != new.endpoints || old.features != new.features {
                 tracing::info!("Updated broker metadata: {old:?} -> {new:?}");
                 self.ctx.update_broker_metadata(new);
-                // slot: onBrokerUpdate → UpdateMetadata to all live brokers.
+                if let (Some(addr), Some(channel)) =
+                    (self.broker_address(broker_id), self.channel.as_mut())
+                {
+                    channel.add_broker(broker_id, addr);
+                }
+                // Kafka: onBrokerUpdate → UpdateMetadata to all live brokers.
+                self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids());
             }
         }
         Ok(())
+    }
+
+    /// `host:port` of `broker_id`'s inter-broker listener, from its registration.
+    fn broker_address(&self, broker_id: i32) -> Option<String> {
+        let info = self.ctx.live_broker(broker_id)?;
+        let endpoint = info
+            .endpoints
+            .iter()
+            .find(|e| e.listener_name == self.inter_broker_listener_name);
+        if endpoint.is_none() {
+            tracing::warn!(
+                "Broker {broker_id} has no endpoint for listener {}; the controller cannot reach it",
+                self.inter_broker_listener_name
+            );
+        }
+        endpoint.map(|e| format_address(&e.host, e.port))
+    }
+
+    /// Sends the broker-list UpdateMetadata to `broker_ids` (Kafka: `sendUpdateMetadataRequest`).
+    fn send_update_metadata(&self, broker_ids: BTreeSet<i32>) {
+        if let Some(channel) = &self.channel {
+            request_batch::send_update_metadata(self.broker_id, &self.ctx, channel, broker_ids);
+        }
     }
 }

@@ -10,9 +10,9 @@ pub mod controller_event;
 pub mod election;
 pub mod event_manager;
 pub mod kafka_controller;
-pub mod request_batch;
 pub mod partition_state;
 pub mod replica_state;
+pub mod request_batch;
 
 pub use controller_context::ControllerContext;
 pub use controller_event::ControllerEvent;

@@ -14,6 +14,7 @@ pub mod errors;
 pub mod frame;
 pub mod guard;
 pub mod header;
+pub mod record_batch;
 
 pub use api_keys::{is_api_enabled, supported_versions, SupportedApi, SUPPORTED_APIS};
 pub use client_software::ClientInformation;
