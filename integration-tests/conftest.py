@@ -138,6 +138,7 @@ def cluster_factory(
             ensemble.connect_string,
             tmp_path / f"cluster-{len(clusters)}",
             size=size,
+            ensemble=ensemble,
             **kwargs,
         )
         clusters.append(c)

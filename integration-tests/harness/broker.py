@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 
 from .kafka_formats import read_properties
 from .ports import free_port
+from .sessions import sessions_of_pid
 from .procs import ManagedProcess, ProcessError, run_command
 from .waiting import wait_until
 from .znodes import Znode, ZkView
@@ -270,7 +271,11 @@ class ZkafkaCluster:
         session_timeout_ms: int = DEFAULT_SESSION_TIMEOUT_MS,
         properties: Optional[dict] = None,
         log_dir_count: int = 1,
+        ensemble=None,
     ) -> None:
+        # The ZooKeeperEnsemble behind zk_hosts, when the harness started it (lets tests map
+        # sessions to broker processes, harness/sessions.py).
+        self.ensemble = ensemble
         self.zk_hosts = zk_hosts
         self.chroot = chroot or unique_chroot()
         self.base_dir = Path(base_dir)
@@ -339,6 +344,14 @@ class ZkafkaCluster:
         """The broker that currently holds /controller (waits for one)."""
         node = self.view.wait_controller(timeout)
         return self.broker(int(node.json()["brokerid"]))
+
+    def zk_sessions(self, broker: Broker) -> list:
+        """The ZooKeeper sessions held by `broker`'s process (needs `ensemble`)."""
+        if self.ensemble is None:
+            raise AssertionError("this cluster was built without its ZooKeeperEnsemble")
+        if not broker.is_running():
+            return []
+        return sessions_of_pid(broker.process.pid, self.ensemble.servers)
 
     def zk_cli(self, *args: str, timeout: float = 60.0):
         """Runs `zkafka zk <args> --zookeeper <connect>/<chroot>` and returns the CompletedProcess."""
