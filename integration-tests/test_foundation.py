@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 import pytest
 
-from harness.broker import Broker, ZkafkaCluster
+from harness.broker import Broker, ZkafkaCluster, orderly_exit_codes
 from harness.kafka_formats import (
     PERSISTENT_ZK_PATHS,
     broker_registration_v5,
@@ -235,7 +235,7 @@ def test_sigterm_controller_hands_over_without_waiting_for_session_expiry(cluste
     zk = cluster.view
     old_id, _ = assert_kafka_controller(zk, expected_epoch=1)
     old = cluster.broker(old_id)
-    assert old.stop() == 0, f"SIGTERM must exit 0:\n{old.output()[-3000:]}"
+    assert old.stop() in orderly_exit_codes(), f"SIGTERM must exit 0:\n{old.output()[-3000:]}"
     exited_at = time.monotonic()
     # Measured from the exit: an orderly shutdown may take a while (controlled shutdown), but
     # once the process is gone its session is closed, not waiting to expire.
@@ -252,7 +252,7 @@ def test_sigterm_removes_registration_and_exits_zero(cluster: ZkafkaCluster) -> 
     zk = cluster.view
     controller_id, controller_node = assert_kafka_controller(zk, expected_epoch=1)
     victim = next(b for b in cluster.brokers if b.broker_id != controller_id)
-    assert victim.stop() == 0, f"SIGTERM must exit 0:\n{victim.output()[-3000:]}"
+    assert victim.stop() in orderly_exit_codes(), f"SIGTERM must exit 0:\n{victim.output()[-3000:]}"
     # Closing the session deletes ephemerals synchronously; allow a moment for our kazoo read.
     wait_until(lambda: not zk.exists(victim.znode_path), 2.0, f"{victim.znode_path} gone right after exit")
     assert zk.broker_ids() == sorted(b.broker_id for b in cluster.brokers if b is not victim)
@@ -441,11 +441,16 @@ def test_bad_config_is_rejected_naming_the_key(
     assert not cluster.view.exists("/brokers/ids/3")
 
 
+@pytest.mark.zkafka_only
 def test_unknown_key_is_only_a_warning(cluster_factory: Callable[..., ZkafkaCluster]) -> None:
-    """Unknown keys are logged and ignored, as Kafka's AbstractConfig.logUnused warns "These
-    configurations ... were supplied but are not used yet" — the broker still starts."""
+    """An unknown server.properties key is a warning naming the key, and the broker still starts
+    (issue 2, item 2). Deliberately louder than Kafka, whose KafkaConfig ignores unknown keys
+    silently because plugins may read them: a typo should be visible."""
     cluster = cluster_factory(size=1, properties={"zkafka.test.no.such.key": "1"}).start()
-    assert "zkafka.test.no.such.key" in cluster.brokers[0].output()
+    broker = cluster.brokers[0]
+    line = line_matching(broker.output(), r"zkafka\.test\.no\.such\.key")
+    assert line is not None, f"no warning names the unknown key:\n{broker.output()[-3000:]}"
+    assert re.search(r"warn", line, re.IGNORECASE), f"not logged as a warning: {line}"
 
 
 # ------------------------------------------------------------------------------ id generation
@@ -464,7 +469,7 @@ def test_broker_ids_are_generated_from_brokers_seqid(cluster_factory: Callable[.
     seqid = zk.require("/brokers/seqid")
     assert seqid.version == 2 and seqid.data == b"", f"/brokers/seqid: {seqid}"
     broker = cluster.brokers[0]
-    assert broker.stop() == 0
+    broker.kill()
     broker.restart()
     assert broker.read_meta_broker_id() == broker.broker_id
     assert zk.require("/brokers/seqid").version == 2, "a stored broker.id must not generate a new one"
@@ -473,6 +478,7 @@ def test_broker_ids_are_generated_from_brokers_seqid(cluster_factory: Callable[.
 # ------------------------------------------------------------------------------ zk tooling
 
 
+@pytest.mark.zkafka_only
 def test_zk_check_accepts_the_live_tree_and_tree_shows_it(cluster: ZkafkaCluster) -> None:
     """`zkafka zk check` validates every znode of a running cluster against zk-schema and exits
     0; `zkafka zk tree` prints the tree with the broker and controller znodes (issue 2, items 5
@@ -489,6 +495,7 @@ def test_zk_check_accepts_the_live_tree_and_tree_shows_it(cluster: ZkafkaCluster
     assert not missing, f"zk tree output lacks {missing}:\n{tree.stdout}"
 
 
+@pytest.mark.zkafka_only
 def test_zk_check_reports_drift_naming_the_znode(cluster: ZkafkaCluster) -> None:
     """`zkafka zk check` exits non-zero on drift and names the znode: here /cluster/id rewritten
     with a numeric version, which Kafka's schema forbids (`ClusterIdZNode`: version is the string

@@ -51,6 +51,17 @@ def zkafka_bin() -> Path:
     return candidates[0]
 
 
+def is_reference_kafka() -> bool:
+    """True when the suite runs against real Kafka 3.9 (integration-tests/java/kafka-reference-broker)."""
+    return zkafka_bin().name == "kafka-reference-broker"
+
+
+def orderly_exit_codes() -> set[int]:
+    """Exit codes of an orderly SIGTERM shutdown: 0 for zkafka (our contract); the reference
+    Kafka broker is a JVM, which exits 128+15 after running its shutdown hooks."""
+    return {0, 143} if is_reference_kafka() else {0}
+
+
 def zkafka_available() -> Optional[str]:
     """None if the broker binary exists, else how to get it."""
     path = zkafka_bin()
