@@ -22,6 +22,7 @@ from harness.kafka_formats import (
     controller_epoch_bytes,
     controller_v2,
     decode_kafka_uuid,
+    feature_znode_v2_enabled,
     random_kafka_uuid,
     read_properties,
     write_meta_properties,
@@ -194,6 +195,17 @@ def test_exactly_one_controller_with_epoch_1(cluster: ZkafkaCluster) -> None:
         3.0,
         "a single stable controller with epoch 1",
     )
+
+
+def test_controller_enables_feature_versioning_at_failover(cluster: ZkafkaCluster) -> None:
+    """The first step of controller failover writes /feature (persistent) as
+    `{"features":{},"version":2,"status":1}`: IBP 3.9 enables feature versioning, ZooKeeper-mode
+    brokers finalize no features (Kafka: `KafkaController.onControllerFailover` →
+    `enableFeatureVersioning`; layout doc §2.19, §6.1)."""
+    zk = cluster.view
+    node = zk.wait_exists("/feature", 15)
+    assert not node.is_ephemeral
+    assert node.data == feature_znode_v2_enabled(), f"/feature differs from Kafka 3.9: {node.data!r}"
 
 
 @pytest.mark.slow

@@ -81,6 +81,14 @@ def controller_epoch_bytes(epoch: int) -> bytes:
     return str(epoch).encode("ascii")
 
 
+def feature_znode_v2_enabled() -> bytes:
+    """`/feature` as a Kafka 3.9 ZooKeeper-mode controller writes it at failover
+    (`KafkaController.enableFeatureVersioning`, `FeatureZNode.encode`): JSON version 2 (IBP ≥ 3.3),
+    status Enabled (1), no finalized features; Scala 2.13 key order features, version, status
+    (layout doc §2.19)."""
+    return b'{"features":{},"version":2,"status":1}'
+
+
 # ZkData.PersistentZkPaths in creation order, then ConfigType.ALL under /config (layout doc §1).
 PERSISTENT_ZK_PATHS = [
     "/consumers",
