@@ -1,4 +1,6 @@
+# shellcheck shell=bash
 # Shared helpers for scripts/*.sh (sourced, not run).
+# shellcheck disable=SC2034  # CLUSTER_DIR is used by the scripts that source this file.
 
 ZKAFKA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER_DIR="${ZKAFKA_CLUSTER_DIR:-$ZKAFKA_ROOT/.cluster}"

@@ -9,6 +9,7 @@
 # ones; override with ZK_PORT and BROKER_BASE_PORT). The brokers use the chroot /zkafka.
 # Environment: BROKERS (default 3), SKIP_INSTALL=1, SKIP_BUILD=1, ZKAFKA_BIN.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ZKAFKA_ROOT"
 

@@ -3,6 +3,7 @@
 # shutdown, SIGKILL after 30 s), then ZooKeeper. `--clean` also deletes .cluster/.
 # Only the pids recorded in .cluster/*/pid are signalled, and only if they still run our command.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 clean=0

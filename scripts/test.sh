@@ -9,8 +9,9 @@
 # 2-core machine), PYTEST_TIMEOUT (seconds per test, default 240), PYTEST_ARGS (extra pytest
 # arguments, e.g. "-k foundation"), ZKAFKA_BIN (test another binary; skips the release build).
 set -uo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-cd "$ZKAFKA_ROOT"
+cd "$ZKAFKA_ROOT" || exit 1
 
 results=()
 failed=0
@@ -25,7 +26,7 @@ record() {  # record <name> <exit code>
 
 # --- 1. cargo test ------------------------------------------------------------------------------
 say "cargo test (--test-threads=${CARGO_TEST_THREADS:-2})"
-cargo test --all-targets -- --test-threads="${CARGO_TEST_THREADS:-2}" 2>&1 | tee "$logs/cargo-test.log"
+cargo test -- --test-threads="${CARGO_TEST_THREADS:-2}" 2>&1 | tee "$logs/cargo-test.log"
 code=${PIPESTATUS[0]}
 record "cargo test" "$code"
 # "test result: ok. 12 passed; 0 failed; 1 ignored; ..." once per test binary.
@@ -45,7 +46,8 @@ if [[ -z "${ZKAFKA_BIN:-}" ]]; then
   record "cargo build --release" "$code"
   [[ "$code" -eq 0 ]] || build_ok=0
 fi
-export ZKAFKA_BIN="$(zkafka_release_bin)"
+ZKAFKA_BIN="$(zkafka_release_bin)"
+export ZKAFKA_BIN
 
 # --- 3. integration tests -----------------------------------------------------------------------
 if ((build_ok)); then

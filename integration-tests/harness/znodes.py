@@ -68,7 +68,13 @@ class ZkView:
         self.hosts = hosts
         self.chroot = chroot.rstrip("/")
         # kazoo applies the chroot itself when it is part of the hosts string.
-        self.client = KazooClient(hosts=hosts + self.chroot, timeout=timeout_s)
+        # Reads retry through connection loss (a ZooKeeper server killed by a test makes kazoo
+        # move to another one), bounded so a dead ensemble still fails the test.
+        self.client = KazooClient(
+            hosts=hosts + self.chroot,
+            timeout=timeout_s,
+            command_retry={"max_tries": -1, "delay": 0.1, "max_delay": 1.0, "deadline": 30.0},
+        )
         self.client.start(timeout=30)
 
     def close(self) -> None:
@@ -93,7 +99,7 @@ class ZkView:
     def get(self, path: str) -> Optional[Znode]:
         """The znode at `path`, or None if it does not exist."""
         try:
-            data, stat = self.client.get(path)
+            data, stat = self.client.retry(self.client.get, path)
         except NoNodeError:
             return None
         return Znode(path, data, stat)
@@ -105,11 +111,11 @@ class ZkView:
         return node
 
     def exists(self, path: str) -> bool:
-        return self.client.exists(path) is not None
+        return self.client.retry(self.client.exists, path) is not None
 
     def children(self, path: str) -> list[str]:
         try:
-            return sorted(self.client.get_children(path))
+            return sorted(self.client.retry(self.client.get_children, path))
         except NoNodeError:
             return []
 
