@@ -18,6 +18,7 @@ pub mod cluster;
 pub mod config;
 pub mod controller;
 pub mod log;
+pub mod meta_properties;
 pub mod network;
 pub mod protocol;
 pub mod replica;

@@ -1,1 +1,15 @@
 //! `KafkaController`: election, the controller event loop and its state machines.
+//!
+//! Every broker runs a `KafkaController`; the one that wins `/controller` is *active*. All
+//! controller work happens on one task that owns [`ControllerContext`]; ZooKeeper watches only
+//! enqueue [`ControllerEvent`]s ([`event_manager`]). Kafka: `kafka.controller`.
+
+pub mod controller_context;
+pub mod controller_event;
+pub mod event_manager;
+pub mod kafka_controller;
+
+pub use controller_context::ControllerContext;
+pub use controller_event::ControllerEvent;
+pub use event_manager::{ControllerEventSender, CONTROLLER_EVENT_QUEUE_CAPACITY};
+pub use kafka_controller::KafkaController;

@@ -1,1 +1,10 @@
 //! ZooKeeper: `KafkaZkClient` and `znodes` — the only code that knows paths and payloads.
+
+pub mod broker_registration;
+pub mod client;
+pub mod controller_election;
+pub mod json_order;
+pub mod schema;
+pub mod znodes;
+
+pub use client::{KafkaZkClient, SessionEvent, ZkError};

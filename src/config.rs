@@ -1,1 +1,0 @@
-//! `KafkaConfig`: Kafka's `server.properties` key names and defaults.

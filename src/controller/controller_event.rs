@@ -1,0 +1,43 @@
+//! `ControllerEvent`: everything the controller's single event loop processes.
+//!
+//! Kafka: the `ControllerEvent` case objects/classes at the end of `KafkaController.scala`.
+//! ZooKeeper watch handlers and session handlers only *create* these; all ZooKeeper reads and
+//! writes happen while processing them (which also re-arms the one-shot watches).
+
+/// One unit of controller work. Later issues add topic, partition, ISR and API events.
+#[derive(Debug)]
+pub enum ControllerEvent {
+    /// Register the `/controller` watch and run the first election. Kafka: `Startup`.
+    Startup,
+    /// `/controller` was created or changed: resign if it is no longer us. Kafka: `ControllerChange`.
+    ControllerChange,
+    /// `/controller` was deleted: resign if needed, then elect. Kafka: `Reelect`.
+    Reelect,
+    /// `/brokers/ids` children changed. Kafka: `BrokerChange`.
+    BrokerChange,
+    /// `/brokers/ids/<id>` data changed (endpoints/features). Kafka: `BrokerModifications`.
+    BrokerModifications { broker_id: i32 },
+    /// The ZooKeeper session expired: resign and forget state. Kafka: `Expire`.
+    Expire,
+    /// A new session exists: re-create `/brokers/ids/<id>` (new broker epoch) and re-elect.
+    /// Kafka: `RegisterBrokerAndReelect`.
+    RegisterBrokerAndReelect,
+    /// Stop the event loop (resigning first if active). Kafka: `KafkaController.shutdown`.
+    Shutdown,
+}
+
+impl ControllerEvent {
+    /// Kafka's `ControllerState` name for the event, used in logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ControllerEvent::Startup => "Startup",
+            ControllerEvent::ControllerChange => "ControllerChange",
+            ControllerEvent::Reelect => "Reelect",
+            ControllerEvent::BrokerChange => "BrokerChange",
+            ControllerEvent::BrokerModifications { .. } => "BrokerModifications",
+            ControllerEvent::Expire => "Expire",
+            ControllerEvent::RegisterBrokerAndReelect => "RegisterBrokerAndReelect",
+            ControllerEvent::Shutdown => "Shutdown",
+        }
+    }
+}

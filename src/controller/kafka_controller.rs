@@ -1,0 +1,610 @@
+//! `KafkaController`: the election on `/controller`, failover/resignation, and broker
+//! membership tracking — all on one event-loop task.
+//!
+//! Kafka: `kafka.controller.KafkaController` (3.9): `startup`, `processStartup`, `elect`,
+//! `maybeResign`, `triggerControllerMove`, `processReelect`, `processExpire`,
+//! `processRegisterBrokerAndReelect`, `onControllerFailover`, `onControllerResignation`,
+//! `processBrokerChange`, `processBrokerModification`, and the `ControllerChangeHandler`,
+//! `BrokerChangeHandler`, `BrokerModificationsHandler` watch handlers.
+//!
+//! Partition and replica state machines, the controller channel manager and topic handling slot
+//! into `on_controller_failover`, `on_controller_resignation`, `on_broker_startup` and
+//! `on_broker_failure` (marked "slot" below) in later issues.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::controller_context::ControllerContext;
+use super::controller_event::ControllerEvent;
+use super::event_manager::{self, ControllerEventSender};
+use crate::zk::client::{ZNodeChangeHandler, ZNodeChildChangeHandler};
+use crate::zk::znodes::{BrokerIdZNode, BrokerIdsZNode, BrokerInfo, ControllerZNode};
+use crate::zk::{KafkaZkClient, SessionEvent, ZkError};
+
+/// Name of the session handler the controller registers. Kafka: `KafkaController.stateChangeHandler`.
+const STATE_CHANGE_HANDLER_NAME: &str = "controller-state-change-handler";
+
+/// What other tasks may read about the controller (atomics; written only by the event loop,
+/// except `expirations`, bumped by the session handler).
+#[derive(Debug)]
+struct ControllerStatus {
+    /// Kafka: `activeControllerId` (-1 = unknown).
+    active_controller_id: AtomicI32,
+    /// This broker's epoch (czxid of its registration). Kafka: `KafkaController.brokerEpoch`.
+    broker_epoch: AtomicI64,
+    /// Our controller epoch while active, else the last one we knew.
+    controller_epoch: AtomicI32,
+    /// Session expirations announced by the ZooKeeper supervisor. The loop compares it with the
+    /// ones it has handled, so events queued before an expiry are processed as a non-controller
+    /// (Kafka clears the queue before `Expire` instead; an mpsc queue cannot be cleared by senders).
+    expirations: AtomicU64,
+}
+
+/// Handle to this broker's controller module.
+pub struct KafkaController {
+    broker_id: i32,
+    events: ControllerEventSender,
+    status: Arc<ControllerStatus>,
+    zk: Arc<KafkaZkClient>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl KafkaController {
+    /// Registers the session handler, enqueues `Startup` and starts the event loop.
+    /// Kafka: `KafkaController.startup`.
+    pub fn startup(
+        zk: Arc<KafkaZkClient>,
+        broker_info: BrokerInfo,
+        broker_epoch: i64,
+    ) -> KafkaController {
+        let (events, rx) = event_manager::channel();
+        let status = Arc::new(ControllerStatus {
+            active_controller_id: AtomicI32::new(-1),
+            broker_epoch: AtomicI64::new(broker_epoch),
+            controller_epoch: AtomicI32::new(0),
+            expirations: AtomicU64::new(0),
+        });
+        {
+            let events = events.clone();
+            let status = Arc::clone(&status);
+            zk.register_state_change_handler(
+                STATE_CHANGE_HANDLER_NAME,
+                Arc::new(move |e: SessionEvent| match e {
+                    SessionEvent::Expired => {
+                        status.expirations.fetch_add(1, Ordering::SeqCst);
+                        events.put(ControllerEvent::Expire);
+                    }
+                    SessionEvent::Reinitialized => {
+                        events.put(ControllerEvent::RegisterBrokerAndReelect)
+                    }
+                }),
+            );
+        }
+        events.put(ControllerEvent::Startup);
+        let broker_id = broker_info.id;
+        let event_loop = ControllerEventLoop {
+            broker_id,
+            broker_info,
+            zk: Arc::clone(&zk),
+            events: events.clone(),
+            status: Arc::clone(&status),
+            ctx: ControllerContext::default(),
+            handled_expirations: 0,
+            broker_modification_handlers: BTreeSet::new(),
+        };
+        let task = tokio::spawn(event_loop.run(rx));
+        KafkaController {
+            broker_id,
+            events,
+            status,
+            zk,
+            task: Some(task),
+        }
+    }
+
+    /// Whether this broker is the active controller.
+    pub fn is_active(&self) -> bool {
+        self.status.active_controller_id.load(Ordering::SeqCst) == self.broker_id
+    }
+
+    /// The active controller's id as last seen, if any.
+    pub fn active_controller_id(&self) -> Option<i32> {
+        let id = self.status.active_controller_id.load(Ordering::SeqCst);
+        (id >= 0).then_some(id)
+    }
+
+    /// This broker's current epoch (changes after a session re-initialisation).
+    pub fn broker_epoch(&self) -> i64 {
+        self.status.broker_epoch.load(Ordering::SeqCst)
+    }
+
+    /// The controller epoch this broker holds (meaningful while active).
+    pub fn controller_epoch(&self) -> i32 {
+        self.status.controller_epoch.load(Ordering::SeqCst)
+    }
+
+    /// A handle for enqueueing events (API handlers in later issues).
+    pub fn event_sender(&self) -> ControllerEventSender {
+        self.events.clone()
+    }
+
+    /// Stops the event loop, resigning first if active. Kafka: `KafkaController.shutdown`.
+    pub async fn shutdown(mut self) {
+        self.zk
+            .unregister_state_change_handler(STATE_CHANGE_HANDLER_NAME);
+        self.events.put_async(ControllerEvent::Shutdown).await;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The single task that owns `ControllerContext`.
+struct ControllerEventLoop {
+    broker_id: i32,
+    broker_info: BrokerInfo,
+    zk: Arc<KafkaZkClient>,
+    /// For watch handlers created while processing (they only enqueue).
+    events: ControllerEventSender,
+    status: Arc<ControllerStatus>,
+    ctx: ControllerContext,
+    handled_expirations: u64,
+    /// Broker ids with a registered `/brokers/ids/<id>` modification handler.
+    broker_modification_handlers: BTreeSet<i32>,
+}
+
+/// Kafka: `ControllerChangeHandler` — every broker watches `/controller`.
+struct ControllerChangeHandler(ControllerEventSender);
+
+impl ZNodeChangeHandler for ControllerChangeHandler {
+    fn path(&self) -> String {
+        ControllerZNode::PATH.to_string()
+    }
+    fn handle_creation(&self) {
+        self.0.put(ControllerEvent::ControllerChange);
+    }
+    fn handle_deletion(&self) {
+        self.0.put(ControllerEvent::Reelect);
+    }
+    fn handle_data_change(&self) {
+        self.0.put(ControllerEvent::ControllerChange);
+    }
+}
+
+/// Kafka: `BrokerChangeHandler` — the active controller's child watch on `/brokers/ids`.
+struct BrokerChangeHandler(ControllerEventSender);
+
+impl ZNodeChildChangeHandler for BrokerChangeHandler {
+    fn path(&self) -> String {
+        BrokerIdsZNode::PATH.to_string()
+    }
+    fn handle_child_change(&self) {
+        self.0.put(ControllerEvent::BrokerChange);
+    }
+}
+
+/// Kafka: `BrokerModificationsHandler` — data watch on one `/brokers/ids/<id>`.
+struct BrokerModificationsHandler {
+    broker_id: i32,
+    events: ControllerEventSender,
+}
+
+impl ZNodeChangeHandler for BrokerModificationsHandler {
+    fn path(&self) -> String {
+        BrokerIdZNode::path(self.broker_id)
+    }
+    fn handle_data_change(&self) {
+        self.events.put(ControllerEvent::BrokerModifications {
+            broker_id: self.broker_id,
+        });
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn join_ids(ids: &BTreeSet<i32>) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl ControllerEventLoop {
+    async fn run(mut self, mut rx: mpsc::Receiver<ControllerEvent>) {
+        while let Some(event) = rx.recv().await {
+            let name = event.name();
+            // An expiry announced after this event was queued: act on it first (see
+            // `ControllerStatus::expirations`).
+            if !matches!(event, ControllerEvent::Shutdown) {
+                self.maybe_process_expire();
+            }
+            let result = match event {
+                ControllerEvent::Startup => self.process_startup().await,
+                ControllerEvent::ControllerChange => self.maybe_resign().await,
+                ControllerEvent::Reelect => self.process_reelect().await,
+                ControllerEvent::BrokerChange => self.process_broker_change().await,
+                ControllerEvent::BrokerModifications { broker_id } => {
+                    self.process_broker_modification(broker_id).await
+                }
+                // Already handled by `maybe_process_expire` above.
+                ControllerEvent::Expire => Ok(()),
+                ControllerEvent::RegisterBrokerAndReelect => {
+                    self.process_register_broker_and_reelect().await
+                }
+                ControllerEvent::Shutdown => {
+                    if self.is_active() {
+                        self.on_controller_resignation();
+                    }
+                    self.zk
+                        .unregister_znode_change_handler(ControllerZNode::PATH);
+                    self.status.active_controller_id.store(-1, Ordering::SeqCst);
+                    tracing::info!("Controller event loop stopped");
+                    return;
+                }
+            };
+            // Kafka: ControllerEventThread.process — ControllerMovedException → maybeResign.
+            match result {
+                Ok(()) => {}
+                Err(ZkError::ControllerMoved(msg)) => {
+                    tracing::info!(
+                        "Controller moved to another broker when processing {name}: {msg}"
+                    );
+                    if let Err(e) = self.maybe_resign().await {
+                        tracing::error!(
+                            "Error processing {name} (resign after controller move): {e}"
+                        );
+                    }
+                }
+                Err(ZkError::Closed) => tracing::debug!("Skipped {name}: ZooKeeper client closed"),
+                Err(e) => tracing::error!("Error processing event {name}: {e}"),
+            }
+        }
+    }
+
+    fn is_active(&self) -> bool {
+        self.status.active_controller_id.load(Ordering::SeqCst) == self.broker_id
+    }
+
+    fn set_active_controller_id(&self, id: i32) {
+        self.status.active_controller_id.store(id, Ordering::SeqCst);
+    }
+
+    /// Kafka: `processStartup`.
+    async fn process_startup(&mut self) -> Result<(), ZkError> {
+        self.zk
+            .register_znode_change_handler_and_check_existence(Arc::new(ControllerChangeHandler(
+                self.events.clone(),
+            )))
+            .await?;
+        self.elect().await
+    }
+
+    /// Kafka: `elect`.
+    async fn elect(&mut self) -> Result<(), ZkError> {
+        let current = self.zk.get_controller_id().await?.unwrap_or(-1);
+        self.set_active_controller_id(current);
+        if current != -1 {
+            tracing::debug!("Broker {current} has been elected as the controller, so stopping the election process.");
+            return Ok(());
+        }
+        match self
+            .zk
+            .register_controller_and_increment_controller_epoch(self.broker_id, now_ms())
+            .await
+        {
+            Ok((epoch, epoch_zk_version)) => {
+                self.ctx.epoch = epoch;
+                self.ctx.epoch_zk_version = epoch_zk_version;
+                self.status.controller_epoch.store(epoch, Ordering::SeqCst);
+                self.set_active_controller_id(self.broker_id);
+                tracing::info!(
+                    "{} successfully elected as the controller. Epoch incremented to {epoch} and epoch zk version is now {epoch_zk_version}",
+                    self.broker_id
+                );
+                if let Err(e) = self.on_controller_failover().await {
+                    if matches!(e, ZkError::ControllerMoved(_)) {
+                        return Err(e);
+                    }
+                    tracing::error!(
+                        "Error while electing or becoming controller on broker {}. Trigger controller movement immediately: {e}",
+                        self.broker_id
+                    );
+                    self.trigger_controller_move().await;
+                }
+                Ok(())
+            }
+            Err(ZkError::ControllerMoved(msg)) => {
+                self.maybe_resign().await?;
+                let active = self.status.active_controller_id.load(Ordering::SeqCst);
+                if active != -1 {
+                    tracing::debug!(
+                        "Broker {active} was elected as controller instead of broker {}: {msg}",
+                        self.broker_id
+                    );
+                } else {
+                    tracing::warn!("A controller has been elected but just resigned, this will result in another round of election: {msg}");
+                }
+                Ok(())
+            }
+            Err(ZkError::Closed) => Err(ZkError::Closed),
+            Err(e) => {
+                tracing::error!(
+                    "Error while electing or becoming controller on broker {}. Trigger controller movement immediately: {e}",
+                    self.broker_id
+                );
+                self.trigger_controller_move().await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Kafka: `maybeResign` — re-arm the `/controller` watch, read who is controller, resign if
+    /// we were active and no longer are.
+    async fn maybe_resign(&mut self) -> Result<(), ZkError> {
+        let was_active = self.is_active();
+        self.zk
+            .register_znode_change_handler_and_check_existence(Arc::new(ControllerChangeHandler(
+                self.events.clone(),
+            )))
+            .await?;
+        let current = self.zk.get_controller_id().await?.unwrap_or(-1);
+        self.set_active_controller_id(current);
+        if was_active && !self.is_active() {
+            self.on_controller_resignation();
+        }
+        Ok(())
+    }
+
+    /// Kafka: `processReelect`.
+    async fn process_reelect(&mut self) -> Result<(), ZkError> {
+        self.maybe_resign().await?;
+        self.elect().await
+    }
+
+    /// Kafka: `processExpire`, run once per announced expiry.
+    fn maybe_process_expire(&mut self) {
+        let announced = self.status.expirations.load(Ordering::SeqCst);
+        if announced == self.handled_expirations {
+            return;
+        }
+        self.handled_expirations = announced;
+        let was_active = self.is_active();
+        self.set_active_controller_id(-1);
+        if was_active {
+            self.on_controller_resignation();
+        }
+    }
+
+    /// Kafka: `processRegisterBrokerAndReelect` — new session: new registration (new epoch).
+    async fn process_register_broker_and_reelect(&mut self) -> Result<(), ZkError> {
+        let mut info = self.broker_info.clone();
+        info.timestamp_ms = now_ms();
+        match self.zk.register_broker(&info).await {
+            Ok(epoch) => {
+                self.status.broker_epoch.store(epoch, Ordering::SeqCst);
+                self.broker_info = info;
+            }
+            Err(crate::zk::broker_registration::RegisterBrokerError::Zk(e)) => return Err(e),
+            Err(e) => {
+                // Another broker took our id while we were expired. Kafka's event fails here
+                // (no re-election); the broker stays up without a registration.
+                tracing::error!("Re-registration after session expiry failed: {e}");
+                return Ok(());
+            }
+        }
+        self.process_reelect().await
+    }
+
+    /// Kafka: `triggerControllerMove` — resign and delete `/controller` (fenced) so another
+    /// broker can win.
+    async fn trigger_controller_move(&mut self) {
+        let current = self
+            .zk
+            .get_controller_id()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(-1);
+        self.set_active_controller_id(current);
+        if !self.is_active() {
+            tracing::warn!(
+                "Controller has already moved when trying to trigger controller movement"
+            );
+            return;
+        }
+        let expected = self.ctx.epoch_zk_version;
+        self.set_active_controller_id(-1);
+        self.on_controller_resignation();
+        if let Err(e) = self.zk.delete_controller(expected).await {
+            tracing::warn!(
+                "Controller has already moved when trying to trigger controller movement: {e}"
+            );
+        }
+    }
+
+    /// Kafka: `onControllerFailover`.
+    async fn on_controller_failover(&mut self) -> Result<(), ZkError> {
+        // 1. Kafka: enableFeatureVersioning (IBP 3.9 ≥ 2.7-IV0). slot: wait for the broker's
+        // FinalizedFeatureChangeListener to see the new epoch.
+        self.zk.enable_feature_versioning().await?;
+        tracing::info!("Registering handlers");
+        self.zk
+            .register_znode_child_change_handler(Arc::new(BrokerChangeHandler(
+                self.events.clone(),
+            )));
+        // slot: TopicChangeHandler, TopicDeletionHandler, LogDirEventNotificationHandler,
+        // IsrChangeNotificationHandler child watches; PreferredReplicaElectionHandler and
+        // PartitionReassignmentHandler existence watches; delete pending notifications.
+        tracing::info!("Initializing controller context");
+        self.initialize_controller_context().await?;
+        // slot: topic deletion manager init, UpdateMetadata to all live brokers,
+        // replicaStateMachine.startup(), partitionStateMachine.startup(), resume reassignments
+        // / deletions / preferred elections, auto-rebalance scheduler.
+        tracing::info!(
+            "Ready to serve as the new controller with epoch {} (live brokers: {})",
+            self.ctx.epoch,
+            join_ids(&self.ctx.live_or_shutting_down_broker_ids())
+        );
+        Ok(())
+    }
+
+    /// Kafka: `initializeControllerContext` (brokers part; topics/partitions come later).
+    async fn initialize_controller_context(&mut self) -> Result<(), ZkError> {
+        let brokers = self.zk.get_all_broker_and_epochs_in_cluster(true).await?;
+        let ids: BTreeSet<i32> = brokers.keys().copied().collect();
+        self.ctx.set_live_brokers(brokers);
+        tracing::info!(
+            "Initialized broker epochs cache: {:?}",
+            self.ctx.live_broker_id_and_epochs()
+        );
+        self.register_broker_modifications_handlers(&ids).await?;
+        // slot: topics, assignments, partition states, their watches, channel manager brokers.
+        Ok(())
+    }
+
+    /// Kafka: `onControllerResignation`.
+    fn on_controller_resignation(&mut self) {
+        tracing::debug!("Resigning");
+        self.zk
+            .unregister_znode_child_change_handler(BrokerIdsZNode::PATH);
+        let ids: Vec<i32> = self.broker_modification_handlers.iter().copied().collect();
+        for id in ids {
+            self.zk
+                .unregister_znode_change_handler(&BrokerIdZNode::path(id));
+        }
+        self.broker_modification_handlers.clear();
+        // slot: shut down partition/replica state machines, topic deletion manager, channel
+        // manager, scheduler; unregister topic/partition handlers.
+        self.ctx.reset_context();
+        tracing::info!("Resigned as controller (broker {})", self.broker_id);
+    }
+
+    async fn register_broker_modifications_handlers(
+        &mut self,
+        ids: &BTreeSet<i32>,
+    ) -> Result<(), ZkError> {
+        for &id in ids {
+            let handler = Arc::new(BrokerModificationsHandler {
+                broker_id: id,
+                events: self.events.clone(),
+            });
+            self.broker_modification_handlers.insert(id);
+            self.zk
+                .register_znode_change_handler_and_check_existence(handler)
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn unregister_broker_modifications_handlers(&mut self, ids: &BTreeSet<i32>) {
+        for id in ids {
+            self.broker_modification_handlers.remove(id);
+            self.zk
+                .unregister_znode_change_handler(&BrokerIdZNode::path(*id));
+        }
+    }
+
+    /// Kafka: `processBrokerChange` — diff the registered brokers against the context.
+    async fn process_broker_change(&mut self) -> Result<(), ZkError> {
+        if !self.is_active() {
+            return Ok(());
+        }
+        let current = self.zk.get_all_broker_and_epochs_in_cluster(true).await?;
+        let current_ids: BTreeSet<i32> = current.keys().copied().collect();
+        let known = self.ctx.live_or_shutting_down_broker_ids();
+        let new_ids: BTreeSet<i32> = current_ids.difference(&known).copied().collect();
+        let dead_ids: BTreeSet<i32> = known.difference(&current_ids).copied().collect();
+        let bounced_ids: BTreeSet<i32> = current_ids
+            .intersection(&known)
+            .copied()
+            .filter(|id| {
+                current[id].1
+                    > self
+                        .ctx
+                        .live_broker_id_and_epochs()
+                        .get(id)
+                        .copied()
+                        .unwrap_or(i64::MAX)
+            })
+            .collect();
+        tracing::info!(
+            "Newly added brokers: {}, deleted brokers: {}, bounced brokers: {}, all live brokers: {}",
+            join_ids(&new_ids),
+            join_ids(&dead_ids),
+            join_ids(&bounced_ids),
+            join_ids(&current_ids)
+        );
+        let pick = |ids: &BTreeSet<i32>| -> BTreeMap<i32, (BrokerInfo, i64)> {
+            current
+                .iter()
+                .filter(|(id, _)| ids.contains(id))
+                .map(|(id, v)| (*id, v.clone()))
+                .collect()
+        };
+        // slot: controllerChannelManager.addBroker/removeBroker.
+        if !new_ids.is_empty() {
+            self.ctx.add_live_brokers(pick(&new_ids));
+            self.on_broker_startup(&new_ids).await?;
+        }
+        if !bounced_ids.is_empty() {
+            self.ctx.remove_live_brokers(&bounced_ids);
+            self.on_broker_failure(&bounced_ids);
+            self.ctx.add_live_brokers(pick(&bounced_ids));
+            self.on_broker_startup(&bounced_ids).await?;
+        }
+        if !dead_ids.is_empty() {
+            self.ctx.remove_live_brokers(&dead_ids);
+            self.on_broker_failure(&dead_ids);
+        }
+        if !(new_ids.is_empty() && dead_ids.is_empty() && bounced_ids.is_empty()) {
+            tracing::info!(
+                "Updated broker epochs cache: {:?}",
+                self.ctx.live_broker_id_and_epochs()
+            );
+        }
+        Ok(())
+    }
+
+    /// Kafka: `onBrokerStartup` (the membership part).
+    async fn on_broker_startup(&mut self, ids: &BTreeSet<i32>) -> Result<(), ZkError> {
+        tracing::info!("New broker startup callback for {}", join_ids(ids));
+        // slot: UpdateMetadata to existing and new brokers, replicas → OnlineReplica,
+        // triggerOnlinePartitionStateChange, resume reassignment/deletion.
+        self.register_broker_modifications_handlers(ids).await
+    }
+
+    /// Kafka: `onBrokerFailure` (the membership part).
+    fn on_broker_failure(&mut self, ids: &BTreeSet<i32>) {
+        tracing::info!("Broker failure callback for {}", join_ids(ids));
+        // slot: partitions led by dead brokers → OfflinePartition, elections, replicas →
+        // OfflineReplica, UpdateMetadata.
+        self.unregister_broker_modifications_handlers(ids);
+    }
+
+    /// Kafka: `processBrokerModification`.
+    async fn process_broker_modification(&mut self, broker_id: i32) -> Result<(), ZkError> {
+        if !self.is_active() {
+            return Ok(());
+        }
+        let Some((new, _epoch)) = self.zk.get_broker(broker_id, true).await? else {
+            return Ok(());
+        };
+        if let Some(old) = self.ctx.live_broker(broker_id) {
+            if old.endpoints != new.endpoints || old.features != new.features {
+                tracing::info!("Updated broker metadata: {old:?} -> {new:?}");
+                self.ctx.update_broker_metadata(new);
+                // slot: onBrokerUpdate → UpdateMetadata to all live brokers.
+            }
+        }
+        Ok(())
+    }
+}
