@@ -139,15 +139,31 @@ def test_three_brokers_register_with_kafka_v5_payloads(cluster_factory: Callable
 
 def test_persistent_paths_and_chroot_are_created(cluster: ZkafkaCluster, zk_root: ZkView) -> None:
     """The chroot from zookeeper.connect is created if missing, and every broker creates Kafka's
-    persistent top-level paths with null data (Kafka: `KafkaZkClient.apply(createChrootIfNecessary
-    = true)`, `createTopLevelPaths` over `ZkData.PersistentZkPaths`; layout doc §1)."""
+    persistent top-level paths (Kafka: `KafkaZkClient.apply(createChrootIfNecessary = true)`,
+    `createTopLevelPaths` over `ZkData.PersistentZkPaths`; layout doc §1)."""
     chroot = zk_root.require(cluster.chroot)
     assert not chroot.is_ephemeral
     zk = cluster.view
     for path in PERSISTENT_ZK_PATHS + ["/brokers", "/config", "/admin", "/cluster"]:
         node = zk.require(path)
         assert not node.is_ephemeral, f"{path} must be persistent"
-        assert node.data is None, f"{path} must hold null data like Kafka's createRecursive, got {node.data!r}"
+
+
+def test_persistent_paths_hold_null_data(cluster: ZkafkaCluster) -> None:
+    """Kafka creates the persistent top-level paths and their parents with *null* data, not
+    empty bytes (`createRecursive(path, null)`; layout doc §1, "null data"). The difference
+    matters to Kafka: checked on 2026-11-26 with real Kafka 3.9.1 on a tree whose
+    `/latest_producer_id_block` held empty bytes, its controller answered every
+    AllocateProducerIds with UNKNOWN_SERVER_ERROR, so no idempotent producer could start (with
+    null data it allocates the first block) — a tree written by zkafka must stay usable by
+    Kafka for migration rehearsals."""
+    zk = cluster.view
+    not_null = {}
+    for path in PERSISTENT_ZK_PATHS + ["/brokers", "/config", "/admin", "/cluster"]:
+        node = zk.require(path)
+        if node.data is not None:
+            not_null[path] = node.data
+    assert not not_null, f"these znodes hold data instead of null: {not_null}"
 
 
 def test_cluster_id_is_kafkas_json_and_in_every_meta_properties(

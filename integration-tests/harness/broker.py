@@ -334,12 +334,16 @@ class ZkafkaCluster:
         self.brokers.append(broker)
         return broker
 
-    def start(self, timeout: float = STARTUP_TIMEOUT_S) -> "ZkafkaCluster":
-        """Starts every broker, then waits until all are registered."""
+    def start(self, timeout: float = STARTUP_TIMEOUT_S, wait_controller: bool = True) -> "ZkafkaCluster":
+        """Starts every broker, waits until all are registered and (by default) until one of
+        them has won the controller election (which follows registration, Kafka
+        `KafkaServer.startup` steps 7-8)."""
         for broker in self.brokers:
             broker.start(wait=False)
         for broker in self.brokers:
             broker.wait_registered(timeout)
+        if wait_controller and self.brokers:
+            self.view.wait_controller(timeout)
         return self
 
     def broker(self, broker_id: int) -> Broker:
