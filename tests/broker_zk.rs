@@ -123,6 +123,11 @@ struct Broker {
 impl Broker {
     /// Starts a broker with `extra` lines appended to a generated server.properties.
     fn start(zk: &ZooKeeper, broker_id: Option<i32>, extra: &str) -> Broker {
+        Broker::start_with(&zk.connect_string(), broker_id, extra)
+    }
+
+    /// Starts a broker against any `zookeeper.connect` string.
+    fn start_with(zk_connect: &str, broker_id: Option<i32>, extra: &str) -> Broker {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
         let port = free_port();
@@ -130,7 +135,7 @@ impl Broker {
             "listeners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={}\nzookeeper.connect={}\n\
              zookeeper.session.timeout.ms={SESSION_TIMEOUT_MS}\n",
             dir.join("logs").display(),
-            zk.connect_string()
+            zk_connect
         );
         if let Some(id) = broker_id {
             props.push_str(&format!("broker.id={id}\n"));
@@ -734,5 +739,211 @@ fn unreachable_zookeeper_exits_after_connection_timeout() {
         t.elapsed() < Duration::from_secs(30),
         "took {:?}",
         t.elapsed()
+    );
+}
+
+/// A 3-node ZooKeeper ensemble.
+struct Ensemble {
+    client_ports: Vec<u16>,
+    children: Vec<Option<Child>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Ensemble {
+    fn start() -> Ensemble {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<(u16, u16, u16)> = (0..3)
+            .map(|_| (free_port(), free_port(), free_port()))
+            .collect();
+        let servers: String = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (_, q, e))| format!("server.{}=127.0.0.1:{q}:{e}\n", i + 1))
+            .collect();
+        let mut children = Vec::new();
+        for (i, (client, _, _)) in ports.iter().enumerate() {
+            let d = dir.path().join(format!("zk{}", i + 1));
+            std::fs::create_dir_all(d.join("data")).unwrap();
+            std::fs::write(d.join("data/myid"), format!("{}\n", i + 1)).unwrap();
+            let cfg = d.join("zoo.cfg");
+            std::fs::write(
+                &cfg,
+                format!(
+                    "tickTime=500\ninitLimit=20\nsyncLimit=10\ndataDir={}\nclientPort={client}\n\
+                     clientPortAddress=127.0.0.1\nadmin.enableServer=false\nminSessionTimeout=1000\n\
+                     maxSessionTimeout=60000\n{servers}",
+                    d.join("data").display()
+                ),
+            )
+            .unwrap();
+            let log = std::fs::File::create(d.join("zk.log")).unwrap();
+            let child = Command::new("java")
+                .args(["-Xmx256m", "-cp", "/usr/share/java/zookeeper.jar"])
+                .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
+                .arg(&cfg)
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("start ZooKeeper");
+            children.push(Some(child));
+        }
+        Ensemble {
+            client_ports: ports.iter().map(|p| p.0).collect(),
+            children,
+            _dir: dir,
+        }
+    }
+
+    fn hosts(&self) -> String {
+        self.client_ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn kill(&mut self, i: usize) {
+        if let Some(mut c) = self.children[i].take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Ensemble {
+    fn drop(&mut self) {
+        for i in 0..self.children.len() {
+            self.kill(i);
+        }
+    }
+}
+
+/// Losing one member of a 3-node ensemble is a connection loss, not a session expiry
+/// (`ZooKeeperClient` reconnects to another member; Kafka's `retryRequestsUntilConnected`):
+/// the controller, the controller epoch and every broker epoch (czxid) stay the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ensemble_member_loss_keeps_controller_and_epochs() {
+    let mut ensemble = Ensemble::start();
+    let connect = format!("{}{CHROOT}", ensemble.hosts());
+    // Brokers give up after zookeeper.connection.timeout.ms, so wait for the quorum first.
+    let hosts = ensemble.hosts();
+    wait_for("ensemble quorum", Duration::from_secs(120), || {
+        let hosts = hosts.clone();
+        async move {
+            let c = tokio::time::timeout(Duration::from_secs(5), zkc::Client::connect(&hosts))
+                .await
+                .ok()?
+                .ok()?;
+            c.check_stat("/zookeeper").await.ok().flatten().map(|_| ())
+        }
+    })
+    .await;
+    // The brokers list the members in different orders (the client also shuffles them).
+    let brokers: Vec<Broker> = (0..3)
+        .map(|i| {
+            let mut hosts: Vec<String> = ensemble
+                .client_ports
+                .iter()
+                .map(|p| format!("127.0.0.1:{p}"))
+                .collect();
+            hosts.rotate_left(i);
+            Broker::start_with(
+                &format!("{}{CHROOT}", hosts.join(",")),
+                Some(i as i32 + 1),
+                "",
+            )
+        })
+        .collect();
+    let observer = wait_for("brokers registered", Duration::from_secs(60), || async {
+        let c = zkc::Client::connect(&connect).await.ok()?;
+        c.check_stat("/brokers/ids").await.ok().flatten()?;
+        Some(c)
+    })
+    .await;
+    wait_registered(&observer, &["1", "2", "3"]).await;
+    let controller = wait_for("a controller", Duration::from_secs(30), || {
+        controller_id(&observer)
+    })
+    .await;
+    let mut czxids = Vec::new();
+    for id in 1..=3 {
+        czxids.push(
+            get(&observer, &format!("/brokers/ids/{id}"))
+                .await
+                .unwrap()
+                .1
+                .czxid,
+        );
+    }
+    drop(observer);
+
+    // Kill the member serving the controller's session (its last "session to" log line).
+    let controller_log = brokers[(controller - 1) as usize].log();
+    let marker = "succeeds to establish session to tcp://127.0.0.1:";
+    let at = controller_log.rfind(marker).expect("session log line") + marker.len();
+    let port: u16 = controller_log[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    let member = ensemble
+        .client_ports
+        .iter()
+        .position(|p| *p == port)
+        .expect("a member port");
+    ensemble.kill(member);
+    // Longer than the session timeout: sessions that were on the dead member must have moved.
+    tokio::time::sleep(Duration::from_millis(SESSION_TIMEOUT_MS + 4000)).await;
+    let observer = wait_for(
+        "reconnect to the surviving quorum",
+        Duration::from_secs(60),
+        || async {
+            let c = zkc::Client::connect(&connect).await.ok()?;
+            c.check_stat("/brokers/ids").await.ok().flatten()?;
+            Some(c)
+        },
+    )
+    .await;
+    let all_logs = || {
+        brokers
+            .iter()
+            .map(|b| b.log())
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    };
+    assert_eq!(
+        controller_id(&observer).await,
+        Some(controller),
+        "controller kept; broker logs:\n{}",
+        all_logs()
+    );
+    assert_eq!(
+        controller_epoch(&observer).await.as_deref(),
+        Some("1"),
+        "no re-election"
+    );
+    for id in 1..=3 {
+        let (_, stat) = get(&observer, &format!("/brokers/ids/{id}"))
+            .await
+            .expect("still registered");
+        assert_eq!(
+            stat.czxid,
+            czxids[id - 1],
+            "broker {id} kept its session (same epoch)"
+        );
+    }
+    for b in &brokers {
+        assert!(
+            !b.log().contains("re-initialising"),
+            "a session expired:\n{}",
+            b.log()
+        );
+    }
+    let log = brokers[(controller - 1) as usize].log();
+    assert!(
+        log.contains("ZooKeeper connection lost")
+            && log.contains("ZooKeeper connection re-established"),
+        "the controller saw the connection loss and reconnected:\n{log}"
     );
 }

@@ -25,6 +25,11 @@ use crate::zk::client::{ZNodeChangeHandler, ZNodeChildChangeHandler};
 use crate::zk::znodes::{BrokerIdZNode, BrokerIdsZNode, BrokerInfo, ControllerZNode};
 use crate::zk::{KafkaZkClient, SessionEvent, ZkError};
 
+/// How long `shutdown` waits for the event loop to finish its current event and resign.
+/// Why 10 s: one ZooKeeper round trip plus resignation takes milliseconds; longer means the
+/// loop is stuck waiting for an unreachable ZooKeeper.
+pub const CONTROLLER_SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Name of the session handler the controller registers. Kafka: `KafkaController.stateChangeHandler`.
 const STATE_CHANGE_HANDLER_NAME: &str = "controller-state-change-handler";
 
@@ -133,12 +138,26 @@ impl KafkaController {
     }
 
     /// Stops the event loop, resigning first if active. Kafka: `KafkaController.shutdown`.
+    ///
+    /// The loop may be inside a ZooKeeper retry (ZooKeeper unreachable); after
+    /// [`CONTROLLER_SHUTDOWN_TIMEOUT`] the task is aborted so the broker can still exit (its
+    /// ephemerals then go with the session).
     pub async fn shutdown(mut self) {
         self.zk
             .unregister_state_change_handler(STATE_CHANGE_HANDLER_NAME);
-        self.events.put_async(ControllerEvent::Shutdown).await;
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        if let Some(mut task) = self.task.take() {
+            let stopped = tokio::time::timeout(CONTROLLER_SHUTDOWN_TIMEOUT, async {
+                self.events.put_async(ControllerEvent::Shutdown).await;
+                let _ = (&mut task).await;
+            })
+            .await;
+            if stopped.is_err() {
+                tracing::warn!(
+                    "Controller event loop did not stop within {} s; aborting it",
+                    CONTROLLER_SHUTDOWN_TIMEOUT.as_secs()
+                );
+                task.abort();
+            }
         }
     }
 }

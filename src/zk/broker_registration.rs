@@ -44,9 +44,12 @@ impl KafkaZkClient {
     /// Creates every persistent top-level path with empty data, idempotently.
     /// Kafka: `KafkaZkClient.createTopLevelPaths` (`createRecursive(path, null, false)`).
     ///
-    /// Note: Kafka writes `null` data; `zookeeper-client` 0.11 can only send a zero-length
-    /// array, which readers (Kafka's included) treat the same.
+    /// Kafka writes `null` data (distinct from an empty array for Java clients and kazoo); that
+    /// goes through `null_data`, falling back to empty data if it cannot.
     pub async fn create_top_level_paths(&self) -> Result<(), ZkError> {
+        if self.create_null_paths(PERSISTENT_ZK_PATHS).await {
+            return Ok(());
+        }
         for path in PERSISTENT_ZK_PATHS {
             self.create_recursive(path, &[]).await?;
         }

@@ -158,11 +158,19 @@ pub(crate) fn ephemeral() -> CreateOptions<'static> {
 /// Pause between re-sends of a request that failed for connection reasons.
 const RETRY_BACKOFF: Duration = Duration::from_millis(50);
 
+/// Errors that say "the connection or session failed", not "the server answered no": Kafka
+/// retries these as CONNECTIONLOSS. `zookeeper-client` fails in-flight requests with the
+/// transport's error (`Custom`, e.g. "Connection reset by peer") when a connection drops.
 fn is_retriable(e: &zookeeper_client::Error) -> bool {
     use zookeeper_client::Error as E;
     matches!(
         e,
-        E::ConnectionLoss | E::SessionExpired | E::ClientClosed | E::Timeout
+        E::ConnectionLoss
+            | E::SessionExpired
+            | E::ClientClosed
+            | E::Timeout
+            | E::NoHosts
+            | E::Custom(_)
     )
 }
 
@@ -180,20 +188,39 @@ impl KafkaZkClient {
         let session_timeout = Duration::from_millis(session_timeout_ms as u64);
         let connection_timeout = Duration::from_millis(connection_timeout_ms as u64);
         if let Some(chroot) = &connect.chroot {
-            let root =
-                Self::connect_session(&connect.hosts, session_timeout, connection_timeout).await?;
-            match root.check_stat(chroot).await {
-                Ok(Some(_)) => {}
-                Ok(None) => {
-                    root.mkdir(chroot, &persistent())
-                        .await
-                        .map_err(|e| ZkError::keeper("create chroot", chroot, e))?;
-                    tracing::info!("Created zookeeper path {chroot}");
+            // Kafka: a throw-away session without the chroot runs
+            // `makeSurePersistentPathExists(chroot)` (null data, see `null_data`).
+            let paths = super::null_data::prefixes(None, chroot);
+            match super::null_data::create_null_paths(
+                &connect.hosts,
+                &paths,
+                session_timeout_ms,
+                connection_timeout,
+            )
+            .await
+            {
+                Ok(()) => tracing::info!("Created zookeeper path {chroot}"),
+                Err(e) => {
+                    tracing::debug!(
+                        "null-data chroot creation failed ({e}); using the regular client"
+                    );
+                    let root =
+                        Self::connect_session(&connect.hosts, session_timeout, connection_timeout)
+                            .await?;
+                    match root.check_stat(chroot).await {
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            root.mkdir(chroot, &persistent())
+                                .await
+                                .map_err(|e| ZkError::keeper("create chroot", chroot, e))?;
+                            tracing::info!("Created zookeeper path {chroot}");
+                        }
+                        Err(e) => return Err(ZkError::keeper("exists", chroot, e)),
+                    }
+                    // Dropping the only handle closes that session.
+                    drop(root);
                 }
-                Err(e) => return Err(ZkError::keeper("exists", chroot, e)),
             }
-            // Dropping the only handle closes that session.
-            drop(root);
         }
         let client =
             Self::connect_session(&connect.with_chroot(), session_timeout, connection_timeout)
@@ -749,10 +776,43 @@ impl KafkaZkClient {
                             Some(0) | None => return Err(e),
                             Some(i) => &path[..i],
                         };
-                        Box::pin(self.create_recursive(parent, &[])).await?;
+                        // Kafka creates missing parents with null data.
+                        if !self.create_null_paths(&[parent]).await {
+                            Box::pin(self.create_recursive(parent, &[])).await?;
+                        }
                     }
                     _ => return Err(e),
                 },
+            }
+        }
+    }
+
+    /// Creates `paths` (relative to the chroot) and their parents as persistent znodes with
+    /// null data, like Kafka's `createRecursive(path, null)`; existing ones are kept. Returns
+    /// false if that could not be done (the caller then falls back to empty data).
+    pub async fn create_null_paths(&self, paths: &[&str]) -> bool {
+        let mut all: Vec<String> = Vec::new();
+        for p in paths {
+            for prefix in super::null_data::prefixes(self.connect.chroot.as_deref(), p) {
+                if !all.contains(&prefix) {
+                    all.push(prefix);
+                }
+            }
+        }
+        match super::null_data::create_null_paths(
+            &self.connect.hosts,
+            &all,
+            self.session_timeout.as_millis() as u32,
+            self.connection_timeout,
+        )
+        .await
+        {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(
+                    "Creating {paths:?} with null data failed ({e}); using empty data instead"
+                );
+                false
             }
         }
     }

@@ -4,6 +4,7 @@ pub mod broker_registration;
 pub mod client;
 pub mod controller_election;
 pub mod json_order;
+pub mod null_data;
 pub mod schema;
 pub mod znodes;
 

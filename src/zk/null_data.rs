@@ -1,0 +1,187 @@
+//! Persistent znodes with `null` data, as Kafka creates its top-level paths.
+//!
+//! Kafka creates the chroot, every `ZkData.PersistentZkPaths` entry and every intermediate
+//! parent (`/brokers`, `/config`, `/admin`, `/cluster`) with `null` data
+//! (`KafkaZkClient.createRecursive(path, null)`); ZooKeeper keeps null distinct from an empty
+//! array (the Java client and kazoo read `null`/`None`). `zookeeper-client` 0.11 can only send a
+//! byte slice, so these creates go through this minimal jute client instead: one short-lived
+//! session (connect, creates, closeSession), like Kafka's own throw-away chroot-creation client.
+//! If it fails for any reason the caller falls back to empty data.
+//!
+//! Wire format: ZooKeeper's jute records (`ConnectRequest`, `RequestHeader`, `CreateRequest`,
+//! `ReplyHeader`), each frame prefixed by a big-endian i32 length.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// ZooKeeper op codes and error codes used here (`ZooDefs.OpCode`, `KeeperException.Code`).
+const OP_CREATE: i32 = 1;
+const OP_CLOSE_SESSION: i32 = -11;
+const ERR_OK: i32 = 0;
+const ERR_NODE_EXISTS: i32 = -110;
+/// `ZooDefs.Perms.ALL`.
+const PERMS_ALL: i32 = 31;
+/// Largest reply we accept on this session (replies here are tiny; guards a corrupt length).
+const MAX_FRAME_BYTES: i32 = 1 << 20;
+
+fn put_string(buf: &mut Vec<u8>, s: &str) {
+    buf.extend_from_slice(&(s.len() as i32).to_be_bytes());
+    buf.extend_from_slice(s.as_bytes());
+}
+
+async fn send_frame(stream: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
+    let mut frame = Vec::with_capacity(payload.len() + 4);
+    frame.extend_from_slice(&(payload.len() as i32).to_be_bytes());
+    frame.extend_from_slice(payload);
+    stream.write_all(&frame).await
+}
+
+async fn read_frame(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let len = stream.read_i32().await?;
+    if !(0..=MAX_FRAME_BYTES).contains(&len) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("ZooKeeper frame length {len} out of range"),
+        ));
+    }
+    let mut buf = vec![0u8; len as usize];
+    stream.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
+fn io_err(msg: String) -> std::io::Error {
+    std::io::Error::other(msg)
+}
+
+/// The absolute paths to create for `path` under `chroot`, parents first
+/// (`/a/b` → `/a`, `/a/b`).
+pub fn prefixes(chroot: Option<&str>, path: &str) -> Vec<String> {
+    let full = format!(
+        "{}{}",
+        chroot.unwrap_or(""),
+        if path == "/" { "" } else { path }
+    );
+    let mut out = Vec::new();
+    for (i, c) in full.char_indices() {
+        if c == '/' && i > 0 {
+            out.push(full[..i].to_string());
+        }
+    }
+    if !full.is_empty() {
+        out.push(full);
+    }
+    out
+}
+
+/// Creates every path in `paths` (absolute, parents listed before children) as a persistent
+/// znode with null data and an open ACL; existing nodes are left alone.
+pub async fn create_null_paths(
+    hosts: &str,
+    paths: &[String],
+    session_timeout_ms: u32,
+    connection_timeout: Duration,
+) -> std::io::Result<()> {
+    let mut last_err = io_err(format!("no ZooKeeper host in '{hosts}'"));
+    for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let addr = if host.contains(':') {
+            host.to_string()
+        } else {
+            format!("{host}:2181")
+        };
+        let attempt = tokio::time::timeout(
+            connection_timeout,
+            create_on(&addr, paths, session_timeout_ms),
+        )
+        .await;
+        match attempt {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => last_err = e,
+            Err(_) => last_err = io_err(format!("timed out talking to ZooKeeper at {addr}")),
+        }
+    }
+    Err(last_err)
+}
+
+async fn create_on(addr: &str, paths: &[String], session_timeout_ms: u32) -> std::io::Result<()> {
+    let mut stream = TcpStream::connect(addr).await?;
+    // ConnectRequest: protocolVersion, lastZxidSeen, timeOut, sessionId, passwd, readOnly.
+    let mut req = Vec::new();
+    req.extend_from_slice(&0i32.to_be_bytes());
+    req.extend_from_slice(&0i64.to_be_bytes());
+    req.extend_from_slice(&(session_timeout_ms as i32).to_be_bytes());
+    req.extend_from_slice(&0i64.to_be_bytes());
+    req.extend_from_slice(&16i32.to_be_bytes());
+    req.extend_from_slice(&[0u8; 16]);
+    req.push(0);
+    send_frame(&mut stream, &req).await?;
+    let resp = read_frame(&mut stream).await?;
+    // ConnectResponse: protocolVersion(4) timeOut(4) sessionId(8) ...
+    if resp.len() < 16 || i32::from_be_bytes([resp[4], resp[5], resp[6], resp[7]]) <= 0 {
+        return Err(io_err(format!("ZooKeeper at {addr} refused the session")));
+    }
+    let mut xid = 0i32;
+    for path in paths {
+        xid += 1;
+        let mut body = Vec::new();
+        body.extend_from_slice(&xid.to_be_bytes());
+        body.extend_from_slice(&OP_CREATE.to_be_bytes());
+        put_string(&mut body, path);
+        body.extend_from_slice(&(-1i32).to_be_bytes()); // data = null
+        body.extend_from_slice(&1i32.to_be_bytes()); // one ACL
+        body.extend_from_slice(&PERMS_ALL.to_be_bytes());
+        put_string(&mut body, "world");
+        put_string(&mut body, "anyone");
+        body.extend_from_slice(&0i32.to_be_bytes()); // flags = PERSISTENT
+        send_frame(&mut stream, &body).await?;
+        let err = read_reply(&mut stream, xid).await?;
+        if err != ERR_OK && err != ERR_NODE_EXISTS {
+            return Err(io_err(format!(
+                "ZooKeeper create {path} failed with error code {err}"
+            )));
+        }
+    }
+    xid += 1;
+    let mut close = Vec::new();
+    close.extend_from_slice(&xid.to_be_bytes());
+    close.extend_from_slice(&OP_CLOSE_SESSION.to_be_bytes());
+    send_frame(&mut stream, &close).await?;
+    let _ = read_reply(&mut stream, xid).await;
+    Ok(())
+}
+
+/// Reads frames until the reply for `xid` (skipping notifications) and returns its error code.
+async fn read_reply(stream: &mut TcpStream, xid: i32) -> std::io::Result<i32> {
+    loop {
+        let frame = read_frame(stream).await?;
+        if frame.len() < 16 {
+            return Err(io_err("short ZooKeeper reply header".to_string()));
+        }
+        let got = i32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]);
+        let err = i32::from_be_bytes([frame[12], frame[13], frame[14], frame[15]]);
+        if got == xid {
+            return Ok(err);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parents come before children, and the chroot prefixes every path
+    /// (Kafka's `createRecursive` creates parents first).
+    #[test]
+    fn prefixes_parents_first() {
+        assert_eq!(
+            prefixes(None, "/brokers/ids"),
+            vec!["/brokers", "/brokers/ids"]
+        );
+        assert_eq!(
+            prefixes(Some("/k/a"), "/config/changes"),
+            vec!["/k", "/k/a", "/k/a/config", "/k/a/config/changes"]
+        );
+        assert_eq!(prefixes(Some("/k"), "/"), vec!["/k"]);
+    }
+}
