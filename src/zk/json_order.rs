@@ -182,6 +182,23 @@ pub fn java_properties_order(keys: &[&str]) -> Vec<usize> {
     table.into_iter().flatten().collect()
 }
 
+/// Whether `keys`, in the given iteration order, could be the iteration order of some
+/// `java.util.Properties` holding exactly these keys: the bins (of the table size the key count
+/// implies) must be ascending. The order *inside* a bin depends on the insertion history once
+/// the table has resized (12+ keys), so it cannot be checked from the result alone — and
+/// Kafka itself reorders such configs when it reads and re-writes them.
+pub fn is_possible_java_properties_order(keys: &[&str]) -> bool {
+    let mut n = 16usize;
+    while keys.len() >= n - (n >> 2) {
+        n *= 2;
+    }
+    let bins: Vec<usize> = keys
+        .iter()
+        .map(|k| java_spread(java_string_hash(k)) as usize & (n - 1))
+        .collect();
+    bins.windows(2).all(|w| w[0] <= w[1])
+}
+
 /// `ConcurrentHashMap.transfer` for list bins: table of `n` bins → `2n` bins.
 fn chm_transfer(table: &[Vec<usize>], hashes: &[u32]) -> Vec<Vec<usize>> {
     let n = table.len();
@@ -491,5 +508,24 @@ mod tests {
             apply_order(&range, &java_hash_map_order(&range)),
             ["min_version", "max_version"]
         );
+    }
+
+    /// Reference Appendix A.4 / B: a Properties order is checkable only up to bins once the
+    /// table resized; every order our replay produces passes, a bin inversion does not.
+    #[test]
+    fn possible_properties_orders() {
+        let keys: Vec<String> = (0..40).map(|i| format!("config.key.{i}")).collect();
+        for n in [1, 5, 11, 12, 23, 24, 40] {
+            let refs: Vec<&str> = keys[..n].iter().map(String::as_str).collect();
+            let ordered = apply_order(&refs, &java_properties_order(&refs));
+            assert!(is_possible_java_properties_order(&ordered), "{n}");
+        }
+        let topic = ["cleanup.policy", "min.insync.replicas", "retention.ms"];
+        assert!(is_possible_java_properties_order(&topic));
+        assert!(!is_possible_java_properties_order(&[
+            "retention.ms",
+            "cleanup.policy",
+            "min.insync.replicas"
+        ]));
     }
 }

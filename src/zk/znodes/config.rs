@@ -7,7 +7,7 @@
 
 use super::json::{parse_object, Fields, Json};
 use super::ZNodeError;
-use crate::zk::json_order::java_properties_order;
+use crate::zk::json_order::{is_possible_java_properties_order, java_properties_order};
 
 /// `/config` — persistent, null data.
 pub struct ConfigZNode;
@@ -81,6 +81,30 @@ impl ConfigEntityZNode {
             ("config".into(), Json::obj_in_order(pairs, &order)),
         ])
         .to_bytes()
+    }
+
+    /// Whether `bytes` are exactly what Kafka could have written for their content: Jackson's
+    /// formatting and a `Properties` iteration order. Up to 11 keys the order is fully determined
+    /// (so this equals `encode(decode(bytes)) == bytes`); from 12 keys on only the bin order is
+    /// (see `json_order::is_possible_java_properties_order`).
+    pub fn is_canonical(bytes: &[u8], config: &[(String, String)]) -> bool {
+        let keys: Vec<&str> = config.iter().map(|(k, _)| k.as_str()).collect();
+        if config.len() < 12 {
+            return Self::encode(config) == bytes;
+        }
+        let as_given = Json::Obj(vec![
+            ("version".into(), Json::Int(1)),
+            (
+                "config".into(),
+                Json::Obj(
+                    config
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Json::str(v.clone())))
+                        .collect(),
+                ),
+            ),
+        ]);
+        as_given.to_bytes() == bytes && is_possible_java_properties_order(&keys)
     }
 
     /// Kafka: `ConfigEntityZNode.decode` — reads `config` (missing → empty); every value must

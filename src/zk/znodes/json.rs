@@ -137,39 +137,21 @@ pub fn parse_text<'a>(znode: &str, bytes: &'a [u8]) -> Result<&'a str, ZNodeErro
 
 /// A short description of a JSON value's kind and content, for error messages.
 pub fn describe(v: &Value) -> String {
-    let text = v.to_string();
-    let text = if text.len() > 60 {
-        format!("{}...", &text[..text.floor_char_boundary_compat(57)])
-    } else {
-        text
-    };
     let kind = match v {
-        Value::Null => "null",
+        Value::Null => return "null".to_string(),
         Value::Bool(_) => "a boolean",
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     };
-    if matches!(v, Value::Null) {
-        kind.to_string()
+    let text = v.to_string();
+    let text = if text.chars().count() > 60 {
+        format!("{}...", text.chars().take(57).collect::<String>())
     } else {
-        format!("{kind} ({text})")
-    }
-}
-
-/// `str::floor_char_boundary` is unstable; this is the same for our use.
-trait FloorCharBoundary {
-    fn floor_char_boundary_compat(&self, i: usize) -> usize;
-}
-
-impl FloorCharBoundary for String {
-    fn floor_char_boundary_compat(&self, mut i: usize) -> usize {
-        while i > 0 && !self.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    }
+        text
+    };
+    format!("{kind} ({text})")
 }
 
 /// Typed field access on a parsed JSON object, producing `ZNodeError`s that name the znode and

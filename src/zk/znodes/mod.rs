@@ -6,10 +6,13 @@
 //! way Kafka's are: any key order, unknown keys ignored, every version Kafka still reads.
 //! The payload schemas and golden examples live in `zk-schema/` at the repository root.
 
+pub mod check;
 #[cfg(test)]
 mod golden_examples;
 pub mod json;
 pub mod payload;
+#[cfg(test)]
+mod roundtrip_props;
 pub mod tree;
 
 mod acl;

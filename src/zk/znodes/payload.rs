@@ -184,6 +184,16 @@ impl Decoded {
         })
     }
 
+    /// Whether `bytes` (this payload's source) are byte-identical to what Kafka 3.9 (Scala 2.13)
+    /// writes for this content. Large configs are judged by `ConfigEntityZNode::is_canonical`,
+    /// because their key order depends on insertion history Kafka does not store.
+    pub fn is_canonical(&self, bytes: &[u8]) -> bool {
+        match self {
+            Decoded::EntityConfig(c) => ConfigEntityZNode::is_canonical(bytes, c),
+            other => other.encode().is_none_or(|canonical| canonical == bytes),
+        }
+    }
+
     /// A one-line human reading of the payload, for `zkafka zk tree`.
     pub fn summary(&self) -> String {
         fn tps(p: &[TopicPartition]) -> String {
@@ -245,12 +255,19 @@ impl Decoded {
                         s
                     })
                     .collect();
+                // Long assignments (e.g. 50 `__consumer_offsets` partitions) are shortened.
+                const SHOWN: usize = 12;
+                let more = parts.len().saturating_sub(SHOWN);
+                let mut listed = parts.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+                if more > 0 {
+                    listed.push_str(&format!(", ... ({more} more)"));
+                }
                 format!(
                     "topic {} id {}: {} partition(s) {}",
                     t.topic,
                     t.topic_id.as_deref().unwrap_or("(none)"),
                     t.assignment.len(),
-                    parts.join(", ")
+                    listed
                 )
             }
             Decoded::PartitionState(s) => {

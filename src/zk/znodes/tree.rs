@@ -359,4 +359,17 @@ mod tests {
             assert_eq!(tree.lookup(p).unwrap().mode, Mode::Persistent, "{p}");
         }
     }
+
+    /// zk-schema/README.md documents every pattern of tree.json (they must not drift apart).
+    #[test]
+    fn readme_lists_every_pattern() {
+        let readme = include_str!("../../../zk-schema/README.md");
+        for e in &ZkTree::kafka39().unwrap().entries {
+            assert!(
+                readme.contains(&format!("| `{}` |", e.pattern)),
+                "README misses {}",
+                e.pattern
+            );
+        }
+    }
 }
