@@ -22,4 +22,5 @@ pub mod network;
 pub mod protocol;
 pub mod replica;
 pub mod server;
+pub mod time;
 pub mod zk;
