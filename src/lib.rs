@@ -9,6 +9,7 @@
 //! - [`zk`]: `KafkaZkClient` (session supervision) and `znodes` (every path and payload).
 //! - [`controller`]: `KafkaController`, the single event loop that owns `ControllerContext`.
 //! - [`network`] / [`protocol`] / [`apis`]: sockets, framing, and one handler per API.
+//! - [`metadata_cache`]: `MetadataCache`, what the controller's UpdateMetadata said.
 //! - [`log`]: the binary segment log (`LogManager`, `Log`, `LogSegment`, indexes, checkpoints).
 //! - [`cli`]: the `zkafka` subcommands.
 
@@ -18,6 +19,7 @@ pub mod cluster;
 pub mod config;
 pub mod controller;
 pub mod log;
+pub mod metadata_cache;
 pub mod network;
 pub mod protocol;
 pub mod replica;

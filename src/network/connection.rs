@@ -1,0 +1,368 @@
+//! One client connection: frame reading, request ordering, response writing.
+//!
+//! Kafka: `SocketServer.Processor`, `NetworkReceive`, `Selector` (idle expiry).
+//!
+//! Three futures share one task per connection:
+//! - the **reader** reads size-prefixed frames, parses the request header and checks the API
+//!   version, and queues requests (bounded by count and by bytes, see [`SocketServerConfig`]);
+//! - the **processor** hands queued requests to the [`RequestHandler`] one at a time, in
+//!   arrival order, because a request's effects must precede the next one's (an idempotent
+//!   producer pipelines up to five Produce requests and relies on in-order appends; Kafka gets
+//!   this by muting the channel until each response is sent);
+//! - the **writer** writes responses in the same order.
+//!
+//! Anything that makes Kafka close a connection — a negative or oversized size prefix
+//! (`InvalidReceiveException`), an unparsable header, an unknown API key or a version that is
+//! not enabled (`InvalidRequestException`), a body the handler cannot decode — is queued as a
+//! close marker behind the requests read before it, so their responses are still written, and
+//! then the connection is closed. Other connections are never affected.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+
+use super::config::SocketServerConfig;
+use super::request_channel::{Request, RequestContext, RequestHandler, Response, ResponseSend};
+use crate::cluster::SecurityProtocol;
+use crate::protocol::{is_api_enabled, parse_request_header};
+
+/// Bytes asked of the socket per read when no frame size is known yet.
+const READ_CHUNK_BYTES: usize = 8 * 1024;
+
+/// Per-connection settings taken from the server config and the listener.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionSettings {
+    pub socket_request_max_bytes: usize,
+    pub connections_max_idle: Duration,
+    pub max_queued_requests: usize,
+    pub listener_name: String,
+    pub security_protocol: SecurityProtocol,
+}
+
+impl ConnectionSettings {
+    pub(crate) fn new(
+        config: &SocketServerConfig,
+        listener_name: String,
+        security_protocol: SecurityProtocol,
+    ) -> ConnectionSettings {
+        ConnectionSettings {
+            socket_request_max_bytes: usize::try_from(config.socket_request_max_bytes.max(0))
+                .unwrap_or(0),
+            connections_max_idle: Duration::from_millis(
+                u64::try_from(config.connections_max_idle_ms.max(1)).unwrap_or(1),
+            ),
+            max_queued_requests: config.max_queued_requests_per_connection.max(1),
+            listener_name,
+            security_protocol,
+        }
+    }
+}
+
+/// Work queued from the reader to the processor.
+enum Queued {
+    Request(Request, OwnedSemaphorePermit),
+    Close(String),
+}
+
+/// Work queued from the processor to the writer.
+enum Outgoing {
+    Send(ResponseSend),
+    Close(String),
+}
+
+/// Activity shared by the three futures, for `connections.max.idle.ms`.
+struct Activity {
+    started: Instant,
+    /// Milliseconds since `started` of the last byte read or written.
+    last_ms: AtomicU64,
+    /// Requests read whose response is not yet written.
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn idle_for(&self) -> Duration {
+        let now = self.started.elapsed();
+        now.saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))
+    }
+}
+
+/// Serves one connection until it is closed. Returns when the connection is done.
+pub(crate) async fn run_connection(
+    stream: TcpStream,
+    connection_id: String,
+    client_address: SocketAddr,
+    settings: Arc<ConnectionSettings>,
+    handler: Arc<dyn RequestHandler>,
+) {
+    if let Err(e) = stream.set_nodelay(true) {
+        // Kafka sets TCP_NODELAY on every accepted socket (`Acceptor.accept`).
+        tracing::debug!("{connection_id}: cannot set TCP_NODELAY: {e}");
+    }
+    let (rd, wr) = stream.into_split();
+    let (queue_tx, queue_rx) = mpsc::channel::<Queued>(settings.max_queued_requests);
+    let (out_tx, out_rx) = mpsc::channel::<Outgoing>(settings.max_queued_requests);
+    let activity = Arc::new(Activity {
+        started: Instant::now(),
+        last_ms: AtomicU64::new(0),
+        in_flight: AtomicUsize::new(0),
+    });
+    let byte_budget = Arc::new(Semaphore::new(
+        settings.socket_request_max_bytes.min(Semaphore::MAX_PERMITS),
+    ));
+
+    let reader = read_requests(
+        rd,
+        queue_tx,
+        connection_id.clone(),
+        client_address,
+        settings.clone(),
+        activity.clone(),
+        byte_budget,
+    );
+    let processor = process_requests(queue_rx, out_tx, handler, activity.clone());
+    let writer = write_responses(wr, out_rx, &connection_id, activity);
+    // The connection ends when the writer ends: after it wrote the close marker, or when the
+    // socket cannot be written. Reader and processor are then dropped mid-await, which is safe:
+    // nothing they hold outlives the connection.
+    tokio::select! {
+        _ = writer => {}
+        _ = async {
+            tokio::join!(reader, processor);
+            std::future::pending::<()>().await
+        } => {}
+    }
+}
+
+/// Why a frame could not be read. Kafka: `InvalidReceiveException` and socket errors.
+#[derive(Debug, thiserror::Error)]
+enum ReceiveError {
+    #[error("invalid receive (size = {0})")]
+    NegativeSize(i32),
+    #[error("invalid receive (size = {size} larger than {max})")]
+    TooLarge { size: i32, max: usize },
+    #[error("the client closed the connection")]
+    Eof,
+    #[error("the client closed the connection in the middle of a {expected}-byte request")]
+    EofInFrame { expected: usize },
+    #[error("connection idle for more than {0:?} (connections.max.idle.ms)")]
+    Idle(Duration),
+    #[error("socket read failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+struct FrameReader {
+    rd: OwnedReadHalf,
+    buf: BytesMut,
+    settings: Arc<ConnectionSettings>,
+    activity: Arc<Activity>,
+}
+
+impl FrameReader {
+    /// Reads more bytes into `buf`, reserving `want` bytes of room first. Gives up when the
+    /// connection has been idle past `connections.max.idle.ms` with nothing in flight.
+    async fn fill(&mut self, want: usize) -> Result<usize, ReceiveError> {
+        self.buf.reserve(want);
+        loop {
+            let idle_limit = self.settings.connections_max_idle;
+            let wait = idle_limit.saturating_sub(self.activity.idle_for());
+            match tokio::time::timeout(wait, self.rd.read_buf(&mut self.buf)).await {
+                Ok(Ok(n)) => {
+                    if n > 0 {
+                        self.activity.touch();
+                    }
+                    return Ok(n);
+                }
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_elapsed) => {
+                    // `read_buf` is cancel-safe: no bytes are lost by timing out.
+                    if self.activity.in_flight.load(Ordering::Relaxed) == 0
+                        && self.activity.idle_for() >= idle_limit
+                    {
+                        return Err(ReceiveError::Idle(idle_limit));
+                    }
+                    if self.activity.in_flight.load(Ordering::Relaxed) > 0 {
+                        // A long request (a long-poll fetch) is not idleness.
+                        self.activity.touch();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the next frame's size prefix, checks it, waits for byte budget, then reads the
+    /// body. Nothing is allocated for the body before the size is checked.
+    async fn next_frame(
+        &mut self,
+        budget: &Arc<Semaphore>,
+    ) -> Result<(bytes::Bytes, OwnedSemaphorePermit), ReceiveError> {
+        while self.buf.len() < 4 {
+            if self.fill(READ_CHUNK_BYTES).await? == 0 {
+                return Err(if self.buf.is_empty() {
+                    ReceiveError::Eof
+                } else {
+                    ReceiveError::EofInFrame { expected: 4 }
+                });
+            }
+        }
+        let size = i32::from_be_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
+        // Kafka: `NetworkReceive.readFrom` — negative sizes and sizes above
+        // socket.request.max.bytes are refused before the buffer is allocated.
+        if size < 0 {
+            return Err(ReceiveError::NegativeSize(size));
+        }
+        let size_usize = size as usize;
+        if size_usize > self.settings.socket_request_max_bytes {
+            return Err(ReceiveError::TooLarge {
+                size,
+                max: self.settings.socket_request_max_bytes,
+            });
+        }
+        // Requests queued on this connection hold at most socket.request.max.bytes together;
+        // the semaphore is never closed, so `acquire` cannot fail.
+        let permit = match budget.clone().acquire_many_owned(size as u32).await {
+            Ok(p) => p,
+            Err(_) => return Err(ReceiveError::Eof),
+        };
+        let total = 4 + size_usize;
+        while self.buf.len() < total {
+            let missing = total - self.buf.len();
+            if self.fill(missing).await? == 0 {
+                return Err(ReceiveError::EofInFrame {
+                    expected: size_usize,
+                });
+            }
+        }
+        self.buf.advance(4);
+        let frame = self.buf.split_to(size_usize).freeze();
+        Ok((frame, permit))
+    }
+}
+
+async fn read_requests(
+    rd: OwnedReadHalf,
+    queue: mpsc::Sender<Queued>,
+    connection_id: String,
+    client_address: SocketAddr,
+    settings: Arc<ConnectionSettings>,
+    activity: Arc<Activity>,
+    budget: Arc<Semaphore>,
+) {
+    let mut reader = FrameReader {
+        rd,
+        buf: BytesMut::new(),
+        settings: settings.clone(),
+        activity: activity.clone(),
+    };
+    let close_reason = loop {
+        let (mut frame, permit) = match reader.next_frame(&budget).await {
+            Ok(f) => f,
+            Err(e) => break e.to_string(),
+        };
+        let received_at = Instant::now();
+        // Kafka: `SocketServer.parseRequestHeader` — an unparsable header, an unknown API key
+        // or a version that is not enabled closes the connection.
+        let header = match parse_request_header(&mut frame) {
+            Ok(h) => h,
+            Err(e) => break format!("invalid request: {e}"),
+        };
+        if !is_api_enabled(header.api_key, header.api_version()) {
+            break format!(
+                "received request api key {:?} with version {} which is not enabled",
+                header.api_key,
+                header.api_version()
+            );
+        }
+        let request = Request {
+            context: RequestContext {
+                header,
+                connection_id: connection_id.clone(),
+                client_address,
+                listener_name: settings.listener_name.clone(),
+                security_protocol: settings.security_protocol,
+            },
+            body: frame,
+            received_at,
+        };
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        if queue.send(Queued::Request(request, permit)).await.is_err() {
+            return;
+        }
+    };
+    let _ = queue.send(Queued::Close(close_reason)).await;
+}
+
+async fn process_requests(
+    mut queue: mpsc::Receiver<Queued>,
+    out: mpsc::Sender<Outgoing>,
+    handler: Arc<dyn RequestHandler>,
+    activity: Arc<Activity>,
+) {
+    while let Some(item) = queue.recv().await {
+        match item {
+            Queued::Request(request, permit) => {
+                let response = handler.handle(request).await;
+                drop(permit);
+                let next = match response {
+                    Response::Send(send) => Outgoing::Send(send),
+                    Response::NoOp => {
+                        activity.in_flight.fetch_sub(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    Response::Close(reason) => Outgoing::Close(reason),
+                };
+                let closing = matches!(next, Outgoing::Close(_));
+                if out.send(next).await.is_err() || closing {
+                    return;
+                }
+            }
+            Queued::Close(reason) => {
+                let _ = out.send(Outgoing::Close(reason)).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn write_responses(
+    mut wr: OwnedWriteHalf,
+    mut out: mpsc::Receiver<Outgoing>,
+    connection_id: &str,
+    activity: Arc<Activity>,
+) {
+    while let Some(item) = out.recv().await {
+        match item {
+            Outgoing::Send(send) => {
+                for chunk in send.chunks() {
+                    if let Err(e) = wr.write_all(chunk).await {
+                        tracing::debug!("{connection_id}: closing, write failed: {e}");
+                        return;
+                    }
+                }
+                activity.touch();
+                activity.in_flight.fetch_sub(1, Ordering::Relaxed);
+            }
+            Outgoing::Close(reason) => {
+                if reason.starts_with("the client closed") || reason.starts_with("connection idle") {
+                    tracing::debug!("{connection_id}: {reason}");
+                } else {
+                    // Kafka logs these at ERROR/WARN ("Closing socket for ... because of error").
+                    tracing::warn!("{connection_id}: closing connection: {reason}");
+                }
+                let _ = wr.shutdown().await;
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The table of API versions this broker implements: the single place later APIs are added.
+//!
+//! Kafka: `ApiKeys.isVersionEnabled`, `ApiVersionManager.isApiEnabled`,
+//! `RequestContext.isUnsupportedApiVersionsRequest`.
+//!
+//! Adding an API: implement its handler in `src/apis/<name>.rs`, add its request schema to
+//! [`crate::protocol::guard`], dispatch it in `apis::KafkaApis::handle`, then add one row here.
+//! ApiVersions advertises exactly these rows, so a row must only appear once every version in
+//! its range is implemented in full.
+
+use kafka_protocol::messages::ApiKey;
+use kafka_protocol::protocol::VersionRange;
+
+/// One row of the supported-versions table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupportedApi {
+    pub api_key: ApiKey,
+    pub min_version: i16,
+    pub max_version: i16,
+}
+
+/// Every API this broker serves, with the versions it implements in full, in API-key order.
+///
+/// The ranges are Kafka 3.9's for a ZooKeeper-mode broker (`ApiMessageType` listeners
+/// `zkBroker`), which are also the ranges `kafka-protocol` 0.15.1 was generated from.
+pub const SUPPORTED_APIS: &[SupportedApi] = &[
+    // Kafka 3.9 `MetadataRequest.json`: versions 0-12.
+    SupportedApi {
+        api_key: ApiKey::Metadata,
+        min_version: 0,
+        max_version: 12,
+    },
+    // Kafka 3.9 `UpdateMetadataRequest.json`: versions 0-8 (the 3.9 controller sends v8).
+    SupportedApi {
+        api_key: ApiKey::UpdateMetadata,
+        min_version: 0,
+        max_version: 8,
+    },
+    // Kafka 3.9 `ApiVersionsRequest.json`: versions 0-4 (v4, KAFKA-17011, only changes how
+    // feature level 0 is reported; this broker reports no features, so v3 and v4 answer alike).
+    SupportedApi {
+        api_key: ApiKey::ApiVersions,
+        min_version: 0,
+        max_version: 4,
+    },
+];
+
+/// The versions of `api_key` this broker implements, or `None` when it does not serve it.
+pub fn supported_versions(api_key: ApiKey) -> Option<VersionRange> {
+    SUPPORTED_APIS
+        .iter()
+        .find(|s| s.api_key == api_key)
+        .map(|s| VersionRange {
+            min: s.min_version,
+            max: s.max_version,
+        })
+}
+
+/// Whether a request may be decoded and handled. A request that fails this check closes the
+/// connection (Kafka: `SocketServer.parseRequestHeader` throws `InvalidRequestException`).
+///
+/// ApiVersions is enabled at every version: a client sends the highest version it knows and the
+/// broker answers a version it does not know with a v0 UNSUPPORTED_VERSION response (KIP-511;
+/// Kafka: `ApiKeys.isVersionEnabled`).
+pub fn is_api_enabled(api_key: ApiKey, api_version: i16) -> bool {
+    if api_key == ApiKey::ApiVersions {
+        return true;
+    }
+    supported_versions(api_key)
+        .is_some_and(|r| api_version >= r.min && api_version <= r.max)
+}
+
+/// An ApiVersions request whose version this broker does not implement: its body is not parsed
+/// and it is answered with a v0 response (Kafka: `RequestContext.isUnsupportedApiVersionsRequest`).
+pub fn is_unsupported_api_versions_request(api_key: ApiKey, api_version: i16) -> bool {
+    api_key == ApiKey::ApiVersions
+        && supported_versions(ApiKey::ApiVersions)
+            .is_none_or(|r| api_version < r.min || api_version > r.max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every advertised range must lie inside what `kafka-protocol` can decode and encode,
+    /// because the version check is the only thing standing between a request and the crate's
+    /// decoder (which bails on unknown versions). Kafka: `ApiVersionsResponse.intersect`.
+    #[test]
+    fn supported_ranges_are_within_the_codec() {
+        for s in SUPPORTED_APIS {
+            let codec = s.api_key.valid_versions();
+            assert!(s.min_version <= s.max_version, "{:?}", s.api_key);
+            assert!(
+                s.min_version >= codec.min && s.max_version <= codec.max,
+                "{:?} {}..{} outside codec {codec}",
+                s.api_key,
+                s.min_version,
+                s.max_version
+            );
+        }
+    }
+
+    /// Each API key appears once, so ApiVersions never lists a key twice.
+    #[test]
+    fn table_has_no_duplicate_keys() {
+        for (i, a) in SUPPORTED_APIS.iter().enumerate() {
+            for b in &SUPPORTED_APIS[i + 1..] {
+                assert_ne!(a.api_key, b.api_key);
+            }
+        }
+    }
+
+    /// Kafka 3.9's ranges for the APIs served so far (`MetadataRequest.json` 0-12,
+    /// `UpdateMetadataRequest.json` 0-8, `ApiVersionsRequest.json` 0-4).
+    #[test]
+    fn ranges_match_kafka_3_9() {
+        let r = supported_versions(ApiKey::Metadata).unwrap();
+        assert_eq!((r.min, r.max), (0, 12));
+        let r = supported_versions(ApiKey::UpdateMetadata).unwrap();
+        assert_eq!((r.min, r.max), (0, 8));
+        let r = supported_versions(ApiKey::ApiVersions).unwrap();
+        assert_eq!((r.min, r.max), (0, 4));
+        assert!(supported_versions(ApiKey::Produce).is_none());
+    }
+
+    /// Kafka: `ApiKeys.isVersionEnabled` accepts every ApiVersions version; other APIs only
+    /// inside their range.
+    #[test]
+    fn version_check() {
+        assert!(is_api_enabled(ApiKey::ApiVersions, 127));
+        assert!(is_api_enabled(ApiKey::ApiVersions, -1));
+        assert!(is_unsupported_api_versions_request(ApiKey::ApiVersions, 5));
+        assert!(is_unsupported_api_versions_request(ApiKey::ApiVersions, -1));
+        assert!(!is_unsupported_api_versions_request(ApiKey::ApiVersions, 3));
+        assert!(is_api_enabled(ApiKey::Metadata, 12));
+        assert!(!is_api_enabled(ApiKey::Metadata, 13));
+        assert!(!is_api_enabled(ApiKey::Metadata, -1));
+        assert!(!is_api_enabled(ApiKey::Produce, 9));
+    }
+}
