@@ -395,11 +395,17 @@ mod tests {
         assert!(!cache.is_broker_alive(2));
         assert_eq!(cache.num_partitions("a"), Some(2));
         assert_eq!(
-            cache.partition_state(&TopicPartition::new("a", 1)).unwrap().leader,
+            cache
+                .partition_state(&TopicPartition::new("a", 1))
+                .unwrap()
+                .leader,
             1
         );
         assert_eq!(
-            cache.partition_state(&TopicPartition::new("a", 0)).unwrap().leader,
+            cache
+                .partition_state(&TopicPartition::new("a", 0))
+                .unwrap()
+                .leader,
             1
         );
         assert_eq!(cache.all_topics(), vec!["a".to_string(), "b".to_string()]);

@@ -1,1 +1,234 @@
-//! `KafkaApis`: one handler per API key, each in its own file.
+//! `KafkaApis`: decodes each request and dispatches it by API key to one handler per file.
+//!
+//! Kafka: `kafka.server.KafkaApis.handle`. Adding an API: a new file here with
+//! `pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response`, a match arm in
+//! [`KafkaApis::handle`], its request schema in `protocol::guard`, and its versions in
+//! `protocol::api_keys::SUPPORTED_APIS`. Shared broker state (replica manager, log manager,
+//! group coordinator ...) joins [`KafkaApis`] as another optional `Arc` with a `with_*` setter,
+//! filled by the server at startup.
+
+pub mod api_versions;
+pub mod auto_topic_creation;
+pub mod controller_epoch;
+pub mod metadata;
+pub mod update_metadata;
+
+use std::sync::Arc;
+
+use kafka_protocol::messages::ApiKey;
+use kafka_protocol::protocol::{Decodable, Encodable};
+
+use crate::cluster::EndPoint;
+use crate::metadata_cache::MetadataCache;
+use crate::network::{BoxFuture, Request, RequestHandler, Response, ResponseSend};
+use crate::protocol::api_keys::is_unsupported_api_versions_request;
+use crate::protocol::{encode_response, guard};
+
+pub use auto_topic_creation::{AutoCreatedTopic, AutoTopicCreationManager};
+pub use controller_epoch::{BrokerEpoch, ControllerEpochFence, StaleControllerEpoch};
+
+/// Settings `KafkaApis` reads from `KafkaConfig`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaApisConfig {
+    /// `broker.id`.
+    pub broker_id: i32,
+    /// The cluster id read from (or written to) `/cluster/id`.
+    pub cluster_id: String,
+    /// `advertised.listeners` (defaulting to `listeners`) with bound ports filled in.
+    pub advertised_listeners: Vec<EndPoint>,
+    /// `auto.create.topics.enable` (default true).
+    pub auto_create_topics_enable: bool,
+}
+
+/// The broker's request handler. Shared as `Arc<KafkaApis>`; implements
+/// [`RequestHandler`] for the `SocketServer`.
+pub struct KafkaApis {
+    pub config: KafkaApisConfig,
+    /// Filled only by UpdateMetadata from the controller.
+    pub metadata_cache: Arc<MetadataCache>,
+    /// Highest controller epoch seen; shared with LeaderAndIsr/StopReplica handling.
+    pub controller_epoch: Arc<ControllerEpochFence>,
+    /// This broker's epoch (czxid of its registration znode), set by the server.
+    pub broker_epoch: Arc<BrokerEpoch>,
+    /// Creates unknown topics named in Metadata requests; `None` until topic creation exists.
+    pub auto_topic_creation: Option<Arc<dyn AutoTopicCreationManager>>,
+}
+
+impl KafkaApis {
+    pub fn new(config: KafkaApisConfig, metadata_cache: Arc<MetadataCache>) -> KafkaApis {
+        KafkaApis {
+            config,
+            metadata_cache,
+            controller_epoch: Arc::new(ControllerEpochFence::new()),
+            broker_epoch: Arc::new(BrokerEpoch::default()),
+            auto_topic_creation: None,
+        }
+    }
+
+    /// Shares a controller-epoch fence with other components (the replica manager).
+    pub fn with_controller_epoch(mut self, fence: Arc<ControllerEpochFence>) -> KafkaApis {
+        self.controller_epoch = fence;
+        self
+    }
+
+    /// Shares the broker epoch the server sets after registering in ZooKeeper.
+    pub fn with_broker_epoch(mut self, epoch: Arc<BrokerEpoch>) -> KafkaApis {
+        self.broker_epoch = epoch;
+        self
+    }
+
+    pub fn with_auto_topic_creation(
+        mut self,
+        manager: Arc<dyn AutoTopicCreationManager>,
+    ) -> KafkaApis {
+        self.auto_topic_creation = Some(manager);
+        self
+    }
+
+    pub fn broker_id(&self) -> i32 {
+        self.config.broker_id
+    }
+
+    /// Handles one request whose API key and version the network layer already checked with
+    /// `protocol::is_api_enabled`. Kafka: `KafkaApis.handle`.
+    pub async fn handle(&self, request: &Request) -> Response {
+        let header = &request.context.header;
+        let (api_key, version) = (header.api_key, header.api_version());
+        // KIP-511: an ApiVersions request of a version we do not know is not parsed at all.
+        if is_unsupported_api_versions_request(api_key, version) {
+            return api_versions::unsupported_version_response(request);
+        }
+        // Kafka's readers refuse collections longer than the bytes left; the crate's do not.
+        if let Err(e) = guard::check_body(api_key, version, &request.body) {
+            return Response::Close(format!(
+                "invalid {api_key:?} v{version} request (correlation id {}): {e}",
+                header.correlation_id()
+            ));
+        }
+        match api_key {
+            ApiKey::ApiVersions => api_versions::handle(self, request).await,
+            ApiKey::Metadata => metadata::handle(self, request).await,
+            ApiKey::UpdateMetadata => update_metadata::handle(self, request).await,
+            other => Response::Close(format!("no handler for {other:?} v{version}")),
+        }
+    }
+}
+
+impl RequestHandler for KafkaApis {
+    fn handle(&self, request: Request) -> BoxFuture<'_, Response> {
+        Box::pin(async move { KafkaApis::handle(self, &request).await })
+    }
+}
+
+/// Decodes a request body at its header's version. A body that does not decode closes the
+/// connection, as Kafka does (`RequestContext.parseRequest` → `InvalidRequestException`).
+pub(crate) fn decode_body<T: Decodable>(request: &Request) -> Result<T, Response> {
+    let header = &request.context.header;
+    let mut body = request.body.clone();
+    T::decode(&mut body, header.api_version()).map_err(|e| {
+        Response::Close(format!(
+            "cannot parse {:?} v{} request (correlation id {}): {e}",
+            header.api_key,
+            header.api_version(),
+            header.correlation_id()
+        ))
+    })
+}
+
+/// Frames `body` as the response to `request` at the request's version.
+pub(crate) fn respond<T: Encodable>(request: &Request, body: &T) -> Response {
+    respond_at(request, request.context.header.api_version(), body)
+}
+
+/// Frames `body` as the response to `request` at `version`.
+pub(crate) fn respond_at<T: Encodable>(request: &Request, version: i16, body: &T) -> Response {
+    let header = &request.context.header;
+    match encode_response(header.api_key, version, header.correlation_id(), body) {
+        Ok(frame) => Response::Send(ResponseSend::from_frame(frame)),
+        Err(e) => {
+            // A response we cannot encode is a bug on our side; Kafka would close too.
+            tracing::error!("{e}");
+            Response::Close(e.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Builds requests the way the network layer does, for handler unit tests.
+    use super::*;
+    use crate::cluster::SecurityProtocol;
+    use crate::network::RequestContext;
+    use crate::protocol::{parse_request_header, RequestHeader, StrBytes};
+    use bytes::{Buf, Bytes};
+    use std::time::Instant;
+
+    pub fn apis() -> KafkaApis {
+        KafkaApis::new(
+            KafkaApisConfig {
+                broker_id: 1,
+                cluster_id: "test-cluster".into(),
+                advertised_listeners: vec![],
+                auto_create_topics_enable: true,
+            },
+            Arc::new(MetadataCache::new(1)),
+        )
+    }
+
+    pub fn request<T: Encodable>(key: ApiKey, version: i16, body: &T) -> Request {
+        request_on("PLAINTEXT", key, version, body)
+    }
+
+    pub fn request_on<T: Encodable>(
+        listener: &str,
+        key: ApiKey,
+        version: i16,
+        body: &T,
+    ) -> Request {
+        let header = RequestHeader::default()
+            .with_request_api_key(key as i16)
+            .with_request_api_version(version)
+            .with_correlation_id(17)
+            .with_client_id(Some(StrBytes::from_static_str("test")));
+        let mut frame = crate::protocol::encode_request(&header, body).unwrap();
+        frame.advance(4);
+        raw_request(listener, frame)
+    }
+
+    pub fn raw_request(listener: &str, mut frame: Bytes) -> Request {
+        let header = parse_request_header(&mut frame).unwrap();
+        Request {
+            context: RequestContext {
+                header,
+                connection_id: "test".into(),
+                client_address: "127.0.0.1:1".parse().unwrap(),
+                listener_name: listener.into(),
+                security_protocol: SecurityProtocol::Plaintext,
+            },
+            body: frame,
+            received_at: Instant::now(),
+        }
+    }
+
+    /// Decodes a response frame: returns the correlation id and the body.
+    pub fn response<T: Decodable>(
+        response: Response,
+        header_version: i16,
+        version: i16,
+    ) -> (i32, T) {
+        let Response::Send(send) = response else {
+            panic!("expected a response, got {response:?}");
+        };
+        let mut all = bytes::BytesMut::new();
+        for c in send.chunks() {
+            all.extend_from_slice(c);
+        }
+        let mut b = all.freeze();
+        let size = b.get_i32();
+        assert_eq!(size as usize, b.len());
+        let h = kafka_protocol::messages::ResponseHeader::decode(&mut b, header_version).unwrap();
+        let body = T::decode(&mut b, version).unwrap();
+        assert!(!b.has_remaining(), "trailing bytes in response");
+        (h.correlation_id, body)
+    }
+}

@@ -119,7 +119,9 @@ pub(crate) async fn run_connection(
         in_flight: AtomicUsize::new(0),
     });
     let byte_budget = Arc::new(Semaphore::new(
-        settings.socket_request_max_bytes.min(Semaphore::MAX_PERMITS),
+        settings
+            .socket_request_max_bytes
+            .min(Semaphore::MAX_PERMITS),
     ));
 
     let reader = read_requests(
@@ -354,7 +356,8 @@ async fn write_responses(
                 activity.in_flight.fetch_sub(1, Ordering::Relaxed);
             }
             Outgoing::Close(reason) => {
-                if reason.starts_with("the client closed") || reason.starts_with("connection idle") {
+                if reason.starts_with("the client closed") || reason.starts_with("connection idle")
+                {
                     tracing::debug!("{connection_id}: {reason}");
                 } else {
                     // Kafka logs these at ERROR/WARN ("Closing socket for ... because of error").

@@ -66,8 +66,7 @@ pub fn is_api_enabled(api_key: ApiKey, api_version: i16) -> bool {
     if api_key == ApiKey::ApiVersions {
         return true;
     }
-    supported_versions(api_key)
-        .is_some_and(|r| api_version >= r.min && api_version <= r.max)
+    supported_versions(api_key).is_some_and(|r| api_version >= r.min && api_version <= r.max)
 }
 
 /// An ApiVersions request whose version this broker does not implement: its body is not parsed

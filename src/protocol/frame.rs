@@ -19,7 +19,9 @@ pub enum FrameError {
         api_version: i16,
         reason: String,
     },
-    #[error("the encoded {api_key:?} message is {size} bytes, more than an int32 size prefix can carry")]
+    #[error(
+        "the encoded {api_key:?} message is {size} bytes, more than an int32 size prefix can carry"
+    )]
     TooLarge { api_key: ApiKey, size: usize },
 }
 
@@ -97,7 +99,8 @@ mod tests {
     /// Kafka: `ApiVersionsResponse.json`, `ResponseHeader.json`.
     #[test]
     fn response_header_versions() {
-        let f = encode_response(ApiKey::ApiVersions, 3, 7, &ApiVersionsResponse::default()).unwrap();
+        let f =
+            encode_response(ApiKey::ApiVersions, 3, 7, &ApiVersionsResponse::default()).unwrap();
         // size(4) corr(4) error_code(2) compact array len(1) throttle(4) tagged(1)
         assert_eq!(&f[4..8], &7i32.to_be_bytes());
         assert_eq!(&f[8..10], &0i16.to_be_bytes());

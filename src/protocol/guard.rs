@@ -244,8 +244,8 @@ const METADATA_REQUEST_TOPIC: &[Field] = &[
 ];
 const METADATA_REQUEST: &[Field] = &[
     f(Kind::Array(&Kind::Struct(METADATA_REQUEST_TOPIC)), 0, ALL), // Topics
-    f(Kind::Bool, 4, ALL),                                          // AllowAutoTopicCreation
-    f(Kind::Bool, 8, 10), // IncludeClusterAuthorizedOperations
+    f(Kind::Bool, 4, ALL),                                         // AllowAutoTopicCreation
+    f(Kind::Bool, 8, 10),  // IncludeClusterAuthorizedOperations
     f(Kind::Bool, 8, ALL), // IncludeTopicAuthorizedOperations
 ];
 
@@ -263,9 +263,13 @@ const UPDATE_METADATA_PARTITION_STATE: &[Field] = &[
     f(Kind::Array(&Kind::Int32), 4, ALL), // OfflineReplicas
 ];
 const UPDATE_METADATA_TOPIC_STATE: &[Field] = &[
-    f(Kind::String, 5, ALL),                                                 // TopicName
-    f(Kind::Uuid, 7, ALL),                                                   // TopicId
-    f(Kind::Array(&Kind::Struct(UPDATE_METADATA_PARTITION_STATE)), 5, ALL), // PartitionStates
+    f(Kind::String, 5, ALL), // TopicName
+    f(Kind::Uuid, 7, ALL),   // TopicId
+    f(
+        Kind::Array(&Kind::Struct(UPDATE_METADATA_PARTITION_STATE)),
+        5,
+        ALL,
+    ), // PartitionStates
 ];
 const UPDATE_METADATA_ENDPOINT: &[Field] = &[
     f(Kind::Int32, 1, ALL),  // Port
@@ -285,9 +289,17 @@ const UPDATE_METADATA_REQUEST: &[Field] = &[
     f(Kind::Bool, 8, ALL),  // isKRaftController
     f(Kind::Int32, 0, ALL), // ControllerEpoch
     f(Kind::Int64, 5, ALL), // BrokerEpoch
-    f(Kind::Array(&Kind::Struct(UPDATE_METADATA_PARTITION_STATE)), 0, 4), // UngroupedPartitionStates
-    f(Kind::Array(&Kind::Struct(UPDATE_METADATA_TOPIC_STATE)), 5, ALL), // TopicStates
-    f(Kind::Array(&Kind::Struct(UPDATE_METADATA_BROKER)), 0, ALL),      // LiveBrokers
+    f(
+        Kind::Array(&Kind::Struct(UPDATE_METADATA_PARTITION_STATE)),
+        0,
+        4,
+    ), // UngroupedPartitionStates
+    f(
+        Kind::Array(&Kind::Struct(UPDATE_METADATA_TOPIC_STATE)),
+        5,
+        ALL,
+    ), // TopicStates
+    f(Kind::Array(&Kind::Struct(UPDATE_METADATA_BROKER)), 0, ALL), // LiveBrokers
 ];
 
 /// Every registered request schema.
@@ -314,6 +326,11 @@ mod tests {
     use super::*;
     use crate::protocol::api_keys::SUPPORTED_APIS;
     use bytes::BytesMut;
+    use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+    use kafka_protocol::messages::update_metadata_request::{
+        UpdateMetadataBroker, UpdateMetadataEndpoint, UpdateMetadataPartitionState,
+        UpdateMetadataTopicState,
+    };
     use kafka_protocol::messages::*;
     use kafka_protocol::protocol::{Encodable, StrBytes};
     use uuid::Uuid;
@@ -337,7 +354,11 @@ mod tests {
             .with_leader(BrokerId(1))
             .with_isr(vec![BrokerId(1), BrokerId(2)])
             .with_replicas(vec![BrokerId(1), BrokerId(2), BrokerId(3)])
-            .with_offline_replicas(if version >= 4 { vec![BrokerId(3)] } else { vec![] });
+            .with_offline_replicas(if version >= 4 {
+                vec![BrokerId(3)]
+            } else {
+                vec![]
+            });
         let mut req = UpdateMetadataRequest::default()
             .with_controller_id(BrokerId(1))
             .with_controller_epoch(3);
@@ -379,7 +400,11 @@ mod tests {
     #[test]
     fn schemas_round_trip_every_version() {
         for s in SUPPORTED_APIS {
-            assert!(schema_for(s.api_key).is_some(), "{:?} has no schema", s.api_key);
+            assert!(
+                schema_for(s.api_key).is_some(),
+                "{:?} has no schema",
+                s.api_key
+            );
         }
         for v in 0..=4 {
             let mut b = BytesMut::new();
@@ -389,7 +414,11 @@ mod tests {
                 r.client_software_version = StrBytes::from_static_str("2.0.2");
             }
             r.encode(&mut b, v).unwrap();
-            assert_eq!(walk_all(ApiKey::ApiVersions, v, &b), b.len(), "ApiVersions v{v}");
+            assert_eq!(
+                walk_all(ApiKey::ApiVersions, v, &b),
+                b.len(),
+                "ApiVersions v{v}"
+            );
         }
         for v in 0..=12 {
             let mut b = BytesMut::new();
@@ -418,7 +447,11 @@ mod tests {
                 r._type = 2; // tagged field 0, skipped as a tagged field
             }
             r.encode(&mut b, v).unwrap();
-            assert_eq!(walk_all(ApiKey::UpdateMetadata, v, &b), b.len(), "UpdateMetadata v{v}");
+            assert_eq!(
+                walk_all(ApiKey::UpdateMetadata, v, &b),
+                b.len(),
+                "UpdateMetadata v{v}"
+            );
         }
     }
 
@@ -429,7 +462,10 @@ mod tests {
         let body = [0x7f, 0xff, 0xff, 0xff, 0, 1, b'a'];
         assert!(matches!(
             check_body(ApiKey::Metadata, 1, &body),
-            Err(GuardError::ArrayTooLong { declared: 0x7fff_ffff, .. })
+            Err(GuardError::ArrayTooLong {
+                declared: 0x7fff_ffff,
+                ..
+            })
         ));
         // Flexible: compact length 0xffffffff - 1 elements.
         let body = [0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0];

@@ -40,7 +40,9 @@ pub enum HeaderError {
     TooShort(usize),
     #[error("unknown API key {0}")]
     UnknownApiKey(i16),
-    #[error("the request header for API key {api_key} version {api_version} is malformed: {reason}")]
+    #[error(
+        "the request header for API key {api_key} version {api_version} is malformed: {reason}"
+    )]
     Malformed {
         api_key: i16,
         api_version: i16,
