@@ -8,6 +8,13 @@
 //! filled by the server at startup.
 
 pub mod api_versions;
+pub mod fetch;
+pub mod init_producer_id;
+pub mod leader_and_isr;
+pub mod list_offsets;
+pub mod offset_for_leader_epoch;
+pub mod produce;
+pub mod stop_replica;
 pub mod auto_topic_creation;
 pub mod controller_epoch;
 pub mod metadata;
@@ -23,6 +30,7 @@ use crate::metadata_cache::MetadataCache;
 use crate::network::{BoxFuture, Request, RequestHandler, Response, ResponseSend};
 use crate::protocol::api_keys::is_unsupported_api_versions_request;
 use crate::protocol::{encode_response, guard};
+use crate::replica::{ProducerIdManager, ReplicaManager};
 
 pub use auto_topic_creation::{AutoCreatedTopic, AutoTopicCreationManager};
 pub use controller_epoch::{BrokerEpoch, ControllerEpochFence, StaleControllerEpoch};
@@ -52,6 +60,10 @@ pub struct KafkaApis {
     pub broker_epoch: Arc<BrokerEpoch>,
     /// Creates unknown topics named in Metadata requests; `None` until topic creation exists.
     pub auto_topic_creation: Option<Arc<dyn AutoTopicCreationManager>>,
+    /// Partitions, produce and fetch; `None` until the server starts it.
+    pub replica_manager: Option<Arc<ReplicaManager>>,
+    /// Producer ids for InitProducerId.
+    pub producer_id_manager: Option<Arc<dyn ProducerIdManager>>,
 }
 
 impl KafkaApis {
@@ -62,6 +74,8 @@ impl KafkaApis {
             controller_epoch: Arc::new(ControllerEpochFence::new()),
             broker_epoch: Arc::new(BrokerEpoch::default()),
             auto_topic_creation: None,
+            replica_manager: None,
+            producer_id_manager: None,
         }
     }
 
@@ -82,6 +96,16 @@ impl KafkaApis {
         manager: Arc<dyn AutoTopicCreationManager>,
     ) -> KafkaApis {
         self.auto_topic_creation = Some(manager);
+        self
+    }
+
+    pub fn with_replica_manager(mut self, replica_manager: Arc<ReplicaManager>) -> KafkaApis {
+        self.replica_manager = Some(replica_manager);
+        self
+    }
+
+    pub fn with_producer_id_manager(mut self, manager: Arc<dyn ProducerIdManager>) -> KafkaApis {
+        self.producer_id_manager = Some(manager);
         self
     }
 
@@ -109,6 +133,13 @@ impl KafkaApis {
             ApiKey::ApiVersions => api_versions::handle(self, request).await,
             ApiKey::Metadata => metadata::handle(self, request).await,
             ApiKey::UpdateMetadata => update_metadata::handle(self, request).await,
+            ApiKey::Produce => produce::handle(self, request).await,
+            ApiKey::Fetch => fetch::handle(self, request).await,
+            ApiKey::ListOffsets => list_offsets::handle(self, request).await,
+            ApiKey::OffsetForLeaderEpoch => offset_for_leader_epoch::handle(self, request).await,
+            ApiKey::LeaderAndIsr => leader_and_isr::handle(self, request).await,
+            ApiKey::StopReplica => stop_replica::handle(self, request).await,
+            ApiKey::InitProducerId => init_producer_id::handle(self, request).await,
             other => Response::Close(format!("no handler for {other:?} v{version}")),
         }
     }

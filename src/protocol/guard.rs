@@ -15,7 +15,7 @@
 use kafka_protocol::messages::ApiKey;
 
 /// Highest version marker for "N+" ranges.
-const ALL: i16 = i16::MAX;
+pub(crate) const ALL: i16 = i16::MAX;
 
 /// A field's wire type.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +46,7 @@ pub struct Field {
     pub max_version: i16,
 }
 
-const fn f(kind: Kind, min_version: i16, max_version: i16) -> Field {
+pub(crate) const fn f(kind: Kind, min_version: i16, max_version: i16) -> Field {
     Field {
         kind,
         min_version,
@@ -97,7 +97,24 @@ pub fn check_body(api_key: ApiKey, version: i16, body: &[u8]) -> Result<(), Guar
 
 /// The registered schema for an API's request.
 pub fn schema_for(api_key: ApiKey) -> Option<&'static Schema> {
-    SCHEMAS.iter().find(|s| s.api_key == api_key)
+    SCHEMAS
+        .iter()
+        .chain(super::guard_data_path::SCHEMAS)
+        .find(|s| s.api_key == api_key)
+}
+
+/// Bytes of `body` the schema walk consumes (tests check it equals the encoded length).
+#[cfg(test)]
+pub(crate) fn consumed(api_key: ApiKey, version: i16, body: &[u8]) -> Result<usize, GuardError> {
+    let schema = schema_for(api_key).ok_or(GuardError::NoSchema(api_key))?;
+    let mut w = Walker {
+        buf: body,
+        pos: 0,
+        version,
+        flexible: version >= schema.flexible_from,
+    };
+    w.walk_struct(schema.fields)?;
+    Ok(w.pos)
 }
 
 struct Walker<'a> {
@@ -497,8 +514,8 @@ mod tests {
             Err(GuardError::BadVarint { .. })
         ));
         assert_eq!(
-            check_body(ApiKey::Produce, 9, &[]),
-            Err(GuardError::NoSchema(ApiKey::Produce))
+            check_body(ApiKey::JoinGroup, 9, &[]),
+            Err(GuardError::NoSchema(ApiKey::JoinGroup))
         );
     }
 }

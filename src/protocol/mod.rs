@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod errors;
 pub mod frame;
 pub mod guard;
+pub mod guard_data_path;
 pub mod header;
 pub mod record_batch;
 
