@@ -111,7 +111,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                     if let Some(read) = &r.read {
                         pd.high_watermark = read.high_watermark;
                         pd.last_stable_offset = read.last_stable_offset;
-                        pd.log_start_offset = read.log_start_offset;
+                        if version >= 5 {
+                            pd.log_start_offset = read.log_start_offset;
+                        }
                         pd.records = Some(read.records.clone());
                         if let Some(d) = read.diverging_epoch {
                             pd.diverging_epoch = EpochEndOffset::default()

@@ -54,7 +54,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                     } else {
                         out.timestamp = f.timestamp;
                         out.offset = f.offset;
-                        out.leader_epoch = f.leader_epoch.unwrap_or(-1);
+                        if version >= 4 {
+                            out.leader_epoch = f.leader_epoch.unwrap_or(-1);
+                        }
                     }
                 }
             }

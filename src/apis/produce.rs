@@ -80,9 +80,15 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             let mut p = PartitionProduceResponse::default()
                 .with_index(index)
                 .with_error_code(r.error_code)
-                .with_base_offset(r.base_offset)
-                .with_log_append_time_ms(r.log_append_time_ms)
-                .with_log_start_offset(r.log_start_offset);
+                .with_base_offset(r.base_offset);
+            // Fields newer than the request's version keep their defaults (the codec refuses
+            // non-default values it cannot encode).
+            if version >= 2 {
+                p.log_append_time_ms = r.log_append_time_ms;
+            }
+            if version >= 5 {
+                p.log_start_offset = r.log_start_offset;
+            }
             if version >= 8 {
                 p.error_message = r.error_message.clone().map(StrBytes::from_string);
             }

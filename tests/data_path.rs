@@ -1,0 +1,483 @@
+//! The data path end to end, in process and without ZooKeeper: `SocketServer` + `KafkaApis` +
+//! `ReplicaManager` + `LogManager` on 127.0.0.1:0. A test plays the controller — it sends
+//! UpdateMetadata v8 and LeaderAndIsr v7 over the socket exactly as Kafka 3.9's controller
+//! does — then real clients produce and consume: kcat (librdkafka 2.0) and confluent-kafka
+//! from Python with an idempotent acks=all producer, plus raw Produce requests built with
+//! kafka-protocol for the idempotence rules and a two-broker replication scenario.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use kafka_protocol::messages::leader_and_isr_request::{LeaderAndIsrPartitionState, LeaderAndIsrTopicState};
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::update_metadata_request::{
+    UpdateMetadataBroker, UpdateMetadataEndpoint, UpdateMetadataPartitionState, UpdateMetadataTopicState,
+};
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use uuid::Uuid;
+use zkafka::apis::{KafkaApis, KafkaApisConfig};
+use zkafka::cluster::{EndPoint, SecurityProtocol};
+use zkafka::log::{LogConfig, LogDirFailureChannel, LogManager, LogManagerOptions};
+use zkafka::metadata_cache::MetadataCache;
+use zkafka::network::{SocketServer, SocketServerConfig};
+use zkafka::protocol::encode_request;
+use zkafka::replica::alter_partition::AcceptingAlterPartitionSender;
+use zkafka::replica::producer_id_manager::InMemoryProducerIdBlockSourceForTests;
+use zkafka::replica::{ReplicaManager, ReplicaManagerConfig, RpcProducerIdManager};
+use zkafka::time::SystemClock;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+struct Broker {
+    id: i32,
+    port: u16,
+    rm: Arc<ReplicaManager>,
+    _server: SocketServer,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_broker(id: i32, pids: Arc<InMemoryProducerIdBlockSourceForTests>) -> Broker {
+    // RUST_LOG=zkafka=debug shows the broker's side when a client misbehaves.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = SocketServer::bind(SocketServerConfig {
+        listeners: vec![EndPoint {
+            host: "127.0.0.1".into(),
+            port: 0,
+            listener_name: "PLAINTEXT".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        }],
+        ..SocketServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let port = server.bound_port("PLAINTEXT").unwrap();
+    let clock = SystemClock::shared();
+    let logs = LogManager::startup(
+        &[dir.path().join("logs")],
+        LogConfig::default(),
+        clock.clone(),
+        Arc::new(LogDirFailureChannel::new()),
+        LogManagerOptions::default(),
+    )
+    .unwrap();
+    let cache = Arc::new(MetadataCache::new(id));
+    let apis = KafkaApis::new(
+        KafkaApisConfig {
+            broker_id: id,
+            cluster_id: "data-path-test".into(),
+            advertised_listeners: server.bound_endpoints(),
+            auto_create_topics_enable: false,
+        },
+        cache.clone(),
+    );
+    let mut cfg = ReplicaManagerConfig::new(id);
+    cfg.fetcher.replica_fetch_wait_max_ms = 100;
+    cfg.fetcher.replica_fetch_backoff_ms = 100;
+    let rm = ReplicaManager::new(
+        cfg,
+        clock,
+        logs,
+        cache,
+        apis.controller_epoch.clone(),
+        Arc::new(|_topic: &str| BTreeMap::new()),
+        Arc::new(AcceptingAlterPartitionSender::new()),
+    );
+    rm.start_isr_expiration();
+    let apis = apis
+        .with_replica_manager(rm.clone())
+        .with_producer_id_manager(Arc::new(RpcProducerIdManager::new(pids)));
+    server.enable_request_processing(Arc::new(apis)).unwrap();
+    Broker { id, port, rm, _server: server, _dir: dir }
+}
+
+async fn call<Req: Encodable, Resp: Decodable>(s: &mut TcpStream, key: ApiKey, version: i16, body: &Req) -> Resp {
+    let header = RequestHeader::default()
+        .with_request_api_key(key as i16)
+        .with_request_api_version(version)
+        .with_correlation_id(7)
+        .with_client_id(Some(StrBytes::from_static_str("data-path-test")));
+    s.write_all(&encode_request(&header, body).unwrap()).await.unwrap();
+    let size = tokio::time::timeout(TIMEOUT, s.read_i32()).await.expect("response in time").unwrap();
+    let mut buf = vec![0u8; size as usize];
+    s.read_exact(&mut buf).await.unwrap();
+    let mut b = Bytes::from(buf);
+    let h = ResponseHeader::decode(&mut b, key.response_header_version(version)).unwrap();
+    assert_eq!(h.correlation_id, 7);
+    let r = Resp::decode(&mut b, version).unwrap();
+    assert!(!b.has_remaining());
+    r
+}
+
+async fn connect(port: u16) -> TcpStream {
+    TcpStream::connect(("127.0.0.1", port)).await.unwrap()
+}
+
+fn name(s: &str) -> TopicName {
+    TopicName(StrBytes::from_string(s.to_string()))
+}
+
+/// Plays the controller: UpdateMetadata v8 (all brokers, the topic's partition states) then
+/// LeaderAndIsr v7 to every replica, as `ControllerChannelManager.sendRequestsToBrokers` does.
+async fn controller_assigns(
+    brokers: &[&Broker],
+    topic: &str,
+    topic_id: Uuid,
+    assignment: &[Vec<i32>],
+    leader_epoch: i32,
+) {
+    let live: Vec<UpdateMetadataBroker> = brokers
+        .iter()
+        .map(|b| {
+            UpdateMetadataBroker::default().with_id(BrokerId(b.id)).with_endpoints(vec![UpdateMetadataEndpoint::default()
+                .with_host(StrBytes::from_static_str("127.0.0.1"))
+                .with_port(i32::from(b.port))
+                .with_listener(StrBytes::from_static_str("PLAINTEXT"))
+                .with_security_protocol(0)])
+        })
+        .collect();
+    let ids = |v: &[i32]| v.iter().map(|&i| BrokerId(i)).collect::<Vec<_>>();
+    let um = UpdateMetadataRequest::default()
+        .with_controller_id(BrokerId(brokers[0].id))
+        .with_controller_epoch(1)
+        .with_broker_epoch(-1)
+        .with_topic_states(vec![UpdateMetadataTopicState::default()
+            .with_topic_name(name(topic))
+            .with_topic_id(topic_id)
+            .with_partition_states(
+                assignment
+                    .iter()
+                    .enumerate()
+                    .map(|(p, r)| {
+                        UpdateMetadataPartitionState::default()
+                            .with_partition_index(p as i32)
+                            .with_controller_epoch(1)
+                            .with_leader(BrokerId(r[0]))
+                            .with_leader_epoch(leader_epoch)
+                            .with_isr(ids(r))
+                            .with_zk_version(0)
+                            .with_replicas(ids(r))
+                    })
+                    .collect(),
+            )])
+        .with_live_brokers(live);
+    for b in brokers {
+        let mut s = connect(b.port).await;
+        let r: UpdateMetadataResponse = call(&mut s, ApiKey::UpdateMetadata, 8, &um).await;
+        assert_eq!(r.error_code, 0);
+        let mine: Vec<LeaderAndIsrPartitionState> = assignment
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.contains(&b.id))
+            .map(|(p, r)| {
+                LeaderAndIsrPartitionState::default()
+                    .with_partition_index(p as i32)
+                    .with_controller_epoch(1)
+                    .with_leader(BrokerId(r[0]))
+                    .with_leader_epoch(leader_epoch)
+                    .with_isr(ids(r))
+                    .with_partition_epoch(0)
+                    .with_replicas(ids(r))
+                    .with_is_new(true)
+            })
+            .collect();
+        let lai = LeaderAndIsrRequest::default()
+            .with_controller_id(BrokerId(brokers[0].id))
+            .with_controller_epoch(1)
+            .with_broker_epoch(-1)
+            .with_topic_states(vec![LeaderAndIsrTopicState::default()
+                .with_topic_name(name(topic))
+                .with_topic_id(topic_id)
+                .with_partition_states(mine.clone())]);
+        let r: LeaderAndIsrResponse = call(&mut s, ApiKey::LeaderAndIsr, 7, &lai).await;
+        assert_eq!(r.error_code, 0);
+        assert_eq!(r.topics.len(), 1);
+        assert_eq!(r.topics[0].topic_id, topic_id);
+        for e in &r.topics[0].partition_errors {
+            assert_eq!(e.error_code, 0, "partition {}", e.partition_index);
+        }
+        assert_eq!(r.topics[0].partition_errors.len(), mine.len());
+    }
+}
+
+fn require(cmd: &str, probe: &[&str]) {
+    let ok = std::process::Command::new(cmd).args(probe).output().is_ok_and(|o| o.status.success());
+    assert!(ok, "{cmd} is required for this test (see the project's install script)");
+}
+
+async fn run(cmd: &'static str, args: Vec<String>, stdin: Option<Vec<u8>>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(cmd)
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(data) = stdin {
+            input.write_all(&data).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// Consumes the whole topic with kcat (no consumer group), returning `key:value` lines.
+async fn kcat_consume(port: u16, topic: &str) -> Vec<String> {
+    let out = run(
+        "kcat",
+        vec![
+            "-b".into(),
+            format!("127.0.0.1:{port}"),
+            "-C".into(),
+            "-t".into(),
+            topic.into(),
+            "-o".into(),
+            "beginning".into(),
+            "-e".into(),
+            "-q".into(),
+            "-f".into(),
+            "%k:%s\n".into(),
+        ],
+        None,
+    )
+    .await;
+    assert!(out.status.success(), "kcat consume failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+/// Records with the same key go to one partition, and a partition keeps its order, so each
+/// key's values must come back in the order they were produced (Kafka's ordering guarantee).
+fn assert_per_key_order(lines: &[String], expected_total: usize, keys: usize) {
+    assert_eq!(lines.len(), expected_total, "record count");
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    for l in lines {
+        let (k, v) = l.split_once(':').unwrap_or_else(|| panic!("bad line {l:?}"));
+        let n: i64 = v.trim_start_matches("value").parse().unwrap();
+        assert_eq!(k, format!("key{}", n as usize % keys), "key of record {n}");
+        if let Some(prev) = last.insert(k.to_string(), n) {
+            assert!(n > prev, "key {k}: {n} after {prev}");
+        }
+    }
+    assert_eq!(last.len(), keys);
+}
+
+/// kcat (librdkafka 2.0, acks=-1 by default) produces 10k keyed records to a 3-partition
+/// topic and consumes them back: every record once, each key in order. Kafka: the produce
+/// and fetch paths (`KafkaApis.handleProduceRequest` / `handleFetchRequest`), key partitioning
+/// by the client, per-partition order (`docs/design.html#semantics`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kcat_produces_and_consumes_10k_keyed_records() {
+    require("kcat", &["-V"]);
+    let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
+    let b = start_broker(1, pids).await;
+    let topic_id = Uuid::from_u128(0xabc);
+    controller_assigns(&[&b], "events", topic_id, &[vec![1], vec![1], vec![1]], 0).await;
+    let n = 10_000;
+    let input: String = (0..n).map(|i| format!("key{}:value{i}\n", i % 100)).collect();
+    let out = run(
+        "kcat",
+        vec!["-b".into(), format!("127.0.0.1:{}", b.port), "-P".into(), "-t".into(), "events".into(), "-K:".into()],
+        Some(input.into_bytes()),
+    )
+    .await;
+    assert!(out.status.success(), "kcat produce failed: {}", String::from_utf8_lossy(&out.stderr));
+    let lines = kcat_consume(b.port, "events").await;
+    assert_per_key_order(&lines, n, 100);
+    let total: i64 = (0..3)
+        .map(|p| b.rm.online_partition(&zkafka::cluster::TopicPartition::new("events", p)).unwrap().high_watermark())
+        .sum();
+    assert_eq!(total, n as i64, "sum of high watermarks");
+}
+
+/// confluent-kafka (librdkafka from PyPI) with `enable.idempotence=True, acks=all` produces
+/// 5000 keyed records (InitProducerId, then sequence-numbered batches checked by the
+/// partition's producer state); kcat reads them back. Kafka: `TransactionCoordinator.
+/// handleInitProducerId` (null transactional id), `ProducerStateManager` sequence checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_kafka_idempotent_producer() {
+    require("kcat", &["-V"]);
+    require("python3", &["-c", "import confluent_kafka"]);
+    let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
+    let b = start_broker(1, pids).await;
+    controller_assigns(&[&b], "idem", Uuid::from_u128(0xdef), &[vec![1], vec![1], vec![1]], 0).await;
+    let script = format!(
+        r#"
+import confluent_kafka, sys
+errors = []
+def cb(err, msg):
+    if err is not None:
+        errors.append(str(err))
+p = confluent_kafka.Producer({{'bootstrap.servers': '127.0.0.1:{port}', 'enable.idempotence': True, 'acks': 'all', 'linger.ms': 5}})
+for i in range(5000):
+    p.produce('idem', key='key%d' % (i % 50), value='value%d' % i, on_delivery=cb)
+    p.poll(0)
+left = p.flush(30)
+print('left', left, 'errors', len(errors), errors[:3])
+sys.exit(1 if left or errors else 0)
+"#,
+        port = b.port
+    );
+    let out = run("python3", vec!["-c".into(), script], None).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "python producer failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("left 0 errors 0"), "{stdout}");
+    let lines = kcat_consume(b.port, "idem").await;
+    assert_per_key_order(&lines, 5000, 50);
+}
+
+fn idempotent_batch(pid: i64, epoch: i16, base_seq: i32, values: &[&str]) -> Bytes {
+    let records: Vec<Record> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Record {
+            transactional: false,
+            control: false,
+            partition_leader_epoch: -1,
+            producer_id: pid,
+            producer_epoch: epoch,
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            sequence: base_seq + i as i32,
+            timestamp: 1_700_000_000_000 + i as i64,
+            key: Some(Bytes::from(format!("k{i}"))),
+            value: Some(Bytes::from(v.to_string())),
+            headers: Default::default(),
+        })
+        .collect();
+    let mut buf = BytesMut::new();
+    RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version: 2, compression: Compression::None }).unwrap();
+    buf.freeze()
+}
+
+fn produce(topic: &str, partition: i32, acks: i16, records: Bytes) -> ProduceRequest {
+    ProduceRequest::default().with_acks(acks).with_timeout_ms(5_000).with_topic_data(vec![TopicProduceData::default()
+        .with_name(name(topic))
+        .with_partition_data(vec![PartitionProduceData::default().with_index(partition).with_records(Some(records))])])
+}
+
+fn partition_result(r: &ProduceResponse) -> (i16, i64) {
+    let p = &r.responses[0].partition_responses[0];
+    (p.error_code, p.base_offset)
+}
+
+/// Idempotence rules over raw Produce v9 requests: a retried batch (same producer id, epoch
+/// and sequence range) answers its original offsets with no error and is not written twice; a
+/// sequence gap answers OUT_OF_ORDER_SEQUENCE_NUMBER (45); an older epoch
+/// INVALID_PRODUCER_EPOCH (47); invalid acks INVALID_REQUIRED_ACKS (21); an unknown topic
+/// UNKNOWN_TOPIC_OR_PARTITION (3); acks=0 sends nothing, and an acks=0 failure closes the
+/// connection. Kafka: `UnifiedLog.analyzeAndValidateProducerState`, `ProducerAppendInfo.
+/// checkSequence`/`checkProducerEpoch`, `ReplicaManager.appendRecords`, `KafkaApis.handleProduceRequest`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_produce_duplicates_and_sequence_gaps() {
+    let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
+    let b = start_broker(1, pids).await;
+    controller_assigns(&[&b], "raw", Uuid::from_u128(0x123), &[vec![1]], 0).await;
+    let mut s = connect(b.port).await;
+    let init: InitProducerIdResponse =
+        call(&mut s, ApiKey::InitProducerId, 4, &InitProducerIdRequest::default().with_transaction_timeout_ms(60_000)).await;
+    assert_eq!(init.error_code, 0);
+    assert_eq!(init.producer_epoch, 0);
+    let pid = init.producer_id.0;
+    let first = idempotent_batch(pid, 0, 0, &["a", "b", "c"]);
+    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, -1, first.clone())).await;
+    assert_eq!(partition_result(&r), (0, 0));
+    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, -1, first)).await;
+    assert_eq!(partition_result(&r), (0, 0), "duplicate answers the original offset");
+    let tp = zkafka::cluster::TopicPartition::new("raw", 0);
+    assert_eq!(b.rm.online_partition(&tp).unwrap().log_end_offset(), 3, "duplicate not appended");
+    let gap = idempotent_batch(pid, 0, 5, &["x"]);
+    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, -1, gap)).await;
+    assert_eq!(partition_result(&r).0, 45, "OUT_OF_ORDER_SEQUENCE_NUMBER");
+    let next = idempotent_batch(pid, 0, 3, &["d", "e"]);
+    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, -1, next)).await;
+    assert_eq!(partition_result(&r), (0, 3));
+    let bumped = idempotent_batch(pid, 1, 0, &["f"]);
+    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, 1, bumped)).await;
+    assert_eq!(partition_result(&r), (0, 5));
+    let old_epoch = idempotent_batch(pid, 0, 5, &["g"]);
+    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, 1, old_epoch)).await;
+    assert_eq!(partition_result(&r).0, 47, "INVALID_PRODUCER_EPOCH");
+    let plain = idempotent_batch(-1, -1, -1, &["h"]);
+    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, 2, plain.clone())).await;
+    assert_eq!(partition_result(&r).0, 21, "INVALID_REQUIRED_ACKS");
+    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("nope", 0, 1, plain.clone())).await;
+    assert_eq!(partition_result(&r).0, 3, "UNKNOWN_TOPIC_OR_PARTITION");
+    // ListOffsets v8: latest = HW = 6, earliest = 0.
+    let lo = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![
+        kafka_protocol::messages::list_offsets_request::ListOffsetsTopic::default().with_name(name("raw")).with_partitions(vec![
+            kafka_protocol::messages::list_offsets_request::ListOffsetsPartition::default().with_partition_index(0).with_timestamp(-1),
+        ]),
+    ]);
+    let r: ListOffsetsResponse = call(&mut s, ApiKey::ListOffsets, 8, &lo).await;
+    assert_eq!((r.topics[0].partitions[0].error_code, r.topics[0].partitions[0].offset), (0, 6));
+    assert_eq!(r.topics[0].partitions[0].leader_epoch, 0);
+    // acks=0: no response; the next request on the connection is answered normally.
+    s.write_all(&encode_request(
+        &RequestHeader::default().with_request_api_key(0).with_request_api_version(9).with_correlation_id(1),
+        &produce("raw", 0, 0, plain.clone()),
+    ).unwrap()).await.unwrap();
+    let r: ListOffsetsResponse = call(&mut s, ApiKey::ListOffsets, 8, &lo).await;
+    assert_eq!(r.topics[0].partitions[0].offset, 7, "the acks=0 record was appended");
+    // acks=0 to an unknown topic: the broker closes the connection.
+    s.write_all(&encode_request(
+        &RequestHeader::default().with_request_api_key(0).with_request_api_version(9).with_correlation_id(2),
+        &produce("nope", 0, 0, plain),
+    ).unwrap()).await.unwrap();
+    let mut buf = [0u8; 8];
+    let n = tokio::time::timeout(TIMEOUT, s.read(&mut buf)).await.expect("closed in time").unwrap_or(0);
+    assert_eq!(n, 0, "connection closed after a failed acks=0 produce");
+}
+
+/// Two brokers, RF 2: broker 2 follows broker 1 with a ReplicaFetcher (Fetch v16 with its
+/// replica id); an acks=all produce completes only once the follower has the batch and the
+/// leader's HW passed it; the follower learns the HW; min.insync.replicas counts the ISR.
+/// Kafka: `ReplicaFetcherThread`, `Partition.updateFollowerFetchState` /
+/// `maybeIncrementLeaderHW`, `DelayedProduce`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_replicates_and_acks_all_waits_for_it() {
+    let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
+    let b1 = start_broker(1, pids.clone()).await;
+    let b2 = start_broker(2, pids).await;
+    controller_assigns(&[&b1, &b2], "rep", Uuid::from_u128(0x456), &[vec![1, 2]], 0).await;
+    let tp = zkafka::cluster::TopicPartition::new("rep", 0);
+    let mut s = connect(b1.port).await;
+    for i in 0..20 {
+        let batch = idempotent_batch(-1, -1, -1, &["v1", "v2", "v3", "v4", "v5"]);
+        let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("rep", 0, -1, batch)).await;
+        assert_eq!(partition_result(&r), (0, i * 5), "acks=all produce {i}");
+        // acks=all answered → the follower had the batch before the answer.
+        assert!(b2.rm.online_partition(&tp).unwrap().log_end_offset() >= (i + 1) * 5);
+    }
+    let leader = b1.rm.online_partition(&tp).unwrap();
+    assert_eq!(leader.high_watermark(), 100);
+    assert_eq!(leader.isr(), vec![1, 2]);
+    let follower = b2.rm.online_partition(&tp).unwrap();
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while follower.high_watermark() < 100 {
+        assert!(tokio::time::Instant::now() < deadline, "follower HW stuck at {}", follower.high_watermark());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(follower.log_end_offset(), 100);
+    assert_eq!(follower.log().latest_epoch(), Some(0));
+    // Produce to the follower: NOT_LEADER_OR_FOLLOWER (6).
+    let mut s2 = connect(b2.port).await;
+    let r: ProduceResponse =
+        call(&mut s2, ApiKey::Produce, 9, &produce("rep", 0, 1, idempotent_batch(-1, -1, -1, &["x"]))).await;
+    assert_eq!(partition_result(&r).0, 6);
+    // The follower's fetch position is the leader's log end.
+    assert_eq!(leader.remote_replica(2).unwrap().log_end_offset, 100);
+}
