@@ -187,7 +187,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::super::guard::{check_body, consumed};
-    use super::*;
+
 
     fn name(s: &'static str) -> TopicName {
         TopicName(StrBytes::from_static_str(s))
