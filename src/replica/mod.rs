@@ -17,3 +17,6 @@ pub mod replica_manager;
 pub use alter_partition::{AcceptingAlterPartitionSender, AlterPartitionSender};
 pub use producer_id_manager::{ProducerIdBlockSource, ProducerIdManager, RpcProducerIdManager};
 pub use replica_manager::{ReplicaManager, ReplicaManagerConfig};
+
+#[cfg(test)]
+mod tests;
