@@ -127,16 +127,9 @@ fn name(s: &str) -> TopicName {
     TopicName(StrBytes::from_string(s.to_string()))
 }
 
-/// Plays the controller: UpdateMetadata v8 (all brokers, the topic's partition states) then
-/// LeaderAndIsr v7 to every replica, as `ControllerChannelManager.sendRequestsToBrokers` does.
-async fn controller_assigns(
-    brokers: &[&Broker],
-    topic: &str,
-    topic_id: Uuid,
-    assignment: &[Vec<i32>],
-    leader_epoch: i32,
-) {
-    let live: Vec<UpdateMetadataBroker> = brokers
+/// UpdateMetadata v8 to `to`: `alive` brokers and the topic's partition states.
+async fn update_metadata(to: &Broker, alive: &[&Broker], topic: &str, topic_id: Uuid, parts: &[(Vec<i32>, i32, i32)]) {
+    let live: Vec<UpdateMetadataBroker> = alive
         .iter()
         .map(|b| {
             UpdateMetadataBroker::default().with_id(BrokerId(b.id)).with_endpoints(vec![UpdateMetadataEndpoint::default()
@@ -146,67 +139,87 @@ async fn controller_assigns(
                 .with_security_protocol(0)])
         })
         .collect();
-    let ids = |v: &[i32]| v.iter().map(|&i| BrokerId(i)).collect::<Vec<_>>();
     let um = UpdateMetadataRequest::default()
-        .with_controller_id(BrokerId(brokers[0].id))
+        .with_controller_id(BrokerId(1))
         .with_controller_epoch(1)
         .with_broker_epoch(-1)
         .with_topic_states(vec![UpdateMetadataTopicState::default()
             .with_topic_name(name(topic))
             .with_topic_id(topic_id)
             .with_partition_states(
-                assignment
+                parts
                     .iter()
                     .enumerate()
-                    .map(|(p, r)| {
+                    .map(|(p, (replicas, leader, epoch))| {
                         UpdateMetadataPartitionState::default()
                             .with_partition_index(p as i32)
                             .with_controller_epoch(1)
-                            .with_leader(BrokerId(r[0]))
-                            .with_leader_epoch(leader_epoch)
-                            .with_isr(ids(r))
+                            .with_leader(BrokerId(*leader))
+                            .with_leader_epoch(*epoch)
+                            .with_isr(ids(replicas))
                             .with_zk_version(0)
-                            .with_replicas(ids(r))
+                            .with_replicas(ids(replicas))
                     })
                     .collect(),
             )])
         .with_live_brokers(live);
+    let mut s = connect(to.port).await;
+    let r: UpdateMetadataResponse = call(&mut s, ApiKey::UpdateMetadata, 8, &um).await;
+    assert_eq!(r.error_code, 0);
+}
+
+fn ids(v: &[i32]) -> Vec<BrokerId> {
+    v.iter().map(|&i| BrokerId(i)).collect()
+}
+
+/// LeaderAndIsr v7 to `to` for the partitions (replicas, leader, leader epoch, isr) it hosts;
+/// asserts every partition was accepted.
+async fn leader_and_isr(to: &Broker, topic: &str, topic_id: Uuid, parts: &[(Vec<i32>, i32, i32, Vec<i32>)]) {
+    let mine: Vec<LeaderAndIsrPartitionState> = parts
+        .iter()
+        .enumerate()
+        .filter(|(_, (r, _, _, _))| r.contains(&to.id))
+        .map(|(p, (replicas, leader, epoch, isr))| {
+            LeaderAndIsrPartitionState::default()
+                .with_partition_index(p as i32)
+                .with_controller_epoch(1)
+                .with_leader(BrokerId(*leader))
+                .with_leader_epoch(*epoch)
+                .with_isr(ids(isr))
+                .with_partition_epoch(0)
+                .with_replicas(ids(replicas))
+                .with_is_new(*epoch == 0)
+        })
+        .collect();
+    let lai = LeaderAndIsrRequest::default()
+        .with_controller_id(BrokerId(1))
+        .with_controller_epoch(1)
+        .with_broker_epoch(-1)
+        .with_topic_states(vec![LeaderAndIsrTopicState::default()
+            .with_topic_name(name(topic))
+            .with_topic_id(topic_id)
+            .with_partition_states(mine.clone())]);
+    let mut s = connect(to.port).await;
+    let r: LeaderAndIsrResponse = call(&mut s, ApiKey::LeaderAndIsr, 7, &lai).await;
+    assert_eq!(r.error_code, 0);
+    assert_eq!(r.topics.len(), 1);
+    assert_eq!(r.topics[0].topic_id, topic_id);
+    for e in &r.topics[0].partition_errors {
+        assert_eq!(e.error_code, 0, "partition {}", e.partition_index);
+    }
+    assert_eq!(r.topics[0].partition_errors.len(), mine.len());
+}
+
+/// Plays the controller for a new topic: UpdateMetadata v8 then LeaderAndIsr v7 to every
+/// replica (first replica leads, epoch `leader_epoch`), as `ControllerChannelManager.
+/// sendRequestsToBrokers` does.
+async fn controller_assigns(brokers: &[&Broker], topic: &str, topic_id: Uuid, assignment: &[Vec<i32>], leader_epoch: i32) {
+    let um: Vec<(Vec<i32>, i32, i32)> = assignment.iter().map(|r| (r.clone(), r[0], leader_epoch)).collect();
+    let lai: Vec<(Vec<i32>, i32, i32, Vec<i32>)> =
+        assignment.iter().map(|r| (r.clone(), r[0], leader_epoch, r.clone())).collect();
     for b in brokers {
-        let mut s = connect(b.port).await;
-        let r: UpdateMetadataResponse = call(&mut s, ApiKey::UpdateMetadata, 8, &um).await;
-        assert_eq!(r.error_code, 0);
-        let mine: Vec<LeaderAndIsrPartitionState> = assignment
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.contains(&b.id))
-            .map(|(p, r)| {
-                LeaderAndIsrPartitionState::default()
-                    .with_partition_index(p as i32)
-                    .with_controller_epoch(1)
-                    .with_leader(BrokerId(r[0]))
-                    .with_leader_epoch(leader_epoch)
-                    .with_isr(ids(r))
-                    .with_partition_epoch(0)
-                    .with_replicas(ids(r))
-                    .with_is_new(true)
-            })
-            .collect();
-        let lai = LeaderAndIsrRequest::default()
-            .with_controller_id(BrokerId(brokers[0].id))
-            .with_controller_epoch(1)
-            .with_broker_epoch(-1)
-            .with_topic_states(vec![LeaderAndIsrTopicState::default()
-                .with_topic_name(name(topic))
-                .with_topic_id(topic_id)
-                .with_partition_states(mine.clone())]);
-        let r: LeaderAndIsrResponse = call(&mut s, ApiKey::LeaderAndIsr, 7, &lai).await;
-        assert_eq!(r.error_code, 0);
-        assert_eq!(r.topics.len(), 1);
-        assert_eq!(r.topics[0].topic_id, topic_id);
-        for e in &r.topics[0].partition_errors {
-            assert_eq!(e.error_code, 0, "partition {}", e.partition_index);
-        }
-        assert_eq!(r.topics[0].partition_errors.len(), mine.len());
+        update_metadata(b, brokers, topic, topic_id, &um).await;
+        leader_and_isr(b, topic, topic_id, &lai).await;
     }
 }
 
@@ -480,4 +493,61 @@ async fn follower_replicates_and_acks_all_waits_for_it() {
     assert_eq!(partition_result(&r).0, 6);
     // The follower's fetch position is the leader's log end.
     assert_eq!(leader.remote_replica(2).unwrap().log_end_offset, 100);
+}
+
+/// Leader failover with divergent logs: broker 1 leads epoch 0 and appends records its
+/// follower never fetched (broker 2 could not reach it); the controller makes broker 2 leader
+/// in epoch 1 and it takes new writes; broker 1, now a follower, fetches with
+/// lastFetchedEpoch = 0, gets divergingEpoch from the new leader, truncates the records the
+/// new leader lacks and copies the new leader's log. Kafka: `Partition.readRecords`
+/// (divergingEpoch), `AbstractFetcherThread.truncateOnFetchResponse`, semantics §2.5.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn former_leader_truncates_records_the_new_leader_lacks() {
+    let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
+    let b1 = start_broker(1, pids.clone()).await;
+    let b2 = start_broker(2, pids).await;
+    let id = Uuid::from_u128(0x789);
+    let tp = zkafka::cluster::TopicPartition::new("fo", 0);
+    // Broker 2 believes broker 1 is down, so it does not fetch.
+    update_metadata(&b1, &[&b1, &b2], "fo", id, &[(vec![1, 2], 1, 0)]).await;
+    update_metadata(&b2, &[&b2], "fo", id, &[(vec![1, 2], 1, 0)]).await;
+    leader_and_isr(&b1, "fo", id, &[(vec![1, 2], 1, 0, vec![1, 2])]).await;
+    leader_and_isr(&b2, "fo", id, &[(vec![1, 2], 1, 0, vec![1, 2])]).await;
+    let mut s1 = connect(b1.port).await;
+    for _ in 0..2 {
+        let r: ProduceResponse =
+            call(&mut s1, ApiKey::Produce, 9, &produce("fo", 0, 1, idempotent_batch(-1, -1, -1, &["old1", "old2", "old3", "old4", "old5"]))).await;
+        assert_eq!(partition_result(&r).0, 0);
+    }
+    assert_eq!(b1.rm.online_partition(&tp).unwrap().log_end_offset(), 10);
+    assert_eq!(b2.rm.online_partition(&tp).unwrap().log_end_offset(), 0);
+    // Failover: broker 2 leads epoch 1 with ISR [2]; broker 1 follows.
+    update_metadata(&b2, &[&b1, &b2], "fo", id, &[(vec![1, 2], 2, 1)]).await;
+    leader_and_isr(&b2, "fo", id, &[(vec![1, 2], 2, 1, vec![2])]).await;
+    let mut s2 = connect(b2.port).await;
+    let r: ProduceResponse =
+        call(&mut s2, ApiKey::Produce, 9, &produce("fo", 0, 1, idempotent_batch(-1, -1, -1, &["new1", "new2", "new3"]))).await;
+    assert_eq!(partition_result(&r), (0, 0));
+    update_metadata(&b1, &[&b1, &b2], "fo", id, &[(vec![1, 2], 2, 1)]).await;
+    leader_and_isr(&b1, "fo", id, &[(vec![1, 2], 2, 1, vec![2])]).await;
+    let old = b1.rm.online_partition(&tp).unwrap();
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let leo = old.log_end_offset();
+        if leo == 3 && old.log().latest_epoch() == Some(1) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "former leader at LEO {leo}, epoch {:?}", old.log().latest_epoch());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let read = old.log().read(0, 1 << 20, None, true).unwrap();
+    let leader_read = b2.rm.online_partition(&tp).unwrap().log().read(0, 1 << 20, None, true).unwrap();
+    assert_eq!(read.records, leader_read.records, "the former leader's log equals the new leader's");
+    // The follower is back in sync: broker 2 adds it to the ISR (AlterPartition accepted).
+    let leader = b2.rm.online_partition(&tp).unwrap();
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while leader.isr() != vec![2, 1] {
+        assert!(tokio::time::Instant::now() < deadline, "ISR stuck at {:?}", leader.isr());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
