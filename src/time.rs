@@ -76,7 +76,8 @@ impl MockClock {
     /// Moves both the wall clock and the monotonic clock forward by `ms`.
     pub fn advance_ms(&self, ms: i64) {
         self.ms.fetch_add(ms, Ordering::SeqCst);
-        self.ns.fetch_add(ms.saturating_mul(1_000_000), Ordering::SeqCst);
+        self.ns
+            .fetch_add(ms.saturating_mul(1_000_000), Ordering::SeqCst);
     }
 
     /// Sets the wall clock (the monotonic clock is unaffected).

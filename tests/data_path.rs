@@ -11,14 +11,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use kafka_protocol::messages::leader_and_isr_request::{LeaderAndIsrPartitionState, LeaderAndIsrTopicState};
+use kafka_protocol::messages::leader_and_isr_request::{
+    LeaderAndIsrPartitionState, LeaderAndIsrTopicState,
+};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::update_metadata_request::{
-    UpdateMetadataBroker, UpdateMetadataEndpoint, UpdateMetadataPartitionState, UpdateMetadataTopicState,
+    UpdateMetadataBroker, UpdateMetadataEndpoint, UpdateMetadataPartitionState,
+    UpdateMetadataTopicState,
 };
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
-use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use uuid::Uuid;
@@ -98,17 +103,33 @@ async fn start_broker(id: i32, pids: Arc<InMemoryProducerIdBlockSourceForTests>)
         .with_replica_manager(rm.clone())
         .with_producer_id_manager(Arc::new(RpcProducerIdManager::new(pids)));
     server.enable_request_processing(Arc::new(apis)).unwrap();
-    Broker { id, port, rm, _server: server, _dir: dir }
+    Broker {
+        id,
+        port,
+        rm,
+        _server: server,
+        _dir: dir,
+    }
 }
 
-async fn call<Req: Encodable, Resp: Decodable>(s: &mut TcpStream, key: ApiKey, version: i16, body: &Req) -> Resp {
+async fn call<Req: Encodable, Resp: Decodable>(
+    s: &mut TcpStream,
+    key: ApiKey,
+    version: i16,
+    body: &Req,
+) -> Resp {
     let header = RequestHeader::default()
         .with_request_api_key(key as i16)
         .with_request_api_version(version)
         .with_correlation_id(7)
         .with_client_id(Some(StrBytes::from_static_str("data-path-test")));
-    s.write_all(&encode_request(&header, body).unwrap()).await.unwrap();
-    let size = tokio::time::timeout(TIMEOUT, s.read_i32()).await.expect("response in time").unwrap();
+    s.write_all(&encode_request(&header, body).unwrap())
+        .await
+        .unwrap();
+    let size = tokio::time::timeout(TIMEOUT, s.read_i32())
+        .await
+        .expect("response in time")
+        .unwrap();
     let mut buf = vec![0u8; size as usize];
     s.read_exact(&mut buf).await.unwrap();
     let mut b = Bytes::from(buf);
@@ -128,15 +149,23 @@ fn name(s: &str) -> TopicName {
 }
 
 /// UpdateMetadata v8 to `to`: `alive` brokers and the topic's partition states.
-async fn update_metadata(to: &Broker, alive: &[&Broker], topic: &str, topic_id: Uuid, parts: &[(Vec<i32>, i32, i32)]) {
+async fn update_metadata(
+    to: &Broker,
+    alive: &[&Broker],
+    topic: &str,
+    topic_id: Uuid,
+    parts: &[(Vec<i32>, i32, i32)],
+) {
     let live: Vec<UpdateMetadataBroker> = alive
         .iter()
         .map(|b| {
-            UpdateMetadataBroker::default().with_id(BrokerId(b.id)).with_endpoints(vec![UpdateMetadataEndpoint::default()
-                .with_host(StrBytes::from_static_str("127.0.0.1"))
-                .with_port(i32::from(b.port))
-                .with_listener(StrBytes::from_static_str("PLAINTEXT"))
-                .with_security_protocol(0)])
+            UpdateMetadataBroker::default()
+                .with_id(BrokerId(b.id))
+                .with_endpoints(vec![UpdateMetadataEndpoint::default()
+                    .with_host(StrBytes::from_static_str("127.0.0.1"))
+                    .with_port(i32::from(b.port))
+                    .with_listener(StrBytes::from_static_str("PLAINTEXT"))
+                    .with_security_protocol(0)])
         })
         .collect();
     let um = UpdateMetadataRequest::default()
@@ -174,7 +203,12 @@ fn ids(v: &[i32]) -> Vec<BrokerId> {
 
 /// LeaderAndIsr v7 to `to` for the partitions (replicas, leader, leader epoch, isr) it hosts;
 /// asserts every partition was accepted.
-async fn leader_and_isr(to: &Broker, topic: &str, topic_id: Uuid, parts: &[(Vec<i32>, i32, i32, Vec<i32>)]) {
+async fn leader_and_isr(
+    to: &Broker,
+    topic: &str,
+    topic_id: Uuid,
+    parts: &[(Vec<i32>, i32, i32, Vec<i32>)],
+) {
     let mine: Vec<LeaderAndIsrPartitionState> = parts
         .iter()
         .enumerate()
@@ -213,10 +247,21 @@ async fn leader_and_isr(to: &Broker, topic: &str, topic_id: Uuid, parts: &[(Vec<
 /// Plays the controller for a new topic: UpdateMetadata v8 then LeaderAndIsr v7 to every
 /// replica (first replica leads, epoch `leader_epoch`), as `ControllerChannelManager.
 /// sendRequestsToBrokers` does.
-async fn controller_assigns(brokers: &[&Broker], topic: &str, topic_id: Uuid, assignment: &[Vec<i32>], leader_epoch: i32) {
-    let um: Vec<(Vec<i32>, i32, i32)> = assignment.iter().map(|r| (r.clone(), r[0], leader_epoch)).collect();
-    let lai: Vec<(Vec<i32>, i32, i32, Vec<i32>)> =
-        assignment.iter().map(|r| (r.clone(), r[0], leader_epoch, r.clone())).collect();
+async fn controller_assigns(
+    brokers: &[&Broker],
+    topic: &str,
+    topic_id: Uuid,
+    assignment: &[Vec<i32>],
+    leader_epoch: i32,
+) {
+    let um: Vec<(Vec<i32>, i32, i32)> = assignment
+        .iter()
+        .map(|r| (r.clone(), r[0], leader_epoch))
+        .collect();
+    let lai: Vec<(Vec<i32>, i32, i32, Vec<i32>)> = assignment
+        .iter()
+        .map(|r| (r.clone(), r[0], leader_epoch, r.clone()))
+        .collect();
     for b in brokers {
         update_metadata(b, brokers, topic, topic_id, &um).await;
         leader_and_isr(b, topic, topic_id, &lai).await;
@@ -224,8 +269,14 @@ async fn controller_assigns(brokers: &[&Broker], topic: &str, topic_id: Uuid, as
 }
 
 fn require(cmd: &str, probe: &[&str]) {
-    let ok = std::process::Command::new(cmd).args(probe).output().is_ok_and(|o| o.status.success());
-    assert!(ok, "{cmd} is required for this test (see the project's install script)");
+    let ok = std::process::Command::new(cmd)
+        .args(probe)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "{cmd} is required for this test (see the project's install script)"
+    );
 }
 
 async fn run(cmd: &'static str, args: Vec<String>, stdin: Option<Vec<u8>>) -> std::process::Output {
@@ -268,8 +319,16 @@ async fn kcat_consume(port: u16, topic: &str) -> Vec<String> {
         None,
     )
     .await;
-    assert!(out.status.success(), "kcat consume failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+    assert!(
+        out.status.success(),
+        "kcat consume failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Records with the same key go to one partition, and a partition keeps its order, so each
@@ -278,7 +337,9 @@ fn assert_per_key_order(lines: &[String], expected_total: usize, keys: usize) {
     assert_eq!(lines.len(), expected_total, "record count");
     let mut last: BTreeMap<String, i64> = BTreeMap::new();
     for l in lines {
-        let (k, v) = l.split_once(':').unwrap_or_else(|| panic!("bad line {l:?}"));
+        let (k, v) = l
+            .split_once(':')
+            .unwrap_or_else(|| panic!("bad line {l:?}"));
         let n: i64 = v.trim_start_matches("value").parse().unwrap();
         assert_eq!(k, format!("key{}", n as usize % keys), "key of record {n}");
         if let Some(prev) = last.insert(k.to_string(), n) {
@@ -300,18 +361,35 @@ async fn kcat_produces_and_consumes_10k_keyed_records() {
     let topic_id = Uuid::from_u128(0xabc);
     controller_assigns(&[&b], "events", topic_id, &[vec![1], vec![1], vec![1]], 0).await;
     let n = 10_000;
-    let input: String = (0..n).map(|i| format!("key{}:value{i}\n", i % 100)).collect();
+    let input: String = (0..n)
+        .map(|i| format!("key{}:value{i}\n", i % 100))
+        .collect();
     let out = run(
         "kcat",
-        vec!["-b".into(), format!("127.0.0.1:{}", b.port), "-P".into(), "-t".into(), "events".into(), "-K:".into()],
+        vec![
+            "-b".into(),
+            format!("127.0.0.1:{}", b.port),
+            "-P".into(),
+            "-t".into(),
+            "events".into(),
+            "-K:".into(),
+        ],
         Some(input.into_bytes()),
     )
     .await;
-    assert!(out.status.success(), "kcat produce failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "kcat produce failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = kcat_consume(b.port, "events").await;
     assert_per_key_order(&lines, n, 100);
     let total: i64 = (0..3)
-        .map(|p| b.rm.online_partition(&zkafka::cluster::TopicPartition::new("events", p)).unwrap().high_watermark())
+        .map(|p| {
+            b.rm.online_partition(&zkafka::cluster::TopicPartition::new("events", p))
+                .unwrap()
+                .high_watermark()
+        })
         .sum();
     assert_eq!(total, n as i64, "sum of high watermarks");
 }
@@ -326,7 +404,14 @@ async fn confluent_kafka_idempotent_producer() {
     require("python3", &["-c", "import confluent_kafka"]);
     let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
     let b = start_broker(1, pids).await;
-    controller_assigns(&[&b], "idem", Uuid::from_u128(0xdef), &[vec![1], vec![1], vec![1]], 0).await;
+    controller_assigns(
+        &[&b],
+        "idem",
+        Uuid::from_u128(0xdef),
+        &[vec![1], vec![1], vec![1]],
+        0,
+    )
+    .await;
     let script = format!(
         r#"
 import confluent_kafka, sys
@@ -346,7 +431,11 @@ sys.exit(1 if left or errors else 0)
     );
     let out = run("python3", vec!["-c".into(), script], None).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "python producer failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "python producer failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("left 0 errors 0"), "{stdout}");
     let lines = kcat_consume(b.port, "idem").await;
     assert_per_key_order(&lines, 5000, 50);
@@ -372,14 +461,27 @@ fn idempotent_batch(pid: i64, epoch: i16, base_seq: i32, values: &[&str]) -> Byt
         })
         .collect();
     let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version: 2, compression: Compression::None }).unwrap();
+    RecordBatchEncoder::encode(
+        &mut buf,
+        &records,
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        },
+    )
+    .unwrap();
     buf.freeze()
 }
 
 fn produce(topic: &str, partition: i32, acks: i16, records: Bytes) -> ProduceRequest {
-    ProduceRequest::default().with_acks(acks).with_timeout_ms(5_000).with_topic_data(vec![TopicProduceData::default()
-        .with_name(name(topic))
-        .with_partition_data(vec![PartitionProduceData::default().with_index(partition).with_records(Some(records))])])
+    ProduceRequest::default()
+        .with_acks(acks)
+        .with_timeout_ms(5_000)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(name(topic))
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(partition)
+                .with_records(Some(records))])])
 }
 
 fn partition_result(r: &ProduceResponse) -> (i16, i64) {
@@ -400,18 +502,37 @@ async fn raw_produce_duplicates_and_sequence_gaps() {
     let b = start_broker(1, pids).await;
     controller_assigns(&[&b], "raw", Uuid::from_u128(0x123), &[vec![1]], 0).await;
     let mut s = connect(b.port).await;
-    let init: InitProducerIdResponse =
-        call(&mut s, ApiKey::InitProducerId, 4, &InitProducerIdRequest::default().with_transaction_timeout_ms(60_000)).await;
+    let init: InitProducerIdResponse = call(
+        &mut s,
+        ApiKey::InitProducerId,
+        4,
+        &InitProducerIdRequest::default().with_transaction_timeout_ms(60_000),
+    )
+    .await;
     assert_eq!(init.error_code, 0);
     assert_eq!(init.producer_epoch, 0);
     let pid = init.producer_id.0;
     let first = idempotent_batch(pid, 0, 0, &["a", "b", "c"]);
-    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, -1, first.clone())).await;
+    let r: ProduceResponse = call(
+        &mut s,
+        ApiKey::Produce,
+        9,
+        &produce("raw", 0, -1, first.clone()),
+    )
+    .await;
     assert_eq!(partition_result(&r), (0, 0));
     let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, -1, first)).await;
-    assert_eq!(partition_result(&r), (0, 0), "duplicate answers the original offset");
+    assert_eq!(
+        partition_result(&r),
+        (0, 0),
+        "duplicate answers the original offset"
+    );
     let tp = zkafka::cluster::TopicPartition::new("raw", 0);
-    assert_eq!(b.rm.online_partition(&tp).unwrap().log_end_offset(), 3, "duplicate not appended");
+    assert_eq!(
+        b.rm.online_partition(&tp).unwrap().log_end_offset(),
+        3,
+        "duplicate not appended"
+    );
     let gap = idempotent_batch(pid, 0, 5, &["x"]);
     let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, -1, gap)).await;
     assert_eq!(partition_result(&r).0, 45, "OUT_OF_ORDER_SEQUENCE_NUMBER");
@@ -422,36 +543,83 @@ async fn raw_produce_duplicates_and_sequence_gaps() {
     let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, 1, bumped)).await;
     assert_eq!(partition_result(&r), (0, 5));
     let old_epoch = idempotent_batch(pid, 0, 5, &["g"]);
-    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, 1, old_epoch)).await;
+    let r: ProduceResponse =
+        call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, 1, old_epoch)).await;
     assert_eq!(partition_result(&r).0, 47, "INVALID_PRODUCER_EPOCH");
     let plain = idempotent_batch(-1, -1, -1, &["h"]);
-    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("raw", 0, 2, plain.clone())).await;
+    let r: ProduceResponse = call(
+        &mut s,
+        ApiKey::Produce,
+        9,
+        &produce("raw", 0, 2, plain.clone()),
+    )
+    .await;
     assert_eq!(partition_result(&r).0, 21, "INVALID_REQUIRED_ACKS");
-    let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("nope", 0, 1, plain.clone())).await;
+    let r: ProduceResponse = call(
+        &mut s,
+        ApiKey::Produce,
+        9,
+        &produce("nope", 0, 1, plain.clone()),
+    )
+    .await;
     assert_eq!(partition_result(&r).0, 3, "UNKNOWN_TOPIC_OR_PARTITION");
     // ListOffsets v8: latest = HW = 6, earliest = 0.
-    let lo = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![
-        kafka_protocol::messages::list_offsets_request::ListOffsetsTopic::default().with_name(name("raw")).with_partitions(vec![
-            kafka_protocol::messages::list_offsets_request::ListOffsetsPartition::default().with_partition_index(0).with_timestamp(-1),
-        ]),
-    ]);
+    let lo = ListOffsetsRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_topics(vec![
+            kafka_protocol::messages::list_offsets_request::ListOffsetsTopic::default()
+                .with_name(name("raw"))
+                .with_partitions(vec![
+                    kafka_protocol::messages::list_offsets_request::ListOffsetsPartition::default()
+                        .with_partition_index(0)
+                        .with_timestamp(-1),
+                ]),
+        ]);
     let r: ListOffsetsResponse = call(&mut s, ApiKey::ListOffsets, 8, &lo).await;
-    assert_eq!((r.topics[0].partitions[0].error_code, r.topics[0].partitions[0].offset), (0, 6));
+    assert_eq!(
+        (
+            r.topics[0].partitions[0].error_code,
+            r.topics[0].partitions[0].offset
+        ),
+        (0, 6)
+    );
     assert_eq!(r.topics[0].partitions[0].leader_epoch, 0);
     // acks=0: no response; the next request on the connection is answered normally.
-    s.write_all(&encode_request(
-        &RequestHeader::default().with_request_api_key(0).with_request_api_version(9).with_correlation_id(1),
-        &produce("raw", 0, 0, plain.clone()),
-    ).unwrap()).await.unwrap();
+    s.write_all(
+        &encode_request(
+            &RequestHeader::default()
+                .with_request_api_key(0)
+                .with_request_api_version(9)
+                .with_correlation_id(1),
+            &produce("raw", 0, 0, plain.clone()),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
     let r: ListOffsetsResponse = call(&mut s, ApiKey::ListOffsets, 8, &lo).await;
-    assert_eq!(r.topics[0].partitions[0].offset, 7, "the acks=0 record was appended");
+    assert_eq!(
+        r.topics[0].partitions[0].offset, 7,
+        "the acks=0 record was appended"
+    );
     // acks=0 to an unknown topic: the broker closes the connection.
-    s.write_all(&encode_request(
-        &RequestHeader::default().with_request_api_key(0).with_request_api_version(9).with_correlation_id(2),
-        &produce("nope", 0, 0, plain),
-    ).unwrap()).await.unwrap();
+    s.write_all(
+        &encode_request(
+            &RequestHeader::default()
+                .with_request_api_key(0)
+                .with_request_api_version(9)
+                .with_correlation_id(2),
+            &produce("nope", 0, 0, plain),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
     let mut buf = [0u8; 8];
-    let n = tokio::time::timeout(TIMEOUT, s.read(&mut buf)).await.expect("closed in time").unwrap_or(0);
+    let n = tokio::time::timeout(TIMEOUT, s.read(&mut buf))
+        .await
+        .expect("closed in time")
+        .unwrap_or(0);
     assert_eq!(n, 0, "connection closed after a failed acks=0 produce");
 }
 
@@ -470,7 +638,8 @@ async fn follower_replicates_and_acks_all_waits_for_it() {
     let mut s = connect(b1.port).await;
     for i in 0..20 {
         let batch = idempotent_batch(-1, -1, -1, &["v1", "v2", "v3", "v4", "v5"]);
-        let r: ProduceResponse = call(&mut s, ApiKey::Produce, 9, &produce("rep", 0, -1, batch)).await;
+        let r: ProduceResponse =
+            call(&mut s, ApiKey::Produce, 9, &produce("rep", 0, -1, batch)).await;
         assert_eq!(partition_result(&r), (0, i * 5), "acks=all produce {i}");
         // acks=all answered → the follower had the batch before the answer.
         assert!(b2.rm.online_partition(&tp).unwrap().log_end_offset() >= (i + 1) * 5);
@@ -481,15 +650,24 @@ async fn follower_replicates_and_acks_all_waits_for_it() {
     let follower = b2.rm.online_partition(&tp).unwrap();
     let deadline = tokio::time::Instant::now() + TIMEOUT;
     while follower.high_watermark() < 100 {
-        assert!(tokio::time::Instant::now() < deadline, "follower HW stuck at {}", follower.high_watermark());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "follower HW stuck at {}",
+            follower.high_watermark()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(follower.log_end_offset(), 100);
     assert_eq!(follower.log().latest_epoch(), Some(0));
     // Produce to the follower: NOT_LEADER_OR_FOLLOWER (6).
     let mut s2 = connect(b2.port).await;
-    let r: ProduceResponse =
-        call(&mut s2, ApiKey::Produce, 9, &produce("rep", 0, 1, idempotent_batch(-1, -1, -1, &["x"]))).await;
+    let r: ProduceResponse = call(
+        &mut s2,
+        ApiKey::Produce,
+        9,
+        &produce("rep", 0, 1, idempotent_batch(-1, -1, -1, &["x"])),
+    )
+    .await;
     assert_eq!(partition_result(&r).0, 6);
     // The follower's fetch position is the leader's log end.
     assert_eq!(leader.remote_replica(2).unwrap().log_end_offset, 100);
@@ -515,8 +693,18 @@ async fn former_leader_truncates_records_the_new_leader_lacks() {
     leader_and_isr(&b2, "fo", id, &[(vec![1, 2], 1, 0, vec![1, 2])]).await;
     let mut s1 = connect(b1.port).await;
     for _ in 0..2 {
-        let r: ProduceResponse =
-            call(&mut s1, ApiKey::Produce, 9, &produce("fo", 0, 1, idempotent_batch(-1, -1, -1, &["old1", "old2", "old3", "old4", "old5"]))).await;
+        let r: ProduceResponse = call(
+            &mut s1,
+            ApiKey::Produce,
+            9,
+            &produce(
+                "fo",
+                0,
+                1,
+                idempotent_batch(-1, -1, -1, &["old1", "old2", "old3", "old4", "old5"]),
+            ),
+        )
+        .await;
         assert_eq!(partition_result(&r).0, 0);
     }
     assert_eq!(b1.rm.online_partition(&tp).unwrap().log_end_offset(), 10);
@@ -525,8 +713,18 @@ async fn former_leader_truncates_records_the_new_leader_lacks() {
     update_metadata(&b2, &[&b1, &b2], "fo", id, &[(vec![1, 2], 2, 1)]).await;
     leader_and_isr(&b2, "fo", id, &[(vec![1, 2], 2, 1, vec![2])]).await;
     let mut s2 = connect(b2.port).await;
-    let r: ProduceResponse =
-        call(&mut s2, ApiKey::Produce, 9, &produce("fo", 0, 1, idempotent_batch(-1, -1, -1, &["new1", "new2", "new3"]))).await;
+    let r: ProduceResponse = call(
+        &mut s2,
+        ApiKey::Produce,
+        9,
+        &produce(
+            "fo",
+            0,
+            1,
+            idempotent_batch(-1, -1, -1, &["new1", "new2", "new3"]),
+        ),
+    )
+    .await;
     assert_eq!(partition_result(&r), (0, 0));
     update_metadata(&b1, &[&b1, &b2], "fo", id, &[(vec![1, 2], 2, 1)]).await;
     leader_and_isr(&b1, "fo", id, &[(vec![1, 2], 2, 1, vec![2])]).await;
@@ -537,17 +735,34 @@ async fn former_leader_truncates_records_the_new_leader_lacks() {
         if leo == 3 && old.log().latest_epoch() == Some(1) {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "former leader at LEO {leo}, epoch {:?}", old.log().latest_epoch());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "former leader at LEO {leo}, epoch {:?}",
+            old.log().latest_epoch()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let read = old.log().read(0, 1 << 20, None, true).unwrap();
-    let leader_read = b2.rm.online_partition(&tp).unwrap().log().read(0, 1 << 20, None, true).unwrap();
-    assert_eq!(read.records, leader_read.records, "the former leader's log equals the new leader's");
+    let leader_read = b2
+        .rm
+        .online_partition(&tp)
+        .unwrap()
+        .log()
+        .read(0, 1 << 20, None, true)
+        .unwrap();
+    assert_eq!(
+        read.records, leader_read.records,
+        "the former leader's log equals the new leader's"
+    );
     // The follower is back in sync: broker 2 adds it to the ISR (AlterPartition accepted).
     let leader = b2.rm.online_partition(&tp).unwrap();
     let deadline = tokio::time::Instant::now() + TIMEOUT;
     while leader.isr() != vec![2, 1] {
-        assert!(tokio::time::Instant::now() < deadline, "ISR stuck at {:?}", leader.isr());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ISR stuck at {:?}",
+            leader.isr()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

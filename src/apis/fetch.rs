@@ -12,7 +12,9 @@
 //! 2.0 misreads a null records field). Preferred read replica (KIP-392) is not served: -1.
 
 use bytes::Bytes;
-use kafka_protocol::messages::fetch_response::{EpochEndOffset, FetchableTopicResponse, PartitionData};
+use kafka_protocol::messages::fetch_response::{
+    EpochEndOffset, FetchableTopicResponse, PartitionData,
+};
 use kafka_protocol::messages::{FetchRequest, FetchResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
@@ -22,6 +24,10 @@ use crate::cluster::TopicPartition;
 use crate::network::{Request, Response};
 use crate::protocol::errors::ResponseError;
 use crate::replica::replica_manager::{FetchParams, FetchPartitionRequest};
+
+/// A request topic in order: (name, id, partitions with their index into the replica
+/// manager's request list or an early error code).
+type TopicLayout = (String, Uuid, Vec<(i32, Result<usize, i16>)>);
 
 pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let req: FetchRequest = match decode_body(request) {
@@ -38,30 +44,34 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .with_session_id(0);
         return respond(request, &resp);
     }
-    let replica_id = if version >= 15 { req.replica_state.replica_id.0 } else { req.replica_id.0 };
+    let replica_id = if version >= 15 {
+        req.replica_state.replica_id.0
+    } else {
+        req.replica_id.0
+    };
     let is_follower = replica_id >= 0;
     let params = FetchParams {
         replica_id: is_follower.then_some(replica_id),
         max_wait_ms: i64::from(req.max_wait_ms),
         min_bytes: req.min_bytes.max(0) as usize,
         // Kafka: v0-2 have no response limit (hardMaxBytesLimit = false, Int.MaxValue).
-        max_bytes: if version >= 3 { req.max_bytes.max(0) as usize } else { i32::MAX as usize },
+        max_bytes: if version >= 3 {
+            req.max_bytes.max(0) as usize
+        } else {
+            i32::MAX as usize
+        },
         read_committed: req.isolation_level == 1,
     };
-    // (topic name, topic id, partition, index into `wanted` or an early error code)
-    let mut layout: Vec<(String, Uuid, Vec<(i32, Result<usize, i16>)>)> = Vec::new();
+    let mut layout: Vec<TopicLayout> = Vec::new();
     let mut wanted: Vec<FetchPartitionRequest> = Vec::new();
     for topic in &req.topics {
         let (name, id) = if version >= 13 {
-            let name = apis
-                .metadata_cache
-                .topic_name(topic.topic_id)
-                .or_else(|| {
-                    rm.online_partitions()
-                        .iter()
-                        .find(|p| p.topic_id() == Some(*topic.topic_id.as_bytes()))
-                        .map(|p| p.topic_partition().topic.clone())
-                });
+            let name = apis.metadata_cache.topic_name(topic.topic_id).or_else(|| {
+                rm.online_partitions()
+                    .iter()
+                    .find(|p| p.topic_id() == Some(*topic.topic_id.as_bytes()))
+                    .map(|p| p.topic_partition().topic.clone())
+            });
             (name, topic.topic_id)
         } else {
             (Some(topic.topic.0.to_string()), Uuid::nil())
@@ -74,9 +84,21 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                     wanted.push(FetchPartitionRequest {
                         topic_partition: TopicPartition::new(n.clone(), fp.partition),
                         fetch_offset: fp.fetch_offset,
-                        current_leader_epoch: if version >= 9 { fp.current_leader_epoch } else { -1 },
-                        last_fetched_epoch: if version >= 12 { fp.last_fetched_epoch } else { -1 },
-                        log_start_offset: if version >= 5 { fp.log_start_offset } else { -1 },
+                        current_leader_epoch: if version >= 9 {
+                            fp.current_leader_epoch
+                        } else {
+                            -1
+                        },
+                        last_fetched_epoch: if version >= 12 {
+                            fp.last_fetched_epoch
+                        } else {
+                            -1
+                        },
+                        log_start_offset: if version >= 5 {
+                            fp.log_start_offset
+                        } else {
+                            -1
+                        },
                         partition_max_bytes: fp.partition_max_bytes.max(0) as usize,
                     });
                     Ok(wanted.len() - 1)

@@ -17,7 +17,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let mut response = InitProducerIdResponse::default()
         .with_producer_id(ProducerId(-1))
         .with_producer_epoch(-1);
-    let transactional = req.transactional_id.as_ref().is_some_and(|t| !t.0.is_empty());
+    let transactional = req
+        .transactional_id
+        .as_ref()
+        .is_some_and(|t| !t.0.is_empty());
     if transactional {
         // Transactions need the transaction coordinator (a later part of the project); this
         // broker coordinates no transactional id.

@@ -3,7 +3,9 @@
 //! Kafka: `KafkaApis.handleListOffsetRequest` (`handleListOffsetRequestV0` / `V1AndAbove`),
 //! `ReplicaManager.fetchOffsetForTimestamp`, `Partition.fetchOffsetForTimestamp`.
 
-use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
+use kafka_protocol::messages::list_offsets_response::{
+    ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
+};
 use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
 
 use super::{decode_body, respond, KafkaApis};
@@ -36,10 +38,19 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .with_timestamp(-1)
                 .with_offset(-1)
                 .with_leader_epoch(-1);
-            let current_epoch = if version >= 4 { p.current_leader_epoch } else { -1 };
+            let current_epoch = if version >= 4 {
+                p.current_leader_epoch
+            } else {
+                -1
+            };
             let found = rm.partition_or_error(&tp).and_then(|part| {
-                part.fetch_offset_for_timestamp(p.timestamp, isolation, current_epoch, fetch_only_from_leader)
-                    .map_err(|e| e.error_code())
+                part.fetch_offset_for_timestamp(
+                    p.timestamp,
+                    isolation,
+                    current_epoch,
+                    fetch_only_from_leader,
+                )
+                .map_err(|e| e.error_code())
             });
             match found {
                 Err(code) => out.error_code = code,

@@ -2,7 +2,9 @@
 //! leader's log, used by followers (older IBPs) and by consumers to detect truncation (KIP-320).
 //! Kafka: `KafkaApis.handleOffsetForLeaderEpochRequest`, `Partition.lastOffsetForLeaderEpoch`.
 
-use kafka_protocol::messages::offset_for_leader_epoch_response::{EpochEndOffset, OffsetForLeaderTopicResult};
+use kafka_protocol::messages::offset_for_leader_epoch_response::{
+    EpochEndOffset, OffsetForLeaderTopicResult,
+};
 use kafka_protocol::messages::{OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse};
 
 use super::{decode_body, respond, KafkaApis};
@@ -19,7 +21,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     };
     let version = request.context.header.api_version();
     let Some(rm) = apis.replica_manager.as_ref() else {
-        return Response::Close("OffsetForLeaderEpoch received before the replica manager started".into());
+        return Response::Close(
+            "OffsetForLeaderEpoch received before the replica manager started".into(),
+        );
     };
     // v0-2 come only from brokers; v3+ say who asks.
     let replica_id = if version >= 3 { req.replica_id.0 } else { 0 };
@@ -29,7 +33,11 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         let mut t = OffsetForLeaderTopicResult::default().with_topic(topic.topic.clone());
         for p in &topic.partitions {
             let tp = TopicPartition::new(topic.topic.0.to_string(), p.partition);
-            let current = if version >= 2 { p.current_leader_epoch } else { -1 };
+            let current = if version >= 2 {
+                p.current_leader_epoch
+            } else {
+                -1
+            };
             let mut out = EpochEndOffset::default()
                 .with_partition(p.partition)
                 .with_leader_epoch(-1)

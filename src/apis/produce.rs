@@ -58,7 +58,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let mut results = if entries.is_empty() {
         Vec::new()
     } else {
-        rm.append_records(i64::from(req.timeout_ms), acks, entries).await
+        rm.append_records(i64::from(req.timeout_ms), acks, entries)
+            .await
     };
     results.extend(early);
     if acks == 0 {
@@ -72,9 +73,14 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     }
     let mut response = ProduceResponse::default();
     for (name, parts) in order {
-        let mut t = TopicProduceResponse::default().with_name(kafka_protocol::messages::TopicName(StrBytes::from_string(name.clone())));
+        let mut t = TopicProduceResponse::default().with_name(kafka_protocol::messages::TopicName(
+            StrBytes::from_string(name.clone()),
+        ));
         for index in parts {
-            let Some((_, r)) = results.iter().find(|(tp, _)| tp.topic == name && tp.partition == index) else {
+            let Some((_, r)) = results
+                .iter()
+                .find(|(tp, _)| tp.topic == name && tp.partition == index)
+            else {
                 continue;
             };
             let mut p = PartitionProduceResponse::default()

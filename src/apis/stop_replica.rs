@@ -24,20 +24,32 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     match version {
         0 => {
             for p in &req.ungrouped_partitions {
-                partitions.push((TopicPartition::new(p.topic_name.0.to_string(), p.partition_index), -1, req.delete_partitions));
+                partitions.push((
+                    TopicPartition::new(p.topic_name.0.to_string(), p.partition_index),
+                    -1,
+                    req.delete_partitions,
+                ));
             }
         }
         1 | 2 => {
             for t in &req.topics {
                 for &i in &t.partition_indexes {
-                    partitions.push((TopicPartition::new(t.name.0.to_string(), i), -1, req.delete_partitions));
+                    partitions.push((
+                        TopicPartition::new(t.name.0.to_string(), i),
+                        -1,
+                        req.delete_partitions,
+                    ));
                 }
             }
         }
         _ => {
             for t in &req.topic_states {
                 for s in &t.partition_states {
-                    partitions.push((TopicPartition::new(t.topic_name.0.to_string(), s.partition_index), s.leader_epoch, s.delete_partition));
+                    partitions.push((
+                        TopicPartition::new(t.topic_name.0.to_string(), s.partition_index),
+                        s.leader_epoch,
+                        s.delete_partition,
+                    ));
                 }
             }
         }
@@ -47,7 +59,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     } else {
         let controller_epoch = req.controller_epoch;
         let parts = partitions.clone();
-        match tokio::task::spawn_blocking(move || rm.stop_replicas(controller_epoch, &parts)).await {
+        match tokio::task::spawn_blocking(move || rm.stop_replicas(controller_epoch, &parts)).await
+        {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "StopReplica handling failed");
@@ -57,7 +70,13 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     };
     let (top, per_partition) = match outcome {
         Ok(v) => (0, v),
-        Err(code) => (code, partitions.iter().map(|(tp, _, _)| (tp.clone(), code)).collect()),
+        Err(code) => (
+            code,
+            partitions
+                .iter()
+                .map(|(tp, _, _)| (tp.clone(), code))
+                .collect(),
+        ),
     };
     let mut response = StopReplicaResponse::default().with_error_code(top);
     response.partition_errors = per_partition

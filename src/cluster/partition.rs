@@ -13,6 +13,7 @@
 //!   atomic with respect to other appends.
 //! - `watchers`: delayed produce/fetch operations waiting for this partition to change; woken
 //!   (and dropped) after every append, HW change, ISR change and leadership change.
+//!
 //! None of these locks is held across an `.await`; `AlterPartitionSender::submit` is called
 //! after they are released.
 
@@ -52,13 +53,29 @@ pub enum PartitionError {
     #[error("broker {broker_id} is not the leader of partition {partition}")]
     NotLeaderOrFollower { partition: String, broker_id: i32 },
     #[error("partition {partition}: leader epoch {request} in the request is older than the current epoch {current}")]
-    FencedLeaderEpoch { partition: String, request: i32, current: i32 },
+    FencedLeaderEpoch {
+        partition: String,
+        request: i32,
+        current: i32,
+    },
     #[error("partition {partition}: leader epoch {request} in the request is newer than the current epoch {current}")]
-    UnknownLeaderEpoch { partition: String, request: i32, current: i32 },
+    UnknownLeaderEpoch {
+        partition: String,
+        request: i32,
+        current: i32,
+    },
     #[error("partition {partition}: the ISR has {isr} replicas, fewer than min.insync.replicas {min_isr}")]
-    NotEnoughReplicas { partition: String, isr: usize, min_isr: i32 },
+    NotEnoughReplicas {
+        partition: String,
+        isr: usize,
+        min_isr: i32,
+    },
     #[error("partition {partition}: the new leader's high watermark {hw} is below its epoch start offset {epoch_start}")]
-    OffsetNotAvailable { partition: String, hw: i64, epoch_start: i64 },
+    OffsetNotAvailable {
+        partition: String,
+        hw: i64,
+        epoch_start: i64,
+    },
     #[error("partition {partition}: replica {replica} is not one of the assigned replicas")]
     UnknownReplica { partition: String, replica: i32 },
     #[error(transparent)]
@@ -106,7 +123,10 @@ pub enum IsrState {
     /// (the maximal ISR), so the HW never goes backwards if the change succeeds.
     PendingExpand { isr: Vec<i32>, new_in_sync: i32 },
     /// Proposed removing `out_of_sync`; until confirmed they still count for HW and acks.
-    PendingShrink { isr: Vec<i32>, out_of_sync: Vec<i32> },
+    PendingShrink {
+        isr: Vec<i32>,
+        out_of_sync: Vec<i32>,
+    },
 }
 
 impl IsrState {
@@ -235,10 +255,14 @@ impl Partition {
         self.state.write().unwrap_or_else(|e| e.into_inner())
     }
     fn replicas(&self) -> MutexGuard<'_, BTreeMap<i32, RemoteReplica>> {
-        self.remote_replicas.lock().unwrap_or_else(|e| e.into_inner())
+        self.remote_replicas
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
     pub(crate) fn producers(&self) -> MutexGuard<'_, ProducerStateManager> {
-        self.producer_state.lock().unwrap_or_else(|e| e.into_inner())
+        self.producer_state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn leader_id(&self) -> Option<i32> {
@@ -323,10 +347,16 @@ impl Partition {
             st.partition_epoch = new.partition_epoch;
             st.controller_epoch = new.controller_epoch;
             st.assignment = new.replicas.clone();
-            st.isr = IsrState::Committed { isr: new.isr.clone() };
+            st.isr = IsrState::Committed {
+                isr: new.isr.clone(),
+            };
             let mut reps = self.replicas();
             reps.retain(|id, _| new.replicas.contains(id));
-            for &id in new.replicas.iter().filter(|&&id| id != self.ctx.local_broker_id) {
+            for &id in new
+                .replicas
+                .iter()
+                .filter(|&&id| id != self.ctx.local_broker_id)
+            {
                 let r = reps.entry(id).or_insert_with(|| RemoteReplica::new(id));
                 if is_new_leader_epoch {
                     r.reset(now, leo, became_leader, new.isr.contains(&id));
@@ -358,7 +388,9 @@ impl Partition {
             st.partition_epoch = new.partition_epoch;
             st.controller_epoch = new.controller_epoch;
             st.assignment = new.replicas.clone();
-            st.isr = IsrState::Committed { isr: new.isr.clone() };
+            st.isr = IsrState::Committed {
+                isr: new.isr.clone(),
+            };
             self.replicas().clear();
             changed
         };
@@ -382,7 +414,11 @@ impl Partition {
 
     /// Checks a request's `current_leader_epoch` (-1 = not given). Kafka:
     /// `Partition.validateLeaderEpoch` / `leaderLogIfLocal` checks.
-    fn check_leader_epoch(&self, st: &State, current_leader_epoch: i32) -> Result<(), PartitionError> {
+    fn check_leader_epoch(
+        &self,
+        st: &State,
+        current_leader_epoch: i32,
+    ) -> Result<(), PartitionError> {
         if current_leader_epoch == -1 || current_leader_epoch == st.leader_epoch {
             return Ok(());
         }
@@ -436,31 +472,35 @@ impl Partition {
             }
             let mut producers = self.producers();
             let mut staged = None;
-            let info = self.log.append_as_leader_with(records, st.leader_epoch, |batches| {
-                let pbs: Vec<ProducerBatch> = batches.iter().map(producer_batch).collect();
-                match producers.analyze(&pbs, AppendOrigin::Client) {
-                    Ok(ProducerAnalysis::Duplicate(dup)) => Ok(AppendDecision::Skip(LogAppendInfo {
-                        first_offset: dup.first_offset(),
-                        last_offset: dup.last_offset,
-                        max_timestamp: dup.timestamp,
-                        offset_of_max_timestamp: dup.last_offset,
-                        log_append_time: -1,
-                        log_start_offset: self.log.log_start_offset(),
-                        record_count: 0,
-                        valid_bytes: 0,
-                        batches: Vec::new(),
-                    })),
-                    Ok(ProducerAnalysis::Updates(u)) => {
-                        staged = Some(u);
-                        Ok(AppendDecision::Append)
+            let info = self
+                .log
+                .append_as_leader_with(records, st.leader_epoch, |batches| {
+                    let pbs: Vec<ProducerBatch> = batches.iter().map(producer_batch).collect();
+                    match producers.analyze(&pbs, AppendOrigin::Client) {
+                        Ok(ProducerAnalysis::Duplicate(dup)) => {
+                            Ok(AppendDecision::Skip(LogAppendInfo {
+                                first_offset: dup.first_offset(),
+                                last_offset: dup.last_offset,
+                                max_timestamp: dup.timestamp,
+                                offset_of_max_timestamp: dup.last_offset,
+                                log_append_time: -1,
+                                log_start_offset: self.log.log_start_offset(),
+                                record_count: 0,
+                                valid_bytes: 0,
+                                batches: Vec::new(),
+                            }))
+                        }
+                        Ok(ProducerAnalysis::Updates(u)) => {
+                            staged = Some(u);
+                            Ok(AppendDecision::Append)
+                        }
+                        Err(e) => Err(LogError::Rejected {
+                            partition: self.tp.to_string(),
+                            code: e.error_code(),
+                            message: e.to_string(),
+                        }),
                     }
-                    Err(e) => Err(LogError::Rejected {
-                        partition: self.tp.to_string(),
-                        code: e.error_code(),
-                        message: e.to_string(),
-                    }),
-                }
-            })?;
+                })?;
             if let Some(u) = staged {
                 if !info.batches.is_empty() {
                     producers.commit(u);
@@ -476,7 +516,10 @@ impl Partition {
 
     /// Appends batches fetched from the leader (offsets and epochs as the leader assigned them)
     /// and replays them into the producer state. Kafka: `Partition.appendRecordsToFollowerOrFutureReplica`.
-    pub fn append_records_to_follower(&self, records: &[u8]) -> Result<LogAppendInfo, PartitionError> {
+    pub fn append_records_to_follower(
+        &self,
+        records: &[u8],
+    ) -> Result<LogAppendInfo, PartitionError> {
         let mut producers = self.producers();
         let info = self.log.append_as_follower(records)?;
         let pbs: Vec<ProducerBatch> = info.batches.iter().map(producer_batch).collect();
@@ -536,8 +579,15 @@ impl Partition {
                 });
             }
             let mut reps = self.replicas();
-            let r = reps.entry(replica_id).or_insert_with(|| RemoteReplica::new(replica_id));
-            r.update_fetch_state(fetch_offset, follower_log_start_offset, fetch_time_ms, leader_end_offset);
+            let r = reps
+                .entry(replica_id)
+                .or_insert_with(|| RemoteReplica::new(replica_id));
+            r.update_fetch_state(
+                fetch_offset,
+                follower_log_start_offset,
+                fetch_time_ms,
+                leader_end_offset,
+            );
         }
         self.maybe_expand_isr(replica_id);
         if self.maybe_increment_leader_hw() {
@@ -620,7 +670,13 @@ impl Partition {
             if out.is_empty() {
                 return false;
             }
-            let new_isr: Vec<i32> = st.isr.isr().iter().copied().filter(|id| !out.contains(id)).collect();
+            let new_isr: Vec<i32> = st
+                .isr
+                .isr()
+                .iter()
+                .copied()
+                .filter(|id| !out.contains(id))
+                .collect();
             tracing::info!(partition = %self.tp, out_of_sync = ?out, new_isr = ?new_isr,
                 lag_ms = self.ctx.replica_lag_time_max_ms, "shrinking ISR");
             let item = self.alter_item(&st, new_isr);
@@ -664,7 +720,11 @@ impl Partition {
     /// controller rejected it outright, so the committed state is restored; other errors
     /// leave the change pending until a LeaderAndIsr resets the state, as Kafka does.
     /// Kafka: `Partition.handleAlterPartitionUpdate` / `handleAlterPartitionError`.
-    pub fn handle_alter_partition_result(&self, leader_epoch: i32, result: Result<CommittedIsr, i16>) {
+    pub fn handle_alter_partition_result(
+        &self,
+        leader_epoch: i32,
+        result: Result<CommittedIsr, i16>,
+    ) {
         {
             let mut st = self.write_state();
             if st.leader_epoch != leader_epoch || !st.isr.is_inflight() {
@@ -684,7 +744,9 @@ impl Partition {
                         || code == INELIGIBLE_REPLICA =>
                 {
                     tracing::info!(partition = %self.tp, code, "ISR change rejected; restoring the committed ISR");
-                    st.isr = IsrState::Committed { isr: st.isr.isr().to_vec() };
+                    st.isr = IsrState::Committed {
+                        isr: st.isr.isr().to_vec(),
+                    };
                 }
                 Err(code) => {
                     tracing::warn!(partition = %self.tp, code, "ISR change failed; waiting for LeaderAndIsr");

@@ -54,7 +54,12 @@ impl RemoteReplica {
 
     /// In sync by time: it has the leader's end offset, or was caught up within
     /// `replica.lag.time.max.ms`. Kafka: `Replica.isCaughtUp`.
-    pub fn is_caught_up(&self, leader_end_offset: i64, now_ms: i64, replica_lag_time_max_ms: i64) -> bool {
+    pub fn is_caught_up(
+        &self,
+        leader_end_offset: i64,
+        now_ms: i64,
+        replica_lag_time_max_ms: i64,
+    ) -> bool {
         leader_end_offset == self.log_end_offset
             || now_ms - self.last_caught_up_time_ms <= replica_lag_time_max_ms
     }
@@ -62,7 +67,13 @@ impl RemoteReplica {
     /// Resets the state when this broker becomes leader: positions are unknown until the
     /// follower fetches, and an in-sync follower counts as caught up now so it is not shrunk
     /// out before it has had a chance to fetch. Kafka: `Replica.resetReplicaState`.
-    pub fn reset(&mut self, now_ms: i64, leader_end_offset: i64, is_new_leader: bool, in_sync: bool) {
+    pub fn reset(
+        &mut self,
+        now_ms: i64,
+        leader_end_offset: i64,
+        is_new_leader: bool,
+        in_sync: bool,
+    ) {
         if is_new_leader {
             self.last_caught_up_time_ms = if in_sync { now_ms } else { 0 };
             self.log_end_offset = UNKNOWN_OFFSET;

@@ -215,9 +215,15 @@ pub const BROKER_SYNONYMS: &[(&str, &str)] = &[
     ("log.cleaner.min.compaction.lag.ms", "min.compaction.lag.ms"),
     ("log.cleaner.max.compaction.lag.ms", "max.compaction.lag.ms"),
     ("log.segment.delete.delay.ms", "file.delete.delay.ms"),
-    ("log.cleaner.min.cleanable.ratio", "min.cleanable.dirty.ratio"),
+    (
+        "log.cleaner.min.cleanable.ratio",
+        "min.cleanable.dirty.ratio",
+    ),
     ("log.cleanup.policy", "cleanup.policy"),
-    ("unclean.leader.election.enable", "unclean.leader.election.enable"),
+    (
+        "unclean.leader.election.enable",
+        "unclean.leader.election.enable",
+    ),
     ("min.insync.replicas", "min.insync.replicas"),
     ("compression.type", "compression.type"),
     ("compression.gzip.level", "compression.gzip.level"),
@@ -325,13 +331,7 @@ impl LogConfig {
                     match item {
                         "delete" => p.delete = true,
                         "compact" => p.compact = true,
-                        _ => {
-                            return Err(invalid(
-                                key,
-                                v,
-                                "String must be one of: compact, delete",
-                            ))
-                        }
+                        _ => return Err(invalid(key, v, "String must be one of: compact, delete")),
                     }
                 }
                 self.cleanup_policy = p;
@@ -348,13 +348,11 @@ impl LogConfig {
                     "snappy" => TopicCompression::Codec(CompressionType::Snappy),
                     "lz4" => TopicCompression::Codec(CompressionType::Lz4),
                     "zstd" => TopicCompression::Codec(CompressionType::Zstd),
-                    _ => {
-                        return Err(invalid(
-                            key,
-                            v,
-                            "String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer",
-                        ))
-                    }
+                    _ => return Err(invalid(
+                        key,
+                        v,
+                        "String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer",
+                    )),
                 }
             }
             // KIP-390 level ranges: gzip 1..9 or -1, lz4 1..17, zstd -131072..22.
@@ -523,7 +521,8 @@ impl LogConfig {
         let mut c = LogConfig::default();
         for (broker_key, topic_key) in BROKER_SYNONYMS {
             if let Some(v) = prop(broker_key) {
-                c.set(topic_key, &v).map_err(|e| rename_key(e, broker_key))?;
+                c.set(topic_key, &v)
+                    .map_err(|e| rename_key(e, broker_key))?;
             }
         }
         let long = |k: &str| -> Result<Option<i64>, LogConfigError> {
@@ -567,7 +566,8 @@ impl LogConfig {
         }
         c.validate()?;
         // Base values are "defaults" for topics: overrides mark their own keys.
-        c.explicitly_set.retain(|k| k.starts_with("message.timestamp."));
+        c.explicitly_set
+            .retain(|k| k.starts_with("message.timestamp."));
         Ok(c)
     }
 
@@ -688,20 +688,33 @@ mod tests {
         let mut o = BTreeMap::new();
         o.insert("cleanup.policy".to_string(), "shred".to_string());
         let e = base.with_overrides(&o).unwrap_err().to_string();
-        assert!(e.contains("cleanup.policy") && e.contains("compact, delete"), "{e}");
+        assert!(
+            e.contains("cleanup.policy") && e.contains("compact, delete"),
+            "{e}"
+        );
         let mut o = BTreeMap::new();
         o.insert("segment.bytes".to_string(), "10".to_string());
-        assert!(base.with_overrides(&o).unwrap_err().to_string().contains("at least 14"));
+        assert!(base
+            .with_overrides(&o)
+            .unwrap_err()
+            .to_string()
+            .contains("at least 14"));
     }
 
     /// KIP-937: before/after.max.ms win when set, else difference.max.ms applies.
     #[test]
     fn timestamp_bounds_precedence() {
         let mut o = BTreeMap::new();
-        o.insert("message.timestamp.difference.max.ms".to_string(), "500".to_string());
+        o.insert(
+            "message.timestamp.difference.max.ms".to_string(),
+            "500".to_string(),
+        );
         let c = LogConfig::default().with_overrides(&o).unwrap();
         assert_eq!(c.timestamp_before_max_ms(), 500);
-        o.insert("message.timestamp.after.max.ms".to_string(), "7".to_string());
+        o.insert(
+            "message.timestamp.after.max.ms".to_string(),
+            "7".to_string(),
+        );
         let c = LogConfig::default().with_overrides(&o).unwrap();
         assert_eq!(c.timestamp_after_max_ms(), 7);
         assert_eq!(c.timestamp_before_max_ms(), 500);

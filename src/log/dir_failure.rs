@@ -41,7 +41,10 @@ impl LogDirFailureChannel {
 
     /// The receiving end, for the one subscriber (the server). `None` after the first call.
     pub fn take_receiver(&self) -> Option<mpsc::UnboundedReceiver<PathBuf>> {
-        self.receiver.lock().expect("failure channel lock poisoned").take()
+        self.receiver
+            .lock()
+            .expect("failure channel lock poisoned")
+            .take()
     }
 
     /// Marks `dir` offline and notifies the subscriber, the first time only.

@@ -39,7 +39,9 @@ pub enum LogError {
         source: BatchError,
     },
     /// Kafka: `RecordTooLargeException` (a batch above `max.message.bytes`).
-    #[error("record batch of {size} bytes for partition {partition} exceeds max.message.bytes {max}")]
+    #[error(
+        "record batch of {size} bytes for partition {partition} exceeds max.message.bytes {max}"
+    )]
     MessageTooLarge {
         partition: String,
         size: usize,
@@ -53,7 +55,9 @@ pub enum LogError {
         segment_bytes: i32,
     },
     /// Kafka: `InvalidTimestampException` (CreateTime outside the before/after bounds).
-    #[error("timestamp {timestamp} of a batch for partition {partition} is out of range: {reason}")]
+    #[error(
+        "timestamp {timestamp} of a batch for partition {partition} is out of range: {reason}"
+    )]
     InvalidTimestamp {
         partition: String,
         timestamp: i64,

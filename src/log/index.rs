@@ -353,7 +353,12 @@ mod tests {
     fn index_files_round_trip_and_sanity_check() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("00000000000000000000.index");
-        let f = OpenOptions::new().create(true).read(true).write(true).open(&p).unwrap();
+        let f = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .open(&p)
+            .unwrap();
         let mut i = OffsetIndex::new(0, 1024);
         i.append(3, 0);
         i.append(7, 5000);
@@ -371,7 +376,12 @@ mod tests {
         assert!(OffsetIndex::load(&p, 0, 1024, 10_000).unwrap().is_none());
 
         let tp = dir.path().join("00000000000000000000.timeindex");
-        let f = OpenOptions::new().create(true).read(true).write(true).open(&tp).unwrap();
+        let f = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .open(&tp)
+            .unwrap();
         let mut t = TimeIndex::new(0, 1200);
         t.maybe_append(1000, 3, false);
         t.maybe_append(900, 5, false); // not increasing: ignored

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::checkpoint::{read_checkpoint_lines, render_checkpoint, write_atomically, CheckpointError};
+use super::checkpoint::{
+    read_checkpoint_lines, render_checkpoint, write_atomically, CheckpointError,
+};
 
 /// Kafka: `LeaderEpochCheckpointFile.LEADER_EPOCH_CHECKPOINT_FILENAME`.
 pub const LEADER_EPOCH_CHECKPOINT: &str = "leader-epoch-checkpoint";
@@ -215,9 +217,18 @@ mod tests {
         assert_eq!(
             c.entries(),
             &[
-                EpochEntry { epoch: 1, start_offset: 0 },
-                EpochEntry { epoch: 3, start_offset: 100 },
-                EpochEntry { epoch: 6, start_offset: 150 }
+                EpochEntry {
+                    epoch: 1,
+                    start_offset: 0
+                },
+                EpochEntry {
+                    epoch: 3,
+                    start_offset: 100
+                },
+                EpochEntry {
+                    epoch: 6,
+                    start_offset: 150
+                }
             ]
         );
     }
@@ -235,8 +246,14 @@ mod tests {
         assert_eq!(
             l.entries(),
             &[
-                EpochEntry { epoch: 1, start_offset: 50 },
-                EpochEntry { epoch: 3, start_offset: 100 }
+                EpochEntry {
+                    epoch: 1,
+                    start_offset: 50
+                },
+                EpochEntry {
+                    epoch: 3,
+                    start_offset: 100
+                }
             ]
         );
         assert_eq!(l.epoch_for_offset(120), Some(3));

@@ -45,7 +45,10 @@ impl Log {
         }
         let lso = self.log_start_offset();
         let segs = self.segments_snapshot();
-        for seg in segs.iter().filter(|s| s.max_timestamp() >= target_timestamp) {
+        for seg in segs
+            .iter()
+            .filter(|s| s.max_timestamp() >= target_timestamp)
+        {
             let batch = seg
                 .find_batch_by_timestamp(target_timestamp, lso)
                 .map_err(|e| self.storage_error("searching the time index", e))?;

@@ -92,8 +92,14 @@ fn clean_directory(dir: &Path) -> std::io::Result<Vec<i64>> {
         .collect();
     entries.sort();
     for path in &entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if name.ends_with(".tmp") || name.ends_with(DELETED_FILE_SUFFIX) || name.ends_with(CLEANED_FILE_SUFFIX) {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.ends_with(".tmp")
+            || name.ends_with(DELETED_FILE_SUFFIX)
+            || name.ends_with(CLEANED_FILE_SUFFIX)
+        {
             fs::remove_file(path)?;
         } else if let Some(final_name) = name.strip_suffix(SWAP_FILE_SUFFIX) {
             // The swap file is complete (it is renamed only after being fully written).
@@ -138,15 +144,23 @@ impl Log {
                 if base > stop {
                     // Everything after a torn/corrupt segment is gone (Kafka deletes it).
                     for suffix in [".log", ".index", ".timeindex", ".txnindex", ".snapshot"] {
-                        let f = p.dir.join(format!("{}{suffix}", super::segment::filename_prefix(base)));
+                        let f = p
+                            .dir
+                            .join(format!("{}{suffix}", super::segment::filename_prefix(base)));
                         let _ = fs::remove_file(f);
                     }
                     report.segments_deleted += 1;
                     continue;
                 }
             }
-            let seg = LogSegment::open(&p.dir, base, cfg.index_interval_bytes, cfg.segment_index_bytes, now)
-                .map_err(|e| io_err(p, "opening a segment", e))?;
+            let seg = LogSegment::open(
+                &p.dir,
+                base,
+                cfg.index_interval_bytes,
+                cfg.segment_index_bytes,
+                now,
+            )
+            .map_err(|e| io_err(p, "opening a segment", e))?;
             report.segments_loaded += 1;
             let must_recover = !p.had_clean_shutdown && base >= recover_from;
             let indexes_ok = !must_recover
@@ -161,7 +175,8 @@ impl Log {
                     .recover(Some(&mut epochs))
                     .map_err(|e| io_err(p, "recovering a segment", e))?;
                 report.segments_recovered += 1;
-                seg.flush_indexes().map_err(|e| io_err(p, "writing index files", e))?;
+                seg.flush_indexes()
+                    .map_err(|e| io_err(p, "writing index files", e))?;
                 if r.truncated_bytes > 0 {
                     tracing::warn!(
                         partition = %p.tp, base, truncated_bytes = r.truncated_bytes,
@@ -180,15 +195,23 @@ impl Log {
         let start_checkpoint = p.log_start_offset.unwrap_or(0);
         if segments.is_empty() {
             let base = start_checkpoint.max(0);
-            let seg = LogSegment::open(&p.dir, base, cfg.index_interval_bytes, cfg.segment_index_bytes, now)
-                .map_err(|e| io_err(p, "creating the first segment", e))?;
+            let seg = LogSegment::open(
+                &p.dir,
+                base,
+                cfg.index_interval_bytes,
+                cfg.segment_index_bytes,
+                now,
+            )
+            .map_err(|e| io_err(p, "creating the first segment", e))?;
             segments.insert(base, Arc::new(seg));
             next_offset = Some(base);
         }
         let last = segments.values().next_back().expect("non-empty").clone();
         let mut leo = match next_offset {
             Some(n) => n,
-            None => last.read_next_offset().map_err(|e| io_err(p, "reading the log end", e))?,
+            None => last
+                .read_next_offset()
+                .map_err(|e| io_err(p, "reading the log end", e))?,
         };
         leo = leo.max(last.base_offset());
         let first_base = *segments.keys().next().expect("non-empty");
@@ -197,23 +220,39 @@ impl Log {
             // Kafka: "log end offset is smaller than the log start offset" → start afresh.
             tracing::warn!(partition = %p.tp, leo, start_checkpoint, "log ends before its start offset; deleting all segments");
             for s in segments.values() {
-                let _ = s.rename_to_deleted().map(|v| v.into_iter().for_each(|f| { let _ = fs::remove_file(f); }));
+                let _ = s.rename_to_deleted().map(|v| {
+                    v.into_iter().for_each(|f| {
+                        let _ = fs::remove_file(f);
+                    })
+                });
             }
             report.segments_deleted += segments.len();
             segments.clear();
-            let seg = LogSegment::open(&p.dir, start_checkpoint, cfg.index_interval_bytes, cfg.segment_index_bytes, now)
-                .map_err(|e| io_err(p, "creating the first segment", e))?;
+            let seg = LogSegment::open(
+                &p.dir,
+                start_checkpoint,
+                cfg.index_interval_bytes,
+                cfg.segment_index_bytes,
+                now,
+            )
+            .map_err(|e| io_err(p, "creating the first segment", e))?;
             segments.insert(start_checkpoint, Arc::new(seg));
             leo = start_checkpoint;
             log_start = start_checkpoint;
-            epochs.clear_and_flush().map_err(|e| io_err(p, "writing leader-epoch-checkpoint", e))?;
+            epochs
+                .clear_and_flush()
+                .map_err(|e| io_err(p, "writing leader-epoch-checkpoint", e))?;
         }
         epochs
             .truncate_from_end(leo)
             .and_then(|_| epochs.truncate_from_start(log_start))
             .and_then(|_| epochs.flush())
             .map_err(|e| io_err(p, "writing leader-epoch-checkpoint", e))?;
-        let recovery_point = if p.had_clean_shutdown { leo } else { p.recovery_point.min(leo) };
+        let recovery_point = if p.had_clean_shutdown {
+            leo
+        } else {
+            p.recovery_point.min(leo)
+        };
         let hw = p.high_watermark.unwrap_or(0).clamp(log_start, leo);
         let jitter = if cfg.segment_jitter_ms > 0 {
             rand::thread_rng().gen_range(0..cfg.segment_jitter_ms.min(cfg.segment_ms))
@@ -238,7 +277,10 @@ impl Log {
             recovery_point: AtomicI64::new(recovery_point),
             epochs: Mutex::new(epochs),
             pending_deletes: Mutex::new(Vec::new()),
-            topic_id: Mutex::new(p.topic_id.or_else(|| super::checkpoint::read_partition_metadata(&p.dir))),
+            topic_id: Mutex::new(
+                p.topic_id
+                    .or_else(|| super::checkpoint::read_partition_metadata(&p.dir)),
+            ),
             roll_jitter_ms: jitter,
             deleted: AtomicBool::new(false),
         };

@@ -128,14 +128,16 @@ impl LogManager {
             return Err(LogError::KafkaStorage {
                 partition: "-".into(),
                 dir: log_dirs.first().cloned().unwrap_or_default(),
-                reason: "no log directory is usable (Kafka shuts down when all log.dirs fail)".into(),
+                reason: "no log directory is usable (Kafka shuts down when all log.dirs fail)"
+                    .into(),
             });
         }
         Ok(mgr)
     }
 
     fn load_dir(&self, dir: &Path) -> Result<(), LogError> {
-        let io = |what: &str, e: std::io::Error| LogError::io(format!("{what} {}", dir.display()), e);
+        let io =
+            |what: &str, e: std::io::Error| LogError::io(format!("{what} {}", dir.display()), e);
         fs::create_dir_all(dir).map_err(|e| io("creating", e))?;
         let marker = dir.join(CLEAN_SHUTDOWN_FILE);
         let clean = marker.exists();
@@ -143,10 +145,12 @@ impl LogManager {
             fs::remove_file(&marker).map_err(|e| io("removing the clean shutdown marker in", e))?;
         }
         let read = |name: &str| {
-            OffsetCheckpointFile::new(dir.join(name)).read().unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "ignoring unreadable checkpoint");
-                BTreeMap::new()
-            })
+            OffsetCheckpointFile::new(dir.join(name))
+                .read()
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "ignoring unreadable checkpoint");
+                    BTreeMap::new()
+                })
         };
         let recovery = read(RECOVERY_POINT_CHECKPOINT);
         let starts = read(LOG_START_OFFSET_CHECKPOINT);
@@ -191,7 +195,10 @@ impl LogManager {
                 .lock()
                 .expect("load reports lock poisoned")
                 .insert(tp.clone(), report);
-            self.logs.write().expect("logs lock poisoned").insert(tp, log);
+            self.logs
+                .write()
+                .expect("logs lock poisoned")
+                .insert(tp, log);
         }
         Ok(())
     }
@@ -205,7 +212,10 @@ impl LogManager {
     }
 
     pub fn base_config(&self) -> LogConfig {
-        self.base_config.read().expect("config lock poisoned").clone()
+        self.base_config
+            .read()
+            .expect("config lock poisoned")
+            .clone()
     }
 
     /// Replaces the base config (dynamic broker config); existing logs keep theirs.
@@ -228,15 +238,28 @@ impl LogManager {
 
     /// The startup recovery report of a partition.
     pub fn load_report(&self, tp: &TopicPartition) -> Option<LoadReport> {
-        self.load_reports.lock().expect("load reports lock poisoned").get(tp).cloned()
+        self.load_reports
+            .lock()
+            .expect("load reports lock poisoned")
+            .get(tp)
+            .cloned()
     }
 
     pub fn get_log(&self, tp: &TopicPartition) -> Option<Arc<Log>> {
-        self.logs.read().expect("logs lock poisoned").get(tp).cloned()
+        self.logs
+            .read()
+            .expect("logs lock poisoned")
+            .get(tp)
+            .cloned()
     }
 
     pub fn all_logs(&self) -> Vec<Arc<Log>> {
-        self.logs.read().expect("logs lock poisoned").values().cloned().collect()
+        self.logs
+            .read()
+            .expect("logs lock poisoned")
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// The existing log, or a new one in the live dir with the fewest partitions (Kafka:
@@ -260,7 +283,11 @@ impl LogManager {
         let live = self.live_dirs();
         let parent = live
             .iter()
-            .min_by_key(|d| logs.values().filter(|l| l.parent_dir() == d.as_path()).count())
+            .min_by_key(|d| {
+                logs.values()
+                    .filter(|l| l.parent_dir() == d.as_path())
+                    .count()
+            })
             .cloned()
             .ok_or_else(|| LogError::KafkaStorage {
                 partition: tp.to_string(),
@@ -300,8 +327,11 @@ impl LogManager {
         let _w = log.writer.lock().expect("writer lock poisoned");
         let old = log.dir();
         let unique = format!("{:032x}", rand::random::<u128>());
-        let new = log.parent_dir().join(format!("{tp}.{unique}{DELETE_DIR_SUFFIX}"));
-        fs::rename(&old, &new).map_err(|e| log.storage_error("renaming the log dir for deletion", e))?;
+        let new = log
+            .parent_dir()
+            .join(format!("{tp}.{unique}{DELETE_DIR_SUFFIX}"));
+        fs::rename(&old, &new)
+            .map_err(|e| log.storage_error("renaming the log dir for deletion", e))?;
         *log.dir.write().expect("dir lock poisoned") = new.clone();
         for s in log.segments_snapshot() {
             s.set_dir(&new);
@@ -322,7 +352,10 @@ impl LogManager {
     pub fn delete_pending_dirs(&self) {
         let now = self.clock.milliseconds();
         let due: Vec<PathBuf> = {
-            let mut p = self.pending_dir_deletes.lock().expect("pending dir deletes lock poisoned");
+            let mut p = self
+                .pending_dir_deletes
+                .lock()
+                .expect("pending dir deletes lock poisoned");
             let (due, keep): (Vec<_>, Vec<_>) = p.drain(..).partition(|(t, _)| *t <= now);
             *p = keep;
             due.into_iter().map(|(_, d)| d).collect()
@@ -357,7 +390,9 @@ impl LogManager {
         for log in self.all_logs() {
             match log.delete_old_segments() {
                 Ok(k) => n += k,
-                Err(e) => tracing::warn!(partition = %log.topic_partition(), error = %e, "retention failed"),
+                Err(e) => {
+                    tracing::warn!(partition = %log.topic_partition(), error = %e, "retention failed")
+                }
             }
             log.delete_pending_files();
         }
@@ -416,7 +451,9 @@ impl LogManager {
             if log.config().compact() {
                 match super::cleaner::clean_log(&log) {
                     Ok(stats) => cleaned += stats.records_removed,
-                    Err(e) => tracing::warn!(partition = %log.topic_partition(), error = %e, "log cleaning failed"),
+                    Err(e) => {
+                        tracing::warn!(partition = %log.topic_partition(), error = %e, "log cleaning failed")
+                    }
                 }
             }
         }
@@ -437,16 +474,24 @@ impl LogManager {
             ("kafka-log-retention", o.retention_check_interval_ms, |m| {
                 m.cleanup_logs();
             }),
-            ("kafka-log-flusher", o.flush_check_interval_ms, |m| m.flush_dirty_logs()),
-            ("kafka-recovery-point-checkpoint", o.recovery_point_checkpoint_interval_ms, |m| {
-                m.checkpoint_recovery_offsets()
+            ("kafka-log-flusher", o.flush_check_interval_ms, |m| {
+                m.flush_dirty_logs()
             }),
-            ("kafka-log-start-offset-checkpoint", o.log_start_offset_checkpoint_interval_ms, |m| {
-                m.checkpoint_log_start_offsets()
-            }),
-            ("highwatermark-checkpoint", o.high_watermark_checkpoint_interval_ms, |m| {
-                m.checkpoint_high_watermarks()
-            }),
+            (
+                "kafka-recovery-point-checkpoint",
+                o.recovery_point_checkpoint_interval_ms,
+                |m| m.checkpoint_recovery_offsets(),
+            ),
+            (
+                "kafka-log-start-offset-checkpoint",
+                o.log_start_offset_checkpoint_interval_ms,
+                |m| m.checkpoint_log_start_offsets(),
+            ),
+            (
+                "highwatermark-checkpoint",
+                o.high_watermark_checkpoint_interval_ms,
+                |m| m.checkpoint_high_watermarks(),
+            ),
             ("kafka-delete-logs", 1_000, |m| m.delete_pending_dirs()),
         ];
         if o.cleaner_enable {
@@ -508,7 +553,8 @@ impl LogManager {
             if failed_dirs.contains_key(&dir) {
                 continue;
             }
-            if let Err(e) = super::checkpoint::write_atomically(&dir.join(CLEAN_SHUTDOWN_FILE), b"") {
+            if let Err(e) = super::checkpoint::write_atomically(&dir.join(CLEAN_SHUTDOWN_FILE), b"")
+            {
                 tracing::error!(dir = %dir.display(), error = %e, "could not write the clean shutdown marker");
             }
         }

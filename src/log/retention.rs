@@ -138,7 +138,11 @@ impl Log {
 
     /// Step one of deletion: rename to `.deleted`; the files go after `file.delete.delay.ms`
     /// (immediately when 0). Kafka: `LocalLog.deleteSegmentFiles`.
-    pub(crate) fn schedule_delete(&self, segs: &[Arc<LogSegment>], now: i64) -> Result<(), LogError> {
+    pub(crate) fn schedule_delete(
+        &self,
+        segs: &[Arc<LogSegment>],
+        now: i64,
+    ) -> Result<(), LogError> {
         if segs.is_empty() {
             return Ok(());
         }
@@ -165,7 +169,10 @@ impl Log {
     pub fn delete_pending_files(&self) {
         let now = self.clock.milliseconds();
         let due: Vec<PathBuf> = {
-            let mut p = self.pending_deletes.lock().expect("pending deletes lock poisoned");
+            let mut p = self
+                .pending_deletes
+                .lock()
+                .expect("pending deletes lock poisoned");
             let (due, keep): (Vec<_>, Vec<_>) = p.drain(..).partition(|(t, _)| *t <= now);
             *p = keep;
             due.into_iter().flat_map(|(_, v)| v).collect()

@@ -16,7 +16,7 @@ use bytes::{Bytes, BytesMut};
 use super::index::{OffsetIndex, TimeIndex};
 use super::leader_epoch::LeaderEpochFileCache;
 use crate::protocol::record_batch::{
-    next_batch_size, BatchError, RecordBatchHeader, BatchIter, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD,
+    next_batch_size, BatchError, BatchIter, RecordBatchHeader, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD,
 };
 
 pub const LOG_FILE_SUFFIX: &str = ".log";
@@ -138,7 +138,11 @@ impl LogSegment {
         self.size.load(Ordering::Acquire)
     }
     pub fn log_path(&self) -> PathBuf {
-        self.paths.lock().expect("segment path lock poisoned").log.clone()
+        self.paths
+            .lock()
+            .expect("segment path lock poisoned")
+            .log
+            .clone()
     }
     pub fn max_timestamp(&self) -> i64 {
         self.max_timestamp.load(Ordering::Acquire)
@@ -147,7 +151,10 @@ impl LogSegment {
         self.offset_of_max_timestamp.load(Ordering::Acquire)
     }
     pub fn offset_index_entries(&self) -> usize {
-        self.offset_index.read().expect("index lock poisoned").entries()
+        self.offset_index
+            .read()
+            .expect("index lock poisoned")
+            .entries()
     }
 
     /// The timestamp retention judges: the largest record timestamp, or the file's mtime when
@@ -168,8 +175,15 @@ impl LogSegment {
 
     /// Whether the offset or time index is full. Kafka: `LogSegment.shouldRoll` index checks.
     pub fn indexes_full(&self) -> bool {
-        self.offset_index.read().expect("index lock poisoned").is_full()
-            || self.time_index.read().expect("index lock poisoned").is_full()
+        self.offset_index
+            .read()
+            .expect("index lock poisoned")
+            .is_full()
+            || self
+                .time_index
+                .read()
+                .expect("index lock poisoned")
+                .is_full()
     }
 
     /// Kafka: `LogSegment.shouldRoll`. `max_ts_in_batch` is the incoming batch's max timestamp.
@@ -215,7 +229,8 @@ impl LogSegment {
         for (pos, h) in BatchIter::new(buf).flatten() {
             let max_ts = h.max_timestamp();
             if self.rolling_based_timestamp.load(Ordering::Relaxed) < 0 && start + pos as u64 == 0 {
-                self.rolling_based_timestamp.store(max_ts, Ordering::Release);
+                self.rolling_based_timestamp
+                    .store(max_ts, Ordering::Release);
             }
             if max_ts > self.max_timestamp.load(Ordering::Relaxed) {
                 self.max_timestamp.store(max_ts, Ordering::Release);
@@ -228,11 +243,14 @@ impl LogSegment {
                     .write()
                     .expect("index lock poisoned")
                     .append(h.last_offset(), position);
-                self.time_index.write().expect("index lock poisoned").maybe_append(
-                    self.max_timestamp.load(Ordering::Relaxed),
-                    self.offset_of_max_timestamp.load(Ordering::Relaxed),
-                    false,
-                );
+                self.time_index
+                    .write()
+                    .expect("index lock poisoned")
+                    .maybe_append(
+                        self.max_timestamp.load(Ordering::Relaxed),
+                        self.offset_of_max_timestamp.load(Ordering::Relaxed),
+                        false,
+                    );
                 since = 0;
             }
             since += h.size_in_bytes() as u64;
@@ -256,7 +274,11 @@ impl LogSegment {
     /// index entry below it. Kafka: `LogSegment.translateOffset` / `FileRecords.searchForOffsetWithSize`.
     pub fn translate_offset(&self, offset: i64) -> std::io::Result<Option<(u64, usize, i64)>> {
         let limit = self.size();
-        let (_, start) = self.offset_index.read().expect("index lock poisoned").lookup(offset);
+        let (_, start) = self
+            .offset_index
+            .read()
+            .expect("index lock poisoned")
+            .lookup(offset);
         let mut pos = start as u64;
         while let Some(h) = self.read_header(pos, limit)? {
             if h.len() < RECORD_BATCH_OVERHEAD {
@@ -353,7 +375,11 @@ impl LogSegment {
     /// is missing, in which case the caller recovers the segment (which rebuilds them).
     /// Kafka: `LogLoader.loadSegmentFiles` → `sanityCheck`.
     pub fn load_indexes(&self, max_index_bytes: i32) -> std::io::Result<bool> {
-        let paths = self.paths.lock().expect("segment path lock poisoned").clone();
+        let paths = self
+            .paths
+            .lock()
+            .expect("segment path lock poisoned")
+            .clone();
         let size = self.size();
         let Some(oi) = OffsetIndex::load(&paths.index, self.base_offset, max_index_bytes, size)?
         else {
@@ -390,12 +416,19 @@ impl LogSegment {
         &self,
         mut epochs: Option<&mut LeaderEpochFileCache>,
     ) -> std::io::Result<RecoverResult> {
-        self.offset_index.write().expect("index lock poisoned").clear();
-        self.time_index.write().expect("index lock poisoned").clear();
+        self.offset_index
+            .write()
+            .expect("index lock poisoned")
+            .clear();
+        self.time_index
+            .write()
+            .expect("index lock poisoned")
+            .clear();
         self.max_timestamp.store(-1, Ordering::Release);
         self.offset_of_max_timestamp.store(-1, Ordering::Release);
         self.rolling_based_timestamp.store(-1, Ordering::Release);
-        self.bytes_since_last_index_entry.store(0, Ordering::Relaxed);
+        self.bytes_since_last_index_entry
+            .store(0, Ordering::Relaxed);
         let file_len = self.log_file.metadata()?.len();
         let mut valid: u64 = 0;
         let mut next_offset = self.base_offset;
@@ -482,8 +515,14 @@ impl LogSegment {
             return Ok(0);
         };
         let old = self.size();
-        self.offset_index.write().expect("index lock poisoned").truncate_to(offset);
-        self.time_index.write().expect("index lock poisoned").truncate_to(offset);
+        self.offset_index
+            .write()
+            .expect("index lock poisoned")
+            .truncate_to(offset);
+        self.time_index
+            .write()
+            .expect("index lock poisoned")
+            .truncate_to(offset);
         self.log_file.set_len(pos)?;
         self.size.store(pos, Ordering::Release);
         // Re-derive the max timestamp and the index cadence from what is left.
@@ -492,7 +531,11 @@ impl LogSegment {
     }
 
     fn rescan_after_truncate(&self, size: u64) -> std::io::Result<()> {
-        let ti = self.time_index.read().expect("index lock poisoned").last_entry();
+        let ti = self
+            .time_index
+            .read()
+            .expect("index lock poisoned")
+            .last_entry();
         let (ts, off) = ti.unwrap_or((-1, -1));
         self.max_timestamp.store(ts, Ordering::Release);
         self.offset_of_max_timestamp.store(off, Ordering::Release);
@@ -522,10 +565,15 @@ impl LogSegment {
                     .store(base + delta as i64, Ordering::Release);
             }
             let s = (LOG_OVERHEAD + len as usize) as u64;
-            since = if pos == start && start > 0 { s } else { since + s };
+            since = if pos == start && start > 0 {
+                s
+            } else {
+                since + s
+            };
             pos += s;
         }
-        self.bytes_since_last_index_entry.store(since, Ordering::Relaxed);
+        self.bytes_since_last_index_entry
+            .store(since, Ordering::Relaxed);
         if size == 0 {
             self.rolling_based_timestamp.store(-1, Ordering::Release);
         }
@@ -539,7 +587,11 @@ impl LogSegment {
         ts: i64,
         start_offset: i64,
     ) -> std::io::Result<Option<Bytes>> {
-        let (_, off) = self.time_index.read().expect("index lock poisoned").lookup(ts);
+        let (_, off) = self
+            .time_index
+            .read()
+            .expect("index lock poisoned")
+            .lookup(ts);
         let from = off.max(start_offset);
         let Some((mut pos, _, _)) = self.translate_offset(from)? else {
             return Ok(None);
@@ -620,7 +672,11 @@ impl LogSegment {
                 Err(e) => return Err(e),
             }
         }
-        let dir = paths.log.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = paths
+            .log
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         *paths = SegmentPaths::new(&dir, self.base_offset, DELETED_FILE_SUFFIX);
         Ok(out)
     }
@@ -639,12 +695,20 @@ impl LogSegment {
 
 fn relabel(e: BatchError, base: u64) -> BatchError {
     match e {
-        BatchError::Truncated { position, needed, available } => BatchError::Truncated {
+        BatchError::Truncated {
+            position,
+            needed,
+            available,
+        } => BatchError::Truncated {
             position: position + base as usize,
             needed,
             available,
         },
-        BatchError::InvalidLength { position, length, minimum } => BatchError::InvalidLength {
+        BatchError::InvalidLength {
+            position,
+            length,
+            minimum,
+        } => BatchError::InvalidLength {
             position: position + base as usize,
             length,
             minimum,

@@ -191,9 +191,7 @@ impl Log {
     /// Sets the high watermark, clamped to [log start, log end]; returns the value stored.
     /// Kafka: `UnifiedLog.updateHighWatermark`.
     pub fn update_high_watermark(&self, hw: i64) -> i64 {
-        let v = hw
-            .max(self.log_start_offset())
-            .min(self.log_end_offset());
+        let v = hw.max(self.log_start_offset()).min(self.log_end_offset());
         self.high_watermark.store(v, Ordering::Release);
         v
     }
@@ -221,7 +219,8 @@ impl Log {
     /// Turns an I/O error into `KafkaStorage`, taking the directory offline.
     pub(crate) fn storage_error(&self, what: &str, e: std::io::Error) -> LogError {
         let reason = format!("{what}: {e}");
-        self.failure.maybe_add_offline_log_dir(&self.parent_dir, &reason);
+        self.failure
+            .maybe_add_offline_log_dir(&self.parent_dir, &reason);
         LogError::KafkaStorage {
             partition: self.tp.to_string(),
             dir: self.parent_dir.clone(),
@@ -250,7 +249,11 @@ impl Log {
     /// Appends client batches as the leader: validates every batch once, assigns offsets and
     /// stamps `leader_epoch` in place, rewrites LogAppendTime when configured. Kafka:
     /// `UnifiedLog.appendAsLeader` → `LogValidator.validateMessagesAndAssignOffsets`.
-    pub fn append_as_leader(&self, records: &[u8], leader_epoch: i32) -> Result<LogAppendInfo, LogError> {
+    pub fn append_as_leader(
+        &self,
+        records: &[u8],
+        leader_epoch: i32,
+    ) -> Result<LogAppendInfo, LogError> {
         self.append_as_leader_with(records, leader_epoch, |_| Ok(AppendDecision::Append))
     }
 
@@ -297,8 +300,12 @@ impl Log {
         while pos < buf.len() {
             let size = crate::protocol::record_batch::next_batch_size(&buf[pos..], pos)
                 .map_err(|e| self.corrupt(e))?;
-            let mut m = RecordBatchHeaderMut::new(&mut buf[pos..pos + size])
-                .ok_or_else(|| self.corrupt(BatchError::UnknownMagic { position: pos, magic: -1 }))?;
+            let mut m = RecordBatchHeaderMut::new(&mut buf[pos..pos + size]).ok_or_else(|| {
+                self.corrupt(BatchError::UnknownMagic {
+                    position: pos,
+                    magic: -1,
+                })
+            })?;
             m.set_base_offset(next);
             m.set_partition_leader_epoch(leader_epoch);
             if log_append_time {
@@ -332,7 +339,12 @@ impl Log {
 
     /// Kafka: `LogValidator.validateBatch` + `DefaultRecordBatch.ensureValid` + size and
     /// timestamp checks, once per batch, before any byte is written.
-    fn validate_client_batches(&self, records: &[u8], config: &LogConfig, now: i64) -> Result<(), LogError> {
+    fn validate_client_batches(
+        &self,
+        records: &[u8],
+        config: &LogConfig,
+        now: i64,
+    ) -> Result<(), LogError> {
         let before = config.timestamp_before_max_ms();
         let after = config.timestamp_after_max_ms();
         for item in BatchIter::new(records) {
@@ -391,16 +403,23 @@ impl Log {
             if !h.is_v2() {
                 return Err(LogError::UnsupportedForMessageFormat {
                     partition: self.tp.to_string(),
-                    reason: format!("replicated batch with magic {} (only v2 is stored)", h.magic()),
+                    reason: format!(
+                        "replicated batch with magic {} (only v2 is stored)",
+                        h.magic()
+                    ),
                 });
             }
             h.ensure_valid(pos).map_err(|e| self.corrupt(e))?;
-            h.validate_counts_for_recovery(pos).map_err(|e| self.corrupt(e))?;
+            h.validate_counts_for_recovery(pos)
+                .map_err(|e| self.corrupt(e))?;
             if let Some(prev) = infos.last().map(|i: &BatchAppendInfo| i.last_offset) {
                 if h.base_offset() <= prev {
                     return Err(LogError::OffsetsOutOfOrder {
                         partition: self.tp.to_string(),
-                        reason: format!("batch base offset {} follows last offset {prev}", h.base_offset()),
+                        reason: format!(
+                            "batch base offset {} follows last offset {prev}",
+                            h.base_offset()
+                        ),
                     });
                 }
             }
@@ -460,8 +479,16 @@ impl Log {
                 max_ts_off = i.last_offset;
             }
         }
-        let seg = self.maybe_roll(buf.len(), max_ts, last.last_offset, first.base_offset, config, now)?;
-        seg.append(buf).map_err(|e| self.storage_error("appending to the log", e))?;
+        let seg = self.maybe_roll(
+            buf.len(),
+            max_ts,
+            last.last_offset,
+            first.base_offset,
+            config,
+            now,
+        )?;
+        seg.append(buf)
+            .map_err(|e| self.storage_error("appending to the log", e))?;
         {
             let mut epochs = self.leader_epoch_cache();
             let mut changed = false;
@@ -476,7 +503,8 @@ impl Log {
                 r.map_err(|e| self.storage_error("writing leader-epoch-checkpoint", e))?;
             }
         }
-        self.log_end_offset.store(last.last_offset + 1, Ordering::Release);
+        self.log_end_offset
+            .store(last.last_offset + 1, Ordering::Release);
         let record_count: i64 = infos.iter().map(|i| i.record_count as i64).sum();
         w.unflushed_messages += record_count;
         if w.unflushed_messages >= config.flush_messages {
@@ -507,14 +535,26 @@ impl Log {
     ) -> Result<Arc<LogSegment>, LogError> {
         let active = self.active_segment();
         let roll_ms = config.segment_ms.saturating_sub(self.roll_jitter_ms);
-        if active.should_roll(config.segment_bytes, roll_ms, incoming, max_ts, max_offset, now) {
+        if active.should_roll(
+            config.segment_bytes,
+            roll_ms,
+            incoming,
+            max_ts,
+            max_offset,
+            now,
+        ) {
             return self.roll_at(first_offset, config, now);
         }
         Ok(active)
     }
 
     /// Makes a new active segment at `base` (the next offset). Kafka: `LocalLog.roll`.
-    pub(crate) fn roll_at(&self, base: i64, config: &LogConfig, now: i64) -> Result<Arc<LogSegment>, LogError> {
+    pub(crate) fn roll_at(
+        &self,
+        base: i64,
+        config: &LogConfig,
+        now: i64,
+    ) -> Result<Arc<LogSegment>, LogError> {
         let active = self.active_segment();
         if active.base_offset() == base && active.size() == 0 {
             return Ok(active);
@@ -584,7 +624,11 @@ impl Log {
         loop {
             let seg = {
                 let segs = self.segments.read().expect("segments lock poisoned");
-                match segs.range(..=from).next_back().or_else(|| segs.range(from..).next()) {
+                match segs
+                    .range(..=from)
+                    .next_back()
+                    .or_else(|| segs.range(from..).next())
+                {
                     Some((_, s)) => s.clone(),
                     None => return Ok(out(Bytes::new())),
                 }
@@ -620,11 +664,16 @@ impl Log {
         let rp = self.recovery_point();
         let segs: Vec<_> = {
             let s = self.segments.read().expect("segments lock poisoned");
-            let floor = s.range(..=rp).next_back().map(|(b, _)| *b).unwrap_or(i64::MIN);
+            let floor = s
+                .range(..=rp)
+                .next_back()
+                .map(|(b, _)| *b)
+                .unwrap_or(i64::MIN);
             s.range(floor..).map(|(_, v)| v.clone()).collect()
         };
         for s in segs {
-            s.flush().map_err(|e| self.storage_error("flushing the log", e))?;
+            s.flush()
+                .map_err(|e| self.storage_error("flushing the log", e))?;
         }
         self.recovery_point.fetch_max(leo, Ordering::AcqRel);
         w.unflushed_messages = 0;
@@ -638,7 +687,9 @@ impl Log {
         let mut w = self.writer.lock().expect("writer lock poisoned");
         let now = self.clock.milliseconds();
         let flush_ms = self.config().flush_ms;
-        if now.saturating_sub(w.last_flush_ms) >= flush_ms && self.recovery_point() < self.log_end_offset() {
+        if now.saturating_sub(w.last_flush_ms) >= flush_ms
+            && self.recovery_point() < self.log_end_offset()
+        {
             self.flush_locked(&mut w, now)?;
         }
         Ok(())

@@ -358,7 +358,9 @@ pub struct RecordBatchHeaderMut<'a> {
 impl<'a> RecordBatchHeaderMut<'a> {
     /// A mutable view over one whole v2 batch; `None` unless `bytes` is exactly one v2 batch.
     pub fn new(bytes: &'a mut [u8]) -> Option<RecordBatchHeaderMut<'a>> {
-        let ok = RecordBatchHeader::new(bytes).map(|h| h.is_v2()).unwrap_or(false);
+        let ok = RecordBatchHeader::new(bytes)
+            .map(|h| h.is_v2())
+            .unwrap_or(false);
         if ok {
             Some(RecordBatchHeaderMut { bytes })
         } else {
@@ -577,7 +579,9 @@ mod tests {
         assert_eq!(h.last_offset(), 1237);
         assert_eq!(h.partition_leader_epoch(), 7);
         h.ensure_valid(0).unwrap();
-        let decoded = kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes::Bytes::from(b)).unwrap();
+        let decoded =
+            kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes::Bytes::from(b))
+                .unwrap();
         assert_eq!(decoded.records[3].offset, 1237);
         assert_eq!(decoded.records[0].partition_leader_epoch, 7);
     }
@@ -593,7 +597,9 @@ mod tests {
         assert_eq!(h.timestamp_type(), TimestampType::LogAppendTime);
         assert_eq!(h.max_timestamp(), 99_000);
         h.ensure_valid(0).unwrap();
-        let decoded = kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes::Bytes::from(b)).unwrap();
+        let decoded =
+            kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes::Bytes::from(b))
+                .unwrap();
         // kafka-protocol keeps the per-record CreateTime values but reports the type.
         assert_eq!(
             decoded.records[0].timestamp_type,
@@ -611,7 +617,10 @@ mod tests {
             let h = RecordBatchHeader::new(&c);
             // A flip in a length-bearing field might make the view reject outright; otherwise CRC.
             if let Some(h) = h {
-                assert!(matches!(h.ensure_valid(0), Err(BatchError::CrcMismatch { .. })), "byte {i}");
+                assert!(
+                    matches!(h.ensure_valid(0), Err(BatchError::CrcMismatch { .. })),
+                    "byte {i}"
+                );
             }
         }
     }
@@ -638,7 +647,10 @@ mod tests {
         let mut b = batch(&[b"1", b"2"], 1).to_vec();
         b[RECORDS_COUNT_OFFSET..RECORDS_COUNT_OFFSET + 4].copy_from_slice(&5i32.to_be_bytes());
         let h = RecordBatchHeader::new(&b).unwrap();
-        assert!(matches!(h.validate_counts(0), Err(BatchError::Invalid { .. })));
+        assert!(matches!(
+            h.validate_counts(0),
+            Err(BatchError::Invalid { .. })
+        ));
     }
 
     /// Sequence numbers wrap at Int.MAX (Kafka: `DefaultRecordBatch.incrementSequence`).

@@ -73,7 +73,10 @@ impl AcceptingAlterPartitionSender {
 
     /// Proposals received so far, oldest first.
     pub fn submitted(&self) -> Vec<AlterPartitionItem> {
-        self.submitted.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.submitted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Makes later proposals fail with `code` (0 restores acceptance).

@@ -82,7 +82,9 @@ impl RpcProducerIdManager {
                 Ok(block) if block.size > 0 && block.first_producer_id >= 0 => {
                     st.prefetched = Some(block);
                 }
-                Ok(block) => tracing::error!(?block, "controller returned an invalid producer id block"),
+                Ok(block) => {
+                    tracing::error!(?block, "controller returned an invalid producer id block")
+                }
                 Err(code) => tracing::warn!(code, "producer id block allocation failed"),
             }
         });
@@ -126,7 +128,8 @@ impl ProducerIdManager for RpcProducerIdManager {
             if let Some(id) = self.try_next() {
                 return Ok(id);
             }
-            let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(BLOCK_WAIT_MS);
+            let deadline =
+                tokio::time::Instant::now() + std::time::Duration::from_millis(BLOCK_WAIT_MS);
             while tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(std::time::Duration::from_millis(2)).await;
                 if let Some(id) = self.try_next() {
@@ -154,7 +157,10 @@ impl InMemoryProducerIdBlockSourceForTests {
 
 impl ProducerIdBlockSource for InMemoryProducerIdBlockSourceForTests {
     fn allocate_block(&self) -> BoxFuture<'static, Result<ProducerIdsBlock, i16>> {
-        let mut next = self.next_block_start.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = self
+            .next_block_start
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let block = ProducerIdsBlock {
             first_producer_id: *next,
             size: PRODUCER_ID_BLOCK_SIZE,

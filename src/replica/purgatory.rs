@@ -35,7 +35,10 @@ pub async fn wait_until<T>(
         if let Some(done) = check() {
             return Some(done);
         }
-        if tokio::time::timeout_at(deadline, notify.notified()).await.is_err() {
+        if tokio::time::timeout_at(deadline, notify.notified())
+            .await
+            .is_err()
+        {
             return check();
         }
     }

@@ -20,7 +20,9 @@ use super::fetcher::{FetcherConfig, InitialFetchState, ReplicaFetcherManager};
 use super::purgatory::wait_until;
 use crate::apis::ControllerEpochFence;
 use crate::cluster::partition::{FetchPartitionParams, PartitionRead};
-use crate::cluster::{LeaderAndIsrState, Partition, PartitionContext, PartitionError, TopicPartition};
+use crate::cluster::{
+    LeaderAndIsrState, Partition, PartitionContext, PartitionError, TopicPartition,
+};
 use crate::log::{LogError, LogManager};
 use crate::metadata_cache::MetadataCache;
 use crate::protocol::errors::ResponseError;
@@ -155,7 +157,11 @@ impl ReplicaManager {
         alter_partition: Arc<dyn AlterPartitionSender>,
     ) -> Arc<ReplicaManager> {
         Arc::new_cyclic(|me| ReplicaManager {
-            fetchers: ReplicaFetcherManager::new(config.broker_id, config.fetcher.clone(), me.clone()),
+            fetchers: ReplicaFetcherManager::new(
+                config.broker_id,
+                config.fetcher.clone(),
+                me.clone(),
+            ),
             config,
             clock,
             log_manager,
@@ -185,7 +191,12 @@ impl ReplicaManager {
 
     /// The online partition, if hosted here.
     pub fn online_partition(&self, tp: &TopicPartition) -> Option<Arc<Partition>> {
-        match self.partitions.read().unwrap_or_else(|e| e.into_inner()).get(tp) {
+        match self
+            .partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(tp)
+        {
             Some(HostedPartition::Online(p)) => Some(p.clone()),
             _ => None,
         }
@@ -208,7 +219,12 @@ impl ReplicaManager {
     /// NOT_LEADER_OR_FOLLOWER when the topic exists but this broker does not host it,
     /// UNKNOWN_TOPIC_OR_PARTITION otherwise. Kafka: `ReplicaManager.getPartitionOrError`.
     pub fn partition_or_error(&self, tp: &TopicPartition) -> Result<Arc<Partition>, i16> {
-        match self.partitions.read().unwrap_or_else(|e| e.into_inner()).get(tp) {
+        match self
+            .partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(tp)
+        {
             Some(HostedPartition::Online(p)) => Ok(p.clone()),
             Some(HostedPartition::Offline) => Err(ResponseError::KafkaStorageError.code()),
             None if self.metadata_cache.contains_partition(tp) => {
@@ -236,16 +252,19 @@ impl ReplicaManager {
         tp: &TopicPartition,
         topic_id: Option<[u8; 16]>,
     ) -> Result<Arc<Partition>, i16> {
-        if let Some(h) = self.partitions.read().unwrap_or_else(|e| e.into_inner()).get(tp) {
+        if let Some(h) = self
+            .partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(tp)
+        {
             return match h {
-                HostedPartition::Online(p) => {
-                    match (p.topic_id(), topic_id) {
-                        (Some(have), Some(want)) if have != want => {
-                            Err(ResponseError::InconsistentTopicId.code())
-                        }
-                        _ => Ok(p.clone()),
+                HostedPartition::Online(p) => match (p.topic_id(), topic_id) {
+                    (Some(have), Some(want)) if have != want => {
+                        Err(ResponseError::InconsistentTopicId.code())
                     }
-                }
+                    _ => Ok(p.clone()),
+                },
                 HostedPartition::Offline => Err(ResponseError::KafkaStorageError.code()),
             };
         }
@@ -266,7 +285,12 @@ impl ReplicaManager {
                 return Err(ResponseError::InconsistentTopicId.code());
             }
         }
-        let p = Partition::new(tp.clone(), topic_id.or(log.topic_id()), log, self.partition_context());
+        let p = Partition::new(
+            tp.clone(),
+            topic_id.or(log.topic_id()),
+            log,
+            self.partition_context(),
+        );
         let mut map = self.partitions.write().unwrap_or_else(|e| e.into_inner());
         let entry = map.entry(tp.clone()).or_insert(HostedPartition::Online(p));
         match entry {
@@ -352,8 +376,10 @@ impl ReplicaManager {
                 restart.push((p.clone(), st.leader, st.leader_epoch));
             }
         }
-        let tps: Vec<TopicPartition> =
-            restart.iter().map(|(p, _, _)| p.topic_partition().clone()).collect();
+        let tps: Vec<TopicPartition> = restart
+            .iter()
+            .map(|(p, _, _)| p.topic_partition().clone())
+            .collect();
         self.fetchers.remove_fetcher_for_partitions(&tps);
         let mut initial = Vec::new();
         for (p, leader, epoch) in restart {
@@ -387,51 +413,65 @@ impl ReplicaManager {
         controller_epoch: i32,
         partitions: &[(TopicPartition, i32, bool)],
     ) -> Result<Vec<(TopicPartition, i16)>, i16> {
-        let applied = self.controller_epoch.apply_if_current(controller_epoch, || {
-            let mut results = Vec::with_capacity(partitions.len());
-            let mut to_stop = Vec::new();
-            for (tp, leader_epoch, delete) in partitions {
-                let hosted = self.partitions.read().unwrap_or_else(|e| e.into_inner()).get(tp).cloned();
-                let code = match hosted {
-                    Some(HostedPartition::Offline) => ResponseError::KafkaStorageError.code(),
-                    Some(HostedPartition::Online(p)) => {
-                        if *leader_epoch == -2 || *leader_epoch == -1 || *leader_epoch >= p.leader_epoch() {
+        let applied = self
+            .controller_epoch
+            .apply_if_current(controller_epoch, || {
+                let mut results = Vec::with_capacity(partitions.len());
+                let mut to_stop = Vec::new();
+                for (tp, leader_epoch, delete) in partitions {
+                    let hosted = self
+                        .partitions
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get(tp)
+                        .cloned();
+                    let code = match hosted {
+                        Some(HostedPartition::Offline) => ResponseError::KafkaStorageError.code(),
+                        Some(HostedPartition::Online(p)) => {
+                            if *leader_epoch == -2
+                                || *leader_epoch == -1
+                                || *leader_epoch >= p.leader_epoch()
+                            {
+                                to_stop.push((tp.clone(), *delete));
+                                0
+                            } else {
+                                ResponseError::FencedLeaderEpoch.code()
+                            }
+                        }
+                        None => {
                             to_stop.push((tp.clone(), *delete));
                             0
-                        } else {
-                            ResponseError::FencedLeaderEpoch.code()
                         }
+                    };
+                    results.push((tp.clone(), code));
+                }
+                let tps: Vec<TopicPartition> = to_stop.iter().map(|(tp, _)| tp.clone()).collect();
+                self.fetchers.remove_fetcher_for_partitions(&tps);
+                let mut codes = HashMap::new();
+                for (tp, delete) in to_stop {
+                    if !delete {
+                        continue;
                     }
-                    None => {
-                        to_stop.push((tp.clone(), *delete));
-                        0
+                    let removed = self
+                        .partitions
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&tp);
+                    if let Some(HostedPartition::Online(p)) = removed {
+                        p.resign();
                     }
-                };
-                results.push((tp.clone(), code));
-            }
-            let tps: Vec<TopicPartition> = to_stop.iter().map(|(tp, _)| tp.clone()).collect();
-            self.fetchers.remove_fetcher_for_partitions(&tps);
-            let mut codes = HashMap::new();
-            for (tp, delete) in to_stop {
-                if !delete {
-                    continue;
+                    if let Err(e) = self.log_manager.async_delete(&tp) {
+                        tracing::error!(partition = %tp, error = %e, "cannot delete log");
+                        codes.insert(tp, e.error_code());
+                    }
                 }
-                let removed = self.partitions.write().unwrap_or_else(|e| e.into_inner()).remove(&tp);
-                if let Some(HostedPartition::Online(p)) = removed {
-                    p.resign();
+                for r in results.iter_mut() {
+                    if let Some(c) = codes.get(&r.0) {
+                        r.1 = *c;
+                    }
                 }
-                if let Err(e) = self.log_manager.async_delete(&tp) {
-                    tracing::error!(partition = %tp, error = %e, "cannot delete log");
-                    codes.insert(tp, e.error_code());
-                }
-            }
-            for r in results.iter_mut() {
-                if let Some(c) = codes.get(&r.0) {
-                    r.1 = *c;
-                }
-            }
-            results
-        });
+                results
+            });
         applied.map_err(|e| {
             tracing::warn!("{e}");
             ResponseError::StaleControllerEpoch.code()
@@ -473,7 +513,10 @@ impl ReplicaManager {
             };
             let r = {
                 let p = partition.clone();
-                tokio::task::spawn_blocking(move || p.append_records_to_leader(&records, required_acks)).await
+                tokio::task::spawn_blocking(move || {
+                    p.append_records_to_leader(&records, required_acks)
+                })
+                .await
             };
             let result = match r {
                 Ok(Ok(info)) => {
@@ -502,7 +545,8 @@ impl ReplicaManager {
         if waiting.is_empty() {
             return results;
         }
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
+        let deadline =
+            tokio::time::Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
         let parts: Vec<Arc<Partition>> = waiting.iter().map(|(_, p, _)| p.clone()).collect();
         let mut done: Vec<Option<i16>> = vec![None; waiting.len()];
         wait_until(&parts, deadline, || {
@@ -550,7 +594,8 @@ impl ReplicaManager {
             .iter()
             .filter_map(|p| self.online_partition(&p.topic_partition))
             .collect();
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(params.max_wait_ms as u64);
+        let deadline =
+            tokio::time::Instant::now() + Duration::from_millis(params.max_wait_ms as u64);
         // Kafka `DelayedFetch.tryComplete` estimates the bytes available from offsets; we
         // re-check the cheap condition (offsets moved past the fetch position) and only read
         // again when it holds.
@@ -559,12 +604,17 @@ impl ReplicaManager {
                 .iter()
                 .filter_map(|fp| {
                     let p = self.online_partition(&fp.topic_partition)?;
-                    let end = if params.replica_id.is_some() { p.log_end_offset() } else { p.high_watermark() };
+                    let end = if params.replica_id.is_some() {
+                        p.log_end_offset()
+                    } else {
+                        p.high_watermark()
+                    };
                     Some((end - fp.fetch_offset).max(0))
                 })
                 .sum();
             let leadership_changed = partitions.iter().any(|fp| {
-                self.online_partition(&fp.topic_partition).is_none_or(|p| !p.is_leader())
+                self.online_partition(&fp.topic_partition)
+                    .is_none_or(|p| !p.is_leader())
             });
             (leadership_changed || available > 0).then_some(())
         })
@@ -596,7 +646,10 @@ impl ReplicaManager {
             let partition = match self.partition_or_error(&fp.topic_partition) {
                 Ok(p) => p,
                 Err(code) => {
-                    out.push(FetchPartitionResult { error_code: code, read: None });
+                    out.push(FetchPartitionResult {
+                        error_code: code,
+                        read: None,
+                    });
                     continue;
                 }
             };
@@ -617,7 +670,10 @@ impl ReplicaManager {
                         min_one = false;
                     }
                     limit = limit.saturating_sub(n);
-                    out.push(FetchPartitionResult { error_code: 0, read: Some(read) });
+                    out.push(FetchPartitionResult {
+                        error_code: 0,
+                        read: Some(read),
+                    });
                 }
                 Err(e) => {
                     if !matches!(e, PartitionError::Log(LogError::OffsetOutOfRange { .. })) {
@@ -625,7 +681,10 @@ impl ReplicaManager {
                     }
                     // Kafka answers an error partition with HW, LSO and log start offset -1
                     // (`ReplicaManager.createLogReadResult`); followers ask ListOffsets.
-                    out.push(FetchPartitionResult { error_code: e.error_code(), read: None });
+                    out.push(FetchPartitionResult {
+                        error_code: e.error_code(),
+                        read: None,
+                    });
                 }
             }
         }

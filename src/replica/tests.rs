@@ -33,8 +33,10 @@ fn fixture(topic_overrides: &[(&str, &str)]) -> Fixture {
         LogManagerOptions::default(),
     )
     .unwrap();
-    let overrides: BTreeMap<String, String> =
-        topic_overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let overrides: BTreeMap<String, String> = topic_overrides
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let rm = ReplicaManager::new(
         ReplicaManagerConfig::new(1),
         shared,
@@ -44,10 +46,21 @@ fn fixture(topic_overrides: &[(&str, &str)]) -> Fixture {
         Arc::new(move |_: &str| overrides.clone()),
         Arc::new(AcceptingAlterPartitionSender::new()),
     );
-    Fixture { rm, clock, _dir: dir }
+    Fixture {
+        rm,
+        clock,
+        _dir: dir,
+    }
 }
 
-fn lai(topic: &str, p: i32, leader: i32, epoch: i32, replicas: &[i32], isr: &[i32]) -> LeaderAndIsrPartition {
+fn lai(
+    topic: &str,
+    p: i32,
+    leader: i32,
+    epoch: i32,
+    replicas: &[i32],
+    isr: &[i32],
+) -> LeaderAndIsrPartition {
     LeaderAndIsrPartition {
         topic_partition: TopicPartition::new(topic, p),
         topic_id: Some([7; 16]),
@@ -77,22 +90,49 @@ fn records(n: usize) -> Bytes {
 async fn leader_and_isr_validation() {
     let f = fixture(&[]);
     let rm = &f.rm;
-    let r = rm.become_leader_or_follower(5, &[lai("a", 0, 1, 3, &[1], &[1]), lai("a", 1, 2, 0, &[2], &[2])]).unwrap();
+    let r = rm
+        .become_leader_or_follower(
+            5,
+            &[lai("a", 0, 1, 3, &[1], &[1]), lai("a", 1, 2, 0, &[2], &[2])],
+        )
+        .unwrap();
     assert_eq!(r[0].1, 0);
     assert_eq!(r[1].1, 3);
-    assert!(rm.online_partition(&TopicPartition::new("a", 0)).unwrap().is_leader());
+    assert!(rm
+        .online_partition(&TopicPartition::new("a", 0))
+        .unwrap()
+        .is_leader());
     assert!(rm.online_partition(&TopicPartition::new("a", 1)).is_none());
-    assert_eq!(rm.become_leader_or_follower(4, &[lai("a", 0, 1, 9, &[1], &[1])]), Err(11));
-    let r = rm.become_leader_or_follower(5, &[lai("a", 0, 1, 3, &[1], &[1])]).unwrap();
+    assert_eq!(
+        rm.become_leader_or_follower(4, &[lai("a", 0, 1, 9, &[1], &[1])]),
+        Err(11)
+    );
+    let r = rm
+        .become_leader_or_follower(5, &[lai("a", 0, 1, 3, &[1], &[1])])
+        .unwrap();
     assert_eq!(r[0].1, 11, "equal leader epoch");
-    let r = rm.become_leader_or_follower(6, &[lai("a", 0, 1, 2, &[1], &[1])]).unwrap();
+    let r = rm
+        .become_leader_or_follower(6, &[lai("a", 0, 1, 2, &[1], &[1])])
+        .unwrap();
     assert_eq!(r[0].1, 11, "lower leader epoch");
     let mut other_id = lai("a", 0, 1, 4, &[1], &[1]);
     other_id.topic_id = Some([9; 16]);
-    assert_eq!(rm.become_leader_or_follower(6, &[other_id]).unwrap()[0].1, 103);
-    assert_eq!(rm.online_partition(&TopicPartition::new("a", 0)).unwrap().leader_epoch(), 3);
+    assert_eq!(
+        rm.become_leader_or_follower(6, &[other_id]).unwrap()[0].1,
+        103
+    );
+    assert_eq!(
+        rm.online_partition(&TopicPartition::new("a", 0))
+            .unwrap()
+            .leader_epoch(),
+        3
+    );
     // Unknown partitions: UNKNOWN_TOPIC_OR_PARTITION for produce.
-    assert_eq!(rm.partition_or_error(&TopicPartition::new("zzz", 0)).unwrap_err(), 3);
+    assert_eq!(
+        rm.partition_or_error(&TopicPartition::new("zzz", 0))
+            .unwrap_err(),
+        3
+    );
 }
 
 /// Kafka `ReplicaManager.stopReplicas`: a leader epoch older than the partition's is
@@ -102,12 +142,19 @@ async fn leader_and_isr_validation() {
 async fn stop_replica_fencing_and_delete() {
     let f = fixture(&[]);
     let rm = &f.rm;
-    rm.become_leader_or_follower(1, &[lai("d", 0, 1, 5, &[1], &[1])]).unwrap();
+    rm.become_leader_or_follower(1, &[lai("d", 0, 1, 5, &[1], &[1])])
+        .unwrap();
     let tp = TopicPartition::new("d", 0);
-    assert_eq!(rm.stop_replicas(1, &[(tp.clone(), 4, true)]).unwrap()[0].1, 74);
+    assert_eq!(
+        rm.stop_replicas(1, &[(tp.clone(), 4, true)]).unwrap()[0].1,
+        74
+    );
     assert!(rm.online_partition(&tp).is_some());
     assert_eq!(rm.stop_replicas(0, &[(tp.clone(), -2, true)]), Err(11));
-    assert_eq!(rm.stop_replicas(1, &[(tp.clone(), -2, true)]).unwrap()[0].1, 0);
+    assert_eq!(
+        rm.stop_replicas(1, &[(tp.clone(), -2, true)]).unwrap()[0].1,
+        0
+    );
     assert!(rm.online_partition(&tp).is_none());
     assert!(rm.log_manager().get_log(&tp).is_none());
 }
@@ -119,10 +166,13 @@ async fn stop_replica_fencing_and_delete() {
 async fn acks_all_times_out_without_the_follower() {
     let f = fixture(&[]);
     let rm = &f.rm;
-    rm.become_leader_or_follower(1, &[lai("p", 0, 1, 0, &[1, 2], &[1, 2])]).unwrap();
+    rm.become_leader_or_follower(1, &[lai("p", 0, 1, 0, &[1, 2], &[1, 2])])
+        .unwrap();
     let tp = TopicPartition::new("p", 0);
     let started = std::time::Instant::now();
-    let r = rm.append_records(150, -1, vec![(tp.clone(), records(2))]).await;
+    let r = rm
+        .append_records(150, -1, vec![(tp.clone(), records(2))])
+        .await;
     assert_eq!(r[0].1.error_code, 7);
     assert!(started.elapsed() >= Duration::from_millis(150));
     assert_eq!(rm.online_partition(&tp).unwrap().log_end_offset(), 2);
@@ -139,7 +189,8 @@ async fn acks_all_times_out_without_the_follower() {
 async fn not_enough_replicas_after_append() {
     let f = fixture(&[("min.insync.replicas", "2")]);
     let rm = f.rm.clone();
-    rm.become_leader_or_follower(1, &[lai("m", 0, 1, 0, &[1, 2], &[1, 2])]).unwrap();
+    rm.become_leader_or_follower(1, &[lai("m", 0, 1, 0, &[1, 2], &[1, 2])])
+        .unwrap();
     let tp = TopicPartition::new("m", 0);
     let waiting = {
         let rm = rm.clone();
@@ -153,7 +204,10 @@ async fn not_enough_replicas_after_append() {
     f.clock.advance_ms(30_001);
     rm.maybe_shrink_isr();
     assert_eq!(p.isr(), vec![1]);
-    let r = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("completed by the ISR change").unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("completed by the ISR change")
+        .unwrap();
     assert_eq!(r[0].1.error_code, 20);
     let r = rm.append_records(100, -1, vec![(tp, records(1))]).await;
     assert_eq!(r[0].1.error_code, 19);
@@ -166,9 +220,16 @@ async fn not_enough_replicas_after_append() {
 async fn delayed_fetch_is_woken_by_an_append() {
     let f = fixture(&[]);
     let rm = f.rm.clone();
-    rm.become_leader_or_follower(1, &[lai("f", 0, 1, 0, &[1], &[1])]).unwrap();
+    rm.become_leader_or_follower(1, &[lai("f", 0, 1, 0, &[1], &[1])])
+        .unwrap();
     let tp = TopicPartition::new("f", 0);
-    let params = FetchParams { replica_id: None, max_wait_ms: 10_000, min_bytes: 1, max_bytes: 1 << 20, read_committed: false };
+    let params = FetchParams {
+        replica_id: None,
+        max_wait_ms: 10_000,
+        min_bytes: 1,
+        max_bytes: 1 << 20,
+        read_committed: false,
+    };
     let req = vec![FetchPartitionRequest {
         topic_partition: tp.clone(),
         fetch_offset: 0,
@@ -184,15 +245,25 @@ async fn delayed_fetch_is_woken_by_an_append() {
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(!fetch.is_finished(), "nothing to read yet");
-    rm.append_records(1_000, 1, vec![(tp.clone(), records(4))]).await;
-    let r = tokio::time::timeout(Duration::from_secs(5), fetch).await.expect("woken").unwrap();
+    rm.append_records(1_000, 1, vec![(tp.clone(), records(4))])
+        .await;
+    let r = tokio::time::timeout(Duration::from_secs(5), fetch)
+        .await
+        .expect("woken")
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     let read = r[0].read.as_ref().unwrap();
     assert_eq!((r[0].error_code, read.high_watermark), (0, 4));
     assert!(!read.records.is_empty());
     // Nothing new: empty answer after max.wait.ms.
-    let short = FetchParams { max_wait_ms: 100, ..params };
-    let req = vec![FetchPartitionRequest { fetch_offset: 4, ..req[0].clone() }];
+    let short = FetchParams {
+        max_wait_ms: 100,
+        ..params
+    };
+    let req = vec![FetchPartitionRequest {
+        fetch_offset: 4,
+        ..req[0].clone()
+    }];
     let started = std::time::Instant::now();
     let r = rm.fetch_messages(&short, &req).await;
     assert!(started.elapsed() >= Duration::from_millis(100));

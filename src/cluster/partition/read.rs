@@ -52,7 +52,10 @@ impl Partition {
     /// `last_fetched_epoch`, reads up to the HW (consumers) or the log end (followers), and
     /// for a follower records its position (maybe expanding the ISR and advancing the HW).
     /// Kafka: `Partition.fetchRecords`.
-    pub fn fetch_records(self: &Arc<Self>, p: &FetchPartitionParams) -> Result<PartitionRead, PartitionError> {
+    pub fn fetch_records(
+        self: &Arc<Self>,
+        p: &FetchPartitionParams,
+    ) -> Result<PartitionRead, PartitionError> {
         let (read, leo_at_read) = {
             let st = self.read_state();
             self.check_leader_epoch(&st, p.current_leader_epoch)?;
@@ -65,13 +68,16 @@ impl Partition {
                 // Kafka `Partition.readRecords`: the fetcher's last epoch must end at or after
                 // its fetch offset in our log, else it has records we do not.
                 let (epoch, end) = log.end_offset_for_epoch(p.last_fetched_epoch);
-                if epoch == UNDEFINED_EPOCH || end == UNDEFINED_EPOCH_OFFSET || p.fetch_offset < lso {
-                    return Err(PartitionError::Log(crate::log::LogError::OffsetOutOfRange {
-                        partition: self.tp.to_string(),
-                        offset: p.fetch_offset,
-                        log_start_offset: lso,
-                        log_end_offset: leo,
-                    }));
+                if epoch == UNDEFINED_EPOCH || end == UNDEFINED_EPOCH_OFFSET || p.fetch_offset < lso
+                {
+                    return Err(PartitionError::Log(
+                        crate::log::LogError::OffsetOutOfRange {
+                            partition: self.tp.to_string(),
+                            offset: p.fetch_offset,
+                            log_start_offset: lso,
+                            log_end_offset: leo,
+                        },
+                    ));
                 }
                 if epoch < p.last_fetched_epoch || end < p.fetch_offset {
                     let diverging = EpochEndOffset {
@@ -88,7 +94,11 @@ impl Partition {
                     });
                 }
             }
-            let upper = if p.replica_id.is_some() { None } else { Some(hw) };
+            let upper = if p.replica_id.is_some() {
+                None
+            } else {
+                Some(hw)
+            };
             let data = log.read(p.fetch_offset, p.max_bytes, upper, p.min_one_batch)?;
             (
                 PartitionRead {
@@ -104,7 +114,13 @@ impl Partition {
         };
         if let Some(replica_id) = p.replica_id {
             let now = self.ctx.clock.milliseconds();
-            self.update_follower_fetch_state(replica_id, p.fetch_offset, p.log_start_offset, now, leo_at_read)?;
+            self.update_follower_fetch_state(
+                replica_id,
+                p.fetch_offset,
+                p.log_start_offset,
+                now,
+                leo_at_read,
+            )?;
         }
         Ok(read)
     }

@@ -31,7 +31,10 @@ fn fixture(overrides: &[(&str, &str)]) -> Fixture {
         LogManagerOptions::default(),
     )
     .unwrap();
-    let o: BTreeMap<String, String> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let o: BTreeMap<String, String> = overrides
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let config = LogConfig::default().with_overrides(&o).unwrap();
     let tp = TopicPartition::new("t", 0);
     let log = logs.get_or_create_log(&tp, config, None).unwrap();
@@ -44,7 +47,13 @@ fn fixture(overrides: &[(&str, &str)]) -> Fixture {
         is_broker_alive: Arc::new(|_| true),
     };
     let p = Partition::new(tp, None, log, ctx);
-    Fixture { clock, alter, _logs: logs, _dir: dir, p }
+    Fixture {
+        clock,
+        alter,
+        _logs: logs,
+        _dir: dir,
+        p,
+    }
 }
 
 fn leader_state(epoch: i32, isr: &[i32], replicas: &[i32]) -> LeaderAndIsrState {
@@ -72,7 +81,9 @@ fn append(p: &Partition, n: usize, acks: i16) -> Result<LogAppendInfo, Partition
 fn high_watermark_is_min_log_end_of_the_isr() {
     let f = fixture(&[]);
     let p = &f.p;
-    assert!(p.make_leader(&leader_state(0, &[1, 2, 3], &[1, 2, 3])).unwrap());
+    assert!(p
+        .make_leader(&leader_state(0, &[1, 2, 3], &[1, 2, 3]))
+        .unwrap());
     append(p, 10, 1).unwrap();
     assert_eq!(p.log_end_offset(), 10);
     assert_eq!(p.high_watermark(), 0, "followers have not fetched");
@@ -83,7 +94,12 @@ fn high_watermark_is_min_log_end_of_the_isr() {
     p.update_follower_fetch_state(3, 10, 0, NOW, 10).unwrap();
     assert_eq!(p.high_watermark(), 10);
     // A replica not in the assignment cannot report a position.
-    assert_eq!(p.update_follower_fetch_state(9, 10, 0, NOW, 10).unwrap_err().error_code(), 6);
+    assert_eq!(
+        p.update_follower_fetch_state(9, 10, 0, NOW, 10)
+            .unwrap_err()
+            .error_code(),
+        6
+    );
 }
 
 /// Kafka `Partition.maybeShrinkIsr` / `maybeExpandIsr` with `replica.lag.time.max.ms` = 30000:
@@ -100,7 +116,10 @@ fn isr_shrinks_after_lag_time_and_expands_when_caught_up() {
     assert_eq!(p.high_watermark(), 5);
     append(p, 5, 1).unwrap();
     f.clock.advance_ms(LAG_MS);
-    assert!(!p.maybe_shrink_isr(), "exactly the lag time is still in sync");
+    assert!(
+        !p.maybe_shrink_isr(),
+        "exactly the lag time is still in sync"
+    );
     f.clock.advance_ms(1);
     assert_eq!(p.out_of_sync_replicas(), vec![2]);
     assert!(p.maybe_shrink_isr());
@@ -111,7 +130,8 @@ fn isr_shrinks_after_lag_time_and_expands_when_caught_up() {
     // Without follower 2 the HW advances to the leader's end as soon as the shrink commits.
     assert_eq!(p.high_watermark(), 10);
     // Follower fetches at 10 = HW: eligible again.
-    p.update_follower_fetch_state(2, 10, 0, f.clock.milliseconds(), 10).unwrap();
+    p.update_follower_fetch_state(2, 10, 0, f.clock.milliseconds(), 10)
+        .unwrap();
     assert_eq!(p.isr(), vec![1, 2]);
     assert_eq!(p.partition_epoch(), 2);
     assert!(!p.maybe_shrink_isr());
@@ -131,14 +151,23 @@ fn pending_isr_change_and_errors() {
     assert!(matches!(p.isr_state(), IsrState::PendingShrink { .. }));
     assert_eq!(p.isr_state().maximal_isr(), vec![1, 2]);
     assert!(!p.maybe_shrink_isr(), "one change in flight at a time");
-    assert_eq!(p.high_watermark(), 0, "the pending shrink still counts follower 2");
+    assert_eq!(
+        p.high_watermark(),
+        0,
+        "the pending shrink still counts follower 2"
+    );
     // A new LeaderAndIsr resets it.
-    f.alter.fail_with(ResponseError::OperationNotAttempted.code());
+    f.alter
+        .fail_with(ResponseError::OperationNotAttempted.code());
     p.make_leader(&leader_state(1, &[1, 2], &[1, 2])).unwrap();
     assert_eq!(p.isr_state(), IsrState::Committed { isr: vec![1, 2] });
     f.clock.advance_ms(LAG_MS + 1);
     assert!(p.maybe_shrink_isr());
-    assert_eq!(p.isr_state(), IsrState::Committed { isr: vec![1, 2] }, "rejected outright: restored");
+    assert_eq!(
+        p.isr_state(),
+        IsrState::Committed { isr: vec![1, 2] },
+        "rejected outright: restored"
+    );
 }
 
 /// Kafka `Partition.appendRecordsToLeader` / `checkEnoughReplicasReachOffset`: acks=-1 with
@@ -160,9 +189,16 @@ fn min_insync_replicas() {
     let p = &f.p;
     p.make_leader(&leader_state(0, &[1, 2], &[1, 2])).unwrap();
     let info = append(p, 2, -1).unwrap();
-    assert_eq!(p.check_enough_replicas_reach_offset(info.last_offset + 1), None, "HW not there yet");
+    assert_eq!(
+        p.check_enough_replicas_reach_offset(info.last_offset + 1),
+        None,
+        "HW not there yet"
+    );
     p.update_follower_fetch_state(2, 2, 0, NOW, 2).unwrap();
-    assert_eq!(p.check_enough_replicas_reach_offset(info.last_offset + 1), Some(0));
+    assert_eq!(
+        p.check_enough_replicas_reach_offset(info.last_offset + 1),
+        Some(0)
+    );
 }
 
 /// Kafka `Partition.validateLeaderEpoch` / fetch from a non-leader: an older current leader
@@ -187,13 +223,21 @@ fn leader_epoch_fencing() {
     assert_eq!(p.fetch_records(&fetch(6)).unwrap_err().error_code(), 75);
     assert!(p.fetch_records(&fetch(5)).is_ok());
     assert!(p.fetch_records(&fetch(-1)).is_ok());
-    assert_eq!(p.last_offset_for_leader_epoch(4, 5, true).unwrap_err().error_code(), 74);
+    assert_eq!(
+        p.last_offset_for_leader_epoch(4, 5, true)
+            .unwrap_err()
+            .error_code(),
+        74
+    );
     let mut st = leader_state(6, &[2], &[1, 2]);
     st.leader = 2;
     assert!(p.make_follower(&st));
     assert_eq!(append(p, 1, 1).unwrap_err().error_code(), 6);
     assert_eq!(p.fetch_records(&fetch(6)).unwrap_err().error_code(), 6);
-    assert!(!p.make_follower(&st), "same leader and epoch: nothing changes");
+    assert!(
+        !p.make_follower(&st),
+        "same leader and epoch: nothing changes"
+    );
 }
 
 /// Kafka `Partition.readRecords` divergence check (KIP-595 style truncation on fetch): a
@@ -224,18 +268,38 @@ fn diverging_epoch_and_read_bounds() {
         read_committed: false,
     };
     let r = p.fetch_records(&follower).unwrap();
-    assert_eq!(r.diverging_epoch, Some(EpochEndOffset { epoch: 0, end_offset: 5 }));
+    assert_eq!(
+        r.diverging_epoch,
+        Some(EpochEndOffset {
+            epoch: 0,
+            end_offset: 5
+        })
+    );
     assert!(r.records.is_empty());
     // A consistent follower at 5 with epoch 0 reads everything to the log end.
-    let ok = FetchPartitionParams { fetch_offset: 5, last_fetched_epoch: 0, ..follower.clone() };
+    let ok = FetchPartitionParams {
+        fetch_offset: 5,
+        last_fetched_epoch: 0,
+        ..follower.clone()
+    };
     let r = p.fetch_records(&ok).unwrap();
     assert_eq!(r.diverging_epoch, None);
     assert!(!r.records.is_empty());
     assert_eq!(r.log_end_offset, 8);
     // A consumer at 0 stops at the HW (5: follower 2 is at 5).
-    let consumer = FetchPartitionParams { fetch_offset: 0, last_fetched_epoch: -1, replica_id: None, ..follower };
+    let consumer = FetchPartitionParams {
+        fetch_offset: 0,
+        last_fetched_epoch: -1,
+        replica_id: None,
+        ..follower
+    };
     let r = p.fetch_records(&consumer).unwrap();
-    let last = crate::protocol::record_batch::BatchIter::new(&r.records).last().unwrap().unwrap().1.last_offset();
+    let last = crate::protocol::record_batch::BatchIter::new(&r.records)
+        .last()
+        .unwrap()
+        .unwrap()
+        .1
+        .last_offset();
     assert_eq!(p.high_watermark(), 5);
     assert!(last < 5, "consumer read past the HW: {last}");
 }
@@ -253,13 +317,24 @@ fn producer_state_survives_rebuild() {
     p.take_producer_snapshot();
     let b2 = idempotent(7, 0, 3, 2);
     assert_eq!(p.append_records_to_leader(&b2, -1).unwrap().first_offset, 3);
-    let again = Partition::new(p.topic_partition().clone(), None, p.log().clone(), p.ctx.clone());
+    let again = Partition::new(
+        p.topic_partition().clone(),
+        None,
+        p.log().clone(),
+        p.ctx.clone(),
+    );
     again.make_leader(&leader_state(1, &[1], &[1])).unwrap();
     let dup = again.append_records_to_leader(&b2, -1).unwrap();
     assert_eq!((dup.first_offset, dup.last_offset), (3, 4));
     assert_eq!(again.log_end_offset(), 5);
     let gap = idempotent(7, 0, 9, 1);
-    assert_eq!(again.append_records_to_leader(&gap, -1).unwrap_err().error_code(), 45);
+    assert_eq!(
+        again
+            .append_records_to_leader(&gap, -1)
+            .unwrap_err()
+            .error_code(),
+        45
+    );
 }
 
 fn idempotent(pid: i64, epoch: i16, base_seq: i32, n: usize) -> bytes::Bytes {
@@ -281,6 +356,14 @@ fn idempotent(pid: i64, epoch: i16, base_seq: i32, n: usize) -> bytes::Bytes {
         })
         .collect();
     let mut buf = bytes::BytesMut::new();
-    RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version: 2, compression: Compression::None }).unwrap();
+    RecordBatchEncoder::encode(
+        &mut buf,
+        &records,
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        },
+    )
+    .unwrap();
     buf.freeze()
 }

@@ -21,7 +21,9 @@ fn leader_append_assigns_offsets_and_epoch_and_decodes_independently() {
     let d = tempfile::tempdir().unwrap();
     let log = new_log(d.path(), LogConfig::default(), mock_clock());
     let a = log.append_as_leader(&values_batch("a", 3, T0), 4).unwrap();
-    let b = log.append_as_leader(&values_batch("b", 2, T0 + 10), 4).unwrap();
+    let b = log
+        .append_as_leader(&values_batch("b", 2, T0 + 10), 4)
+        .unwrap();
     assert_eq!((a.first_offset, a.last_offset), (0, 2));
     assert_eq!((b.first_offset, b.last_offset), (3, 4));
     assert_eq!(b.max_timestamp, T0 + 11);
@@ -33,14 +35,24 @@ fn leader_append_assigns_offsets_and_epoch_and_decodes_independently() {
     let vals: Vec<_> = recs.iter().map(|r| (r.0, r.2.clone().unwrap())).collect();
     assert_eq!(
         vals,
-        vec![(0, "a-0".into()), (1, "a-1".into()), (2, "a-2".into()), (3, "b-0".into()), (4, "b-1".into())]
+        vec![
+            (0, "a-0".into()),
+            (1, "a-1".into()),
+            (2, "a-2".into()),
+            (3, "b-0".into()),
+            (4, "b-1".into())
+        ]
     );
     // The .log file itself is exactly these batches (decoded straight from disk).
     let file = std::fs::read(d.path().join("orders-0/00000000000000000000.log")).unwrap();
     assert_eq!(decode_all(&Bytes::from(file)).len(), 5);
     let h = RecordBatchHeader::new(&all[..all.len() - b.valid_bytes]).unwrap();
     assert_eq!(h.partition_leader_epoch(), 4);
-    assert_eq!(log.leader_epoch_cache().end_offset_for(4, log.log_end_offset()), (4, 5));
+    assert_eq!(
+        log.leader_epoch_cache()
+            .end_offset_for(4, log.log_end_offset()),
+        (4, 5)
+    );
 }
 
 /// A batch with a bad CRC is CORRUPT_MESSAGE (2) and nothing is appended, not even the valid
@@ -60,7 +72,10 @@ fn corrupt_batch_is_rejected_and_nothing_written() {
     assert_eq!(log.size(), 0);
     // Truncated input is corrupt too.
     let short = &values_batch("x", 1, T0)[..30];
-    assert_eq!(log.append_as_leader(short, 0).unwrap_err().error_code(), codes::CORRUPT_MESSAGE);
+    assert_eq!(
+        log.append_as_leader(short, 0).unwrap_err().error_code(),
+        codes::CORRUPT_MESSAGE
+    );
 }
 
 /// RecordTooLargeException → MESSAGE_TOO_LARGE (10) when a batch exceeds max.message.bytes;
@@ -68,15 +83,27 @@ fn corrupt_batch_is_rejected_and_nothing_written() {
 #[test]
 fn size_limits_map_to_kafka_codes() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = LogConfig { max_message_bytes: 100, ..LogConfig::default() };
+    let cfg = LogConfig {
+        max_message_bytes: 100,
+        ..LogConfig::default()
+    };
     let log = new_log(d.path(), cfg, mock_clock());
     let big = values_batch("xxxxxxxxxxxxxxxxxxxx", 5, T0);
     assert!(big.len() > 100);
-    assert_eq!(log.append_as_leader(&big, 0).unwrap_err().error_code(), codes::MESSAGE_TOO_LARGE);
+    assert_eq!(
+        log.append_as_leader(&big, 0).unwrap_err().error_code(),
+        codes::MESSAGE_TOO_LARGE
+    );
     let d2 = tempfile::tempdir().unwrap();
-    let cfg = LogConfig { segment_bytes: 100, ..LogConfig::default() };
+    let cfg = LogConfig {
+        segment_bytes: 100,
+        ..LogConfig::default()
+    };
     let log = new_log(d2.path(), cfg, mock_clock());
-    assert_eq!(log.append_as_leader(&big, 0).unwrap_err().error_code(), codes::RECORD_LIST_TOO_LARGE);
+    assert_eq!(
+        log.append_as_leader(&big, 0).unwrap_err().error_code(),
+        codes::RECORD_LIST_TOO_LARGE
+    );
     assert_eq!(log.log_end_offset(), 0);
 }
 
@@ -89,12 +116,22 @@ fn invalid_batches_are_invalid_record() {
     let mut b = values_batch("c", 2, T0).to_vec();
     // Set the control bit (attributes low byte, offset 22) and re-checksum.
     b[22] |= 0x20;
-    crate::protocol::record_batch::RecordBatchHeaderMut::new(&mut b).unwrap().recompute_crc();
-    assert_eq!(log.append_as_leader(&b, 0).unwrap_err().error_code(), codes::INVALID_RECORD);
+    crate::protocol::record_batch::RecordBatchHeaderMut::new(&mut b)
+        .unwrap()
+        .recompute_crc();
+    assert_eq!(
+        log.append_as_leader(&b, 0).unwrap_err().error_code(),
+        codes::INVALID_RECORD
+    );
     let mut b = values_batch("c", 2, T0).to_vec();
     b[57..61].copy_from_slice(&9i32.to_be_bytes());
-    crate::protocol::record_batch::RecordBatchHeaderMut::new(&mut b).unwrap().recompute_crc();
-    assert_eq!(log.append_as_leader(&b, 0).unwrap_err().error_code(), codes::INVALID_RECORD);
+    crate::protocol::record_batch::RecordBatchHeaderMut::new(&mut b)
+        .unwrap()
+        .recompute_crc();
+    assert_eq!(
+        log.append_as_leader(&b, 0).unwrap_err().error_code(),
+        codes::INVALID_RECORD
+    );
     assert_eq!(log.log_end_offset(), 0);
 }
 
@@ -105,7 +142,10 @@ fn invalid_batches_are_invalid_record() {
 fn log_append_time_is_stamped() {
     let d = tempfile::tempdir().unwrap();
     let clock = mock_clock();
-    let cfg = LogConfig { message_timestamp_type: MessageTimestampType::LogAppendTime, ..LogConfig::default() };
+    let cfg = LogConfig {
+        message_timestamp_type: MessageTimestampType::LogAppendTime,
+        ..LogConfig::default()
+    };
     let log = new_log(d.path(), cfg, clock.clone());
     clock.advance_ms(5_000);
     let info = log.append_as_leader(&values_batch("t", 3, 42), 0).unwrap();
@@ -125,13 +165,30 @@ fn log_append_time_is_stamped() {
 fn timestamp_bounds_are_enforced() {
     let d = tempfile::tempdir().unwrap();
     let mut o = std::collections::BTreeMap::new();
-    o.insert("message.timestamp.before.max.ms".to_string(), "1000".to_string());
-    o.insert("message.timestamp.after.max.ms".to_string(), "1000".to_string());
+    o.insert(
+        "message.timestamp.before.max.ms".to_string(),
+        "1000".to_string(),
+    );
+    o.insert(
+        "message.timestamp.after.max.ms".to_string(),
+        "1000".to_string(),
+    );
     let cfg = LogConfig::default().with_overrides(&o).unwrap();
     let log = new_log(d.path(), cfg, mock_clock());
-    assert_eq!(log.append_as_leader(&values_batch("p", 1, T0 - 5_000), 0).unwrap_err().error_code(), codes::INVALID_TIMESTAMP);
-    assert_eq!(log.append_as_leader(&values_batch("f", 1, T0 + 5_000), 0).unwrap_err().error_code(), codes::INVALID_TIMESTAMP);
-    log.append_as_leader(&values_batch("ok", 1, T0 + 500), 0).unwrap();
+    assert_eq!(
+        log.append_as_leader(&values_batch("p", 1, T0 - 5_000), 0)
+            .unwrap_err()
+            .error_code(),
+        codes::INVALID_TIMESTAMP
+    );
+    assert_eq!(
+        log.append_as_leader(&values_batch("f", 1, T0 + 5_000), 0)
+            .unwrap_err()
+            .error_code(),
+        codes::INVALID_TIMESTAMP
+    );
+    log.append_as_leader(&values_batch("ok", 1, T0 + 500), 0)
+        .unwrap();
 }
 
 /// Kafka fetch semantics (`LocalLog.read`): start inside a batch returns that whole batch;
@@ -152,13 +209,21 @@ fn read_semantics() {
     assert_eq!(r.records.len(), first_size);
     assert!(log.read(0, 10, None, false).unwrap().records.is_empty());
     // max_bytes of 1.5 batches: only whole batches are returned.
-    let r = log.read(0, first_size + first_size / 2, None, false).unwrap();
+    let r = log
+        .read(0, first_size + first_size / 2, None, false)
+        .unwrap();
     assert_eq!(r.records.len(), first_size);
     // High watermark 6: the third batch (offsets 6..8) is not visible to consumers.
     log.update_high_watermark(6);
-    let r = log.read(0, 1 << 20, Some(log.high_watermark()), false).unwrap();
+    let r = log
+        .read(0, 1 << 20, Some(log.high_watermark()), false)
+        .unwrap();
     assert_eq!(decode_all(&r.records).last().unwrap().0, 5);
-    assert!(log.read(6, 1 << 20, Some(6), true).unwrap().records.is_empty());
+    assert!(log
+        .read(6, 1 << 20, Some(6), true)
+        .unwrap()
+        .records
+        .is_empty());
     assert!(log.read(9, 1 << 20, None, true).unwrap().records.is_empty());
     let e = log.read(10, 1 << 20, None, true).unwrap_err();
     assert_eq!(e.error_code(), codes::OFFSET_OUT_OF_RANGE);
@@ -171,11 +236,17 @@ fn rolls_on_segment_bytes_and_reads_across_segments() {
     let d = tempfile::tempdir().unwrap();
     let log = new_log(d.path(), small_config(), mock_clock());
     for i in 0..40 {
-        log.append_as_leader(&values_batch(&format!("v{i}"), 2, T0 + i), 0).unwrap();
+        log.append_as_leader(&values_batch(&format!("v{i}"), 2, T0 + i), 0)
+            .unwrap();
     }
     assert!(log.num_segments() > 3, "{} segments", log.num_segments());
     for s in log.segments_snapshot() {
-        let name = s.log_path().file_name().unwrap().to_string_lossy().to_string();
+        let name = s
+            .log_path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         assert_eq!(name, format!("{:020}.log", s.base_offset()));
         assert!(s.size() <= 1024);
     }
@@ -190,19 +261,29 @@ fn rolls_on_segment_bytes_and_reads_across_segments() {
 #[test]
 fn rolls_on_segment_ms_and_full_index() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = LogConfig { segment_ms: 60_000, ..LogConfig::default() };
+    let cfg = LogConfig {
+        segment_ms: 60_000,
+        ..LogConfig::default()
+    };
     let log = new_log(d.path(), cfg, mock_clock());
     log.append_as_leader(&values_batch("a", 1, T0), 0).unwrap();
-    log.append_as_leader(&values_batch("b", 1, T0 + 59_000), 0).unwrap();
+    log.append_as_leader(&values_batch("b", 1, T0 + 59_000), 0)
+        .unwrap();
     assert_eq!(log.num_segments(), 1);
-    log.append_as_leader(&values_batch("c", 1, T0 + 61_000), 0).unwrap();
+    log.append_as_leader(&values_batch("c", 1, T0 + 61_000), 0)
+        .unwrap();
     assert_eq!(log.num_segments(), 2);
 
     let d = tempfile::tempdir().unwrap();
-    let cfg = LogConfig { segment_index_bytes: 16, index_interval_bytes: 0, ..LogConfig::default() };
+    let cfg = LogConfig {
+        segment_index_bytes: 16,
+        index_interval_bytes: 0,
+        ..LogConfig::default()
+    };
     let log = new_log(d.path(), cfg, mock_clock());
     for i in 0..6 {
-        log.append_as_leader(&values_batch("x", 1, T0 + i), 0).unwrap();
+        log.append_as_leader(&values_batch("x", 1, T0 + i), 0)
+            .unwrap();
     }
     assert!(log.num_segments() >= 2, "index-full roll expected");
 }
@@ -213,8 +294,12 @@ fn rolls_on_segment_ms_and_full_index() {
 fn follower_append_keeps_offsets_and_rejects_regressions() {
     let d = tempfile::tempdir().unwrap();
     let leader = new_log(d.path(), LogConfig::default(), mock_clock());
-    leader.append_as_leader(&values_batch("a", 3, T0), 7).unwrap();
-    leader.append_as_leader(&values_batch("b", 2, T0), 7).unwrap();
+    leader
+        .append_as_leader(&values_batch("a", 3, T0), 7)
+        .unwrap();
+    leader
+        .append_as_leader(&values_batch("b", 2, T0), 7)
+        .unwrap();
     let bytes = leader.read(0, 1 << 20, None, true).unwrap().records;
     let d2 = tempfile::tempdir().unwrap();
     let follower = new_log(d2.path(), LogConfig::default(), mock_clock());
@@ -223,12 +308,18 @@ fn follower_append_keeps_offsets_and_rejects_regressions() {
     assert_eq!(follower.log_end_offset(), 5);
     assert_eq!(follower.latest_epoch(), Some(7));
     let e = follower.append_as_follower(&bytes).unwrap_err();
-    assert!(matches!(e, crate::log::LogError::OffsetsOutOfOrder { .. }), "{e}");
+    assert!(
+        matches!(e, crate::log::LogError::OffsetsOutOfOrder { .. }),
+        "{e}"
+    );
     let mut bad = bytes.to_vec();
     bad[40] ^= 1;
     let d3 = tempfile::tempdir().unwrap();
     let f3 = new_log(d3.path(), LogConfig::default(), mock_clock());
-    assert_eq!(f3.append_as_follower(&bad).unwrap_err().error_code(), codes::CORRUPT_MESSAGE);
+    assert_eq!(
+        f3.append_as_follower(&bad).unwrap_err().error_code(),
+        codes::CORRUPT_MESSAGE
+    );
 }
 
 /// Kafka 3.9 (IBP ≥ 3.0) stores only v2: uncompressed v0/v1 messages are up-converted
@@ -255,7 +346,15 @@ fn legacy_messages_are_up_converted_to_v2() {
             })
             .collect();
         let mut buf = bytes::BytesMut::new();
-        RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version, compression: Compression::None }).unwrap();
+        RecordBatchEncoder::encode(
+            &mut buf,
+            &records,
+            &RecordEncodeOptions {
+                version,
+                compression: Compression::None,
+            },
+        )
+        .unwrap();
         log.append_as_leader(&buf, 0).unwrap();
     }
     let all = read_everything(&log);
@@ -272,10 +371,22 @@ fn compacted_topic_rejects_keyless_records() {
     let d = tempfile::tempdir().unwrap();
     let mut o = std::collections::BTreeMap::new();
     o.insert("cleanup.policy".to_string(), "compact".to_string());
-    let log = new_log(d.path(), LogConfig::default().with_overrides(&o).unwrap(), mock_clock());
-    let keyless = crate::protocol::record_batch::test_batches::keyed_batch(&[(None, Some(b"v".to_vec()))], T0, Compression::None);
-    assert_eq!(log.append_as_leader(&keyless, 0).unwrap_err().error_code(), codes::INVALID_RECORD);
-    log.append_as_leader(&kv_batch(&[("k", Some("v"))], T0), 0).unwrap();
+    let log = new_log(
+        d.path(),
+        LogConfig::default().with_overrides(&o).unwrap(),
+        mock_clock(),
+    );
+    let keyless = crate::protocol::record_batch::test_batches::keyed_batch(
+        &[(None, Some(b"v".to_vec()))],
+        T0,
+        Compression::None,
+    );
+    assert_eq!(
+        log.append_as_leader(&keyless, 0).unwrap_err().error_code(),
+        codes::INVALID_RECORD
+    );
+    log.append_as_leader(&kv_batch(&[("k", Some("v"))], T0), 0)
+        .unwrap();
 }
 
 /// The append hook runs after offset assignment under the append lock; an error or Skip
@@ -288,7 +399,11 @@ fn append_hook_can_reject_or_skip() {
     let e = log
         .append_as_leader_with(&values_batch("b", 2, T0), 0, |infos| {
             assert_eq!(infos[0].base_offset, 2);
-            Err(crate::log::LogError::Rejected { partition: "orders-0".into(), code: 45, message: "out of order".into() })
+            Err(crate::log::LogError::Rejected {
+                partition: "orders-0".into(),
+                code: 45,
+                message: "out of order".into(),
+            })
         })
         .unwrap_err();
     assert_eq!(e.error_code(), 45);
@@ -296,8 +411,15 @@ fn append_hook_can_reject_or_skip() {
     let skipped = log
         .append_as_leader_with(&values_batch("b", 2, T0), 0, |_| {
             Ok(AppendDecision::Skip(crate::log::LogAppendInfo {
-                first_offset: 0, last_offset: 1, max_timestamp: -1, offset_of_max_timestamp: -1,
-                log_append_time: -1, log_start_offset: 0, record_count: 2, valid_bytes: 0, batches: vec![],
+                first_offset: 0,
+                last_offset: 1,
+                max_timestamp: -1,
+                offset_of_max_timestamp: -1,
+                log_append_time: -1,
+                log_start_offset: 0,
+                record_count: 2,
+                valid_bytes: 0,
+                batches: vec![],
             }))
         })
         .unwrap();
@@ -314,7 +436,8 @@ fn list_offsets_semantics() {
     let d = tempfile::tempdir().unwrap();
     let log = new_log(d.path(), small_config(), mock_clock());
     for i in 0..20i64 {
-        log.append_as_leader(&values_batch("r", 5, T0 + i * 100), 3).unwrap();
+        log.append_as_leader(&values_batch("r", 5, T0 + i * 100), 3)
+            .unwrap();
     }
     // Batch i holds offsets 5i..5i+4 with timestamps T0+100i .. T0+100i+4.
     let at = |ts| log.fetch_offset_by_timestamp(ts).unwrap().unwrap();
@@ -327,6 +450,9 @@ fn list_offsets_semantics() {
     assert_eq!((t.timestamp, t.offset), (T0 + 702, 37));
     let t = at(T0 + 705);
     assert_eq!((t.timestamp, t.offset), (T0 + 800, 40));
-    assert!(log.fetch_offset_by_timestamp(T0 + 10_000).unwrap().is_none());
+    assert!(log
+        .fetch_offset_by_timestamp(T0 + 10_000)
+        .unwrap()
+        .is_none());
     let _ = Arc::strong_count(&log);
 }

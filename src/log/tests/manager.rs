@@ -4,12 +4,22 @@ use std::collections::BTreeMap;
 use std::fs;
 
 use super::*;
-use crate::log::checkpoint::{OffsetCheckpointFile, CLEAN_SHUTDOWN_FILE, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT};
+use crate::log::checkpoint::{
+    OffsetCheckpointFile, CLEAN_SHUTDOWN_FILE, LOG_START_OFFSET_CHECKPOINT,
+    RECOVERY_POINT_CHECKPOINT, REPLICATION_OFFSET_CHECKPOINT,
+};
 use crate::log::errors::codes;
 use crate::log::manager::{LogManager, LogManagerOptions};
 
 fn start(dirs: &[std::path::PathBuf], clock: SharedClock) -> Arc<LogManager> {
-    LogManager::startup(dirs, LogConfig::default(), clock, Arc::new(LogDirFailureChannel::new()), LogManagerOptions::default()).unwrap()
+    LogManager::startup(
+        dirs,
+        LogConfig::default(),
+        clock,
+        Arc::new(LogDirFailureChannel::new()),
+        LogManagerOptions::default(),
+    )
+    .unwrap()
 }
 
 /// `LogManager.nextLogDirs`: a new partition goes to the dir with the fewest partitions;
@@ -21,10 +31,21 @@ fn new_partitions_spread_over_dirs_and_record_topic_id() {
     let dirs = vec![a.path().to_path_buf(), b.path().to_path_buf()];
     let m = start(&dirs, mock_clock());
     for p in 0..4 {
-        m.get_or_create_log(&TopicPartition::new("t", p), LogConfig::default(), Some([9u8; 16])).unwrap();
+        m.get_or_create_log(
+            &TopicPartition::new("t", p),
+            LogConfig::default(),
+            Some([9u8; 16]),
+        )
+        .unwrap();
     }
-    let in_a = fs::read_dir(a.path()).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
-    let in_b = fs::read_dir(b.path()).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
+    let in_a = fs::read_dir(a.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
+    let in_b = fs::read_dir(b.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
     assert_eq!((in_a, in_b), (2, 2));
     let log = m.get_log(&TopicPartition::new("t", 3)).unwrap();
     let meta = fs::read_to_string(log.dir().join("partition.metadata")).unwrap();
@@ -42,7 +63,8 @@ fn shutdown_writes_checkpoints_and_marker_and_restart_restores() {
     let tp = TopicPartition::new("orders", 2);
     let log = m.get_or_create_log(&tp, small_config(), None).unwrap();
     for i in 0..20 {
-        log.append_as_leader(&values_batch("x", 2, T0 + i), 0).unwrap();
+        log.append_as_leader(&values_batch("x", 2, T0 + i), 0)
+            .unwrap();
     }
     log.update_high_watermark(30);
     log.delete_records_before(4).unwrap();
@@ -56,12 +78,28 @@ fn shutdown_writes_checkpoints_and_marker_and_restart_restores() {
     drop(m);
     let mut topic_configs = BTreeMap::new();
     topic_configs.insert("orders".to_string(), small_config());
-    let m = LogManager::startup(&dirs, LogConfig::default(), clock, Arc::new(LogDirFailureChannel::new()),
-        LogManagerOptions { topic_configs, ..Default::default() }).unwrap();
+    let m = LogManager::startup(
+        &dirs,
+        LogConfig::default(),
+        clock,
+        Arc::new(LogDirFailureChannel::new()),
+        LogManagerOptions {
+            topic_configs,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert!(!a.path().join(CLEAN_SHUTDOWN_FILE).exists());
     assert_eq!(m.load_report(&tp).unwrap().segments_recovered, 0);
     let log = m.get_log(&tp).unwrap();
-    assert_eq!((log.log_start_offset(), log.log_end_offset(), log.high_watermark()), (4, 40, 30));
+    assert_eq!(
+        (
+            log.log_start_offset(),
+            log.log_end_offset(),
+            log.high_watermark()
+        ),
+        (4, 40, 30)
+    );
 }
 
 /// `LogManager.asyncDelete`: the dir is renamed `<tp>.<uuid>-delete`, then removed after
@@ -72,12 +110,20 @@ fn async_delete_renames_then_removes() {
     let clock = mock_clock();
     let m = start(&[a.path().to_path_buf()], clock.clone());
     let tp = TopicPartition::new("gone", 0);
-    let log = m.get_or_create_log(&tp, LogConfig::default(), None).unwrap();
+    let log = m
+        .get_or_create_log(&tp, LogConfig::default(), None)
+        .unwrap();
     log.append_as_leader(&values_batch("x", 2, T0), 0).unwrap();
     m.async_delete(&tp).unwrap().unwrap();
     assert!(m.get_log(&tp).is_none());
-    let names: Vec<String> = fs::read_dir(a.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    let renamed = names.iter().find(|n| n.starts_with("gone-0.") && n.ends_with("-delete")).expect("renamed dir");
+    let names: Vec<String> = fs::read_dir(a.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    let renamed = names
+        .iter()
+        .find(|n| n.starts_with("gone-0.") && n.ends_with("-delete"))
+        .expect("renamed dir");
     assert_eq!(renamed.len(), "gone-0.".len() + 32 + "-delete".len());
     m.delete_pending_dirs();
     assert!(a.path().join(renamed).exists());
@@ -102,7 +148,9 @@ fn disk_full_takes_the_dir_offline_without_damaging_acknowledged_data() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !ok {
-        eprintln!("SKIPPED disk_full test: cannot mount a tmpfs here (not root or no CAP_SYS_ADMIN)");
+        eprintln!(
+            "SKIPPED disk_full test: cannot mount a tmpfs here (not root or no CAP_SYS_ADMIN)"
+        );
         return;
     }
     struct Unmount(std::path::PathBuf);
@@ -114,9 +162,18 @@ fn disk_full_takes_the_dir_offline_without_damaging_acknowledged_data() {
     let _guard = Unmount(mnt.clone());
     let failure = Arc::new(LogDirFailureChannel::new());
     let mut rx = failure.take_receiver().unwrap();
-    let m = LogManager::startup(&[mnt.clone()], LogConfig::default(), mock_clock(), failure.clone(), LogManagerOptions::default()).unwrap();
+    let m = LogManager::startup(
+        &[mnt.clone()],
+        LogConfig::default(),
+        mock_clock(),
+        failure.clone(),
+        LogManagerOptions::default(),
+    )
+    .unwrap();
     let tp = TopicPartition::new("full", 0);
-    let log = m.get_or_create_log(&tp, LogConfig::default(), None).unwrap();
+    let log = m
+        .get_or_create_log(&tp, LogConfig::default(), None)
+        .unwrap();
     let batch = values_batch(&"p".repeat(1000), 10, T0);
     let mut acked = 0i64;
     let err = loop {
@@ -129,8 +186,14 @@ fn disk_full_takes_the_dir_offline_without_damaging_acknowledged_data() {
     assert_eq!(err.error_code(), codes::KAFKA_STORAGE_ERROR, "{err}");
     assert_eq!(rx.try_recv().unwrap(), mnt);
     assert!(rx.try_recv().is_err());
-    assert_eq!(log.read(0, 1000, None, true).unwrap_err().error_code(), codes::KAFKA_STORAGE_ERROR);
-    assert_eq!(log.append_as_leader(&batch, 0).unwrap_err().error_code(), codes::KAFKA_STORAGE_ERROR);
+    assert_eq!(
+        log.read(0, 1000, None, true).unwrap_err().error_code(),
+        codes::KAFKA_STORAGE_ERROR
+    );
+    assert_eq!(
+        log.append_as_leader(&batch, 0).unwrap_err().error_code(),
+        codes::KAFKA_STORAGE_ERROR
+    );
     assert_eq!(m.handle_log_dir_failure(&mnt), vec![tp]);
     // Every acknowledged record is intact in the .log file (a torn tail, if any, follows it).
     let bytes = fs::read(log.dir().join("00000000000000000000.log")).unwrap();
@@ -138,7 +201,9 @@ fn disk_full_takes_the_dir_offline_without_damaging_acknowledged_data() {
     let mut seen = 0i64;
     for item in crate::protocol::record_batch::BatchIter::new(&bytes) {
         let Ok((_, h)) = item else { break };
-        if h.ensure_valid(0).is_err() { break; }
+        if h.ensure_valid(0).is_err() {
+            break;
+        }
         seen = h.next_offset();
         pos += h.size_in_bytes();
     }

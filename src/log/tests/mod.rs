@@ -72,7 +72,12 @@ pub(crate) fn values_batch(tag: &str, n: usize, ts: i64) -> Bytes {
 pub(crate) fn kv_batch(kvs: &[(&str, Option<&str>)], ts: i64) -> Bytes {
     let kvs: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> = kvs
         .iter()
-        .map(|(k, v)| (Some(k.as_bytes().to_vec()), v.map(|v| v.as_bytes().to_vec())))
+        .map(|(k, v)| {
+            (
+                Some(k.as_bytes().to_vec()),
+                v.map(|v| v.as_bytes().to_vec()),
+            )
+        })
         .collect();
     test_batches::keyed_batch(&kvs, ts, Compression::None)
 }
@@ -111,7 +116,9 @@ pub(crate) fn read_everything(log: &Log) -> Bytes {
         let mut pos = 0;
         while pos < d.records.len() {
             let h = crate::protocol::record_batch::next_batch_size(&d.records[pos..], pos).unwrap();
-            let hdr = crate::protocol::record_batch::RecordBatchHeader::new(&d.records[pos..pos + h]).unwrap();
+            let hdr =
+                crate::protocol::record_batch::RecordBatchHeader::new(&d.records[pos..pos + h])
+                    .unwrap();
             next = next.max(hdr.next_offset());
             pos += h;
         }

@@ -32,10 +32,20 @@ fn torn_write_at_every_byte_of_the_last_batch_is_truncated() {
     for cut in last_start..total {
         let root = tempfile::tempdir().unwrap();
         copy_dir(&src, &root.path().join("orders-0"));
-        let f = fs::OpenOptions::new().write(true).open(root.path().join("orders-0/00000000000000000000.log")).unwrap();
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(root.path().join("orders-0/00000000000000000000.log"))
+            .unwrap();
         f.set_len(cut).unwrap();
         drop(f);
-        let (log, report) = open_log(root.path(), LogConfig::default(), mock_clock(), false, 0, None);
+        let (log, report) = open_log(
+            root.path(),
+            LogConfig::default(),
+            mock_clock(),
+            false,
+            0,
+            None,
+        );
         assert_eq!(log.log_end_offset(), 5, "cut at {cut}");
         assert_eq!(log.size(), last_start, "cut at {cut}");
         assert_eq!(report.truncated_bytes, cut - last_start, "cut at {cut}");
@@ -56,7 +66,9 @@ fn corruption_truncates_and_drops_later_segments() {
     let mut positions = Vec::new();
     for i in 0..30 {
         let before = log.active_segment();
-        let info = log.append_as_leader(&values_batch("z", 3, T0 + i), 0).unwrap();
+        let info = log
+            .append_as_leader(&values_batch("z", 3, T0 + i), 0)
+            .unwrap();
         positions.push((before.base_offset(), info.first_offset));
     }
     let segs = log.segments_snapshot();
@@ -74,7 +86,10 @@ fn corruption_truncates_and_drops_later_segments() {
     assert_eq!(report.segments_deleted, segs.len() - 2);
     assert_eq!(log.log_end_offset(), victim.base_offset() + 3);
     assert_eq!(fs::metadata(&victim_path).unwrap().len(), first_size as u64);
-    assert_eq!(decode_all(&read_everything(&log)).len() as i64, log.log_end_offset());
+    assert_eq!(
+        decode_all(&read_everything(&log)).len() as i64,
+        log.log_end_offset()
+    );
 }
 
 /// Indexes carry no checksum and are rebuilt when missing or failing the sanity check
@@ -82,10 +97,14 @@ fn corruption_truncates_and_drops_later_segments() {
 #[test]
 fn index_rebuild_matches_original() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = LogConfig { index_interval_bytes: 100, ..LogConfig::default() };
+    let cfg = LogConfig {
+        index_interval_bytes: 100,
+        ..LogConfig::default()
+    };
     let log = new_log(d.path(), cfg.clone(), mock_clock());
     for i in 0..50 {
-        log.append_as_leader(&values_batch("i", 2, T0 + i), 0).unwrap();
+        log.append_as_leader(&values_batch("i", 2, T0 + i), 0)
+            .unwrap();
     }
     log.close().unwrap();
     drop(log);
@@ -93,7 +112,11 @@ fn index_rebuild_matches_original() {
     let idx = dir.join("00000000000000000000.index");
     let tidx = dir.join("00000000000000000000.timeindex");
     let original = fs::read(&idx).unwrap();
-    assert!(original.len() >= 8 * 10, "index has {} bytes", original.len());
+    assert!(
+        original.len() >= 8 * 10,
+        "index has {} bytes",
+        original.len()
+    );
     fs::remove_file(&idx).unwrap();
     fs::write(&tidx, [1u8; 5]).unwrap();
     let (log, report) = open_log(d.path(), cfg, mock_clock(), true, 100, None);
@@ -102,7 +125,13 @@ fn index_rebuild_matches_original() {
     assert_eq!(log.log_end_offset(), 100);
     let r = log.read(57, 1 << 20, None, true).unwrap();
     assert_eq!(decode_all(&r.records)[0].0, 56);
-    assert_eq!(log.fetch_offset_by_timestamp(T0 + 30).unwrap().unwrap().offset, 59);
+    assert_eq!(
+        log.fetch_offset_by_timestamp(T0 + 30)
+            .unwrap()
+            .unwrap()
+            .offset,
+        59
+    );
 }
 
 /// `.kafka_cleanshutdown` present → no recovery; absent → segments from the recovery point on
@@ -112,7 +141,8 @@ fn clean_shutdown_skips_recovery_and_recovery_point_limits_it() {
     let d = tempfile::tempdir().unwrap();
     let log = new_log(d.path(), small_config(), mock_clock());
     for i in 0..30 {
-        log.append_as_leader(&values_batch("r", 3, T0 + i), 0).unwrap();
+        log.append_as_leader(&values_batch("r", 3, T0 + i), 0)
+            .unwrap();
     }
     let segs = log.segments_snapshot();
     let third_base = segs[2].base_offset();
@@ -120,7 +150,14 @@ fn clean_shutdown_skips_recovery_and_recovery_point_limits_it() {
     drop(log);
     let (_, clean) = open_log(d.path(), small_config(), mock_clock(), true, 90, None);
     assert_eq!(clean.segments_recovered, 0);
-    let (_, unclean) = open_log(d.path(), small_config(), mock_clock(), false, third_base + 1, None);
+    let (_, unclean) = open_log(
+        d.path(),
+        small_config(),
+        mock_clock(),
+        false,
+        third_base + 1,
+        None,
+    );
     assert_eq!(unclean.segments_recovered, segs.len() - 2);
 }
 
@@ -131,7 +168,8 @@ fn log_start_offset_survives_restart_and_offsets_are_not_reused() {
     let d = tempfile::tempdir().unwrap();
     let log = new_log(d.path(), small_config(), mock_clock());
     for i in 0..10 {
-        log.append_as_leader(&values_batch("s", 3, T0 + i), 0).unwrap();
+        log.append_as_leader(&values_batch("s", 3, T0 + i), 0)
+            .unwrap();
     }
     log.update_high_watermark(30);
     log.delete_records_before(30).unwrap();
@@ -142,12 +180,19 @@ fn log_start_offset_survives_restart_and_offsets_are_not_reused() {
     // Even if every segment file is lost, the checkpointed start keeps offsets moving forward.
     for e in fs::read_dir(d.path().join("orders-0")).unwrap() {
         let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "log" || x == "index" || x == "timeindex") {
+        if p.extension()
+            .is_some_and(|x| x == "log" || x == "index" || x == "timeindex")
+        {
             fs::remove_file(p).unwrap();
         }
     }
     let (log, _) = open_log(d.path(), small_config(), mock_clock(), true, 30, Some(30));
     assert_eq!(log.log_start_offset(), 30);
     assert_eq!(log.log_end_offset(), 30);
-    assert_eq!(log.append_as_leader(&values_batch("n", 1, T0), 0).unwrap().first_offset, 30);
+    assert_eq!(
+        log.append_as_leader(&values_batch("n", 1, T0), 0)
+            .unwrap()
+            .first_offset,
+        30
+    );
 }

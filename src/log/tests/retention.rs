@@ -7,7 +7,8 @@ fn filled(root: &std::path::Path, cfg: LogConfig, clock: Arc<MockClock>) -> Arc<
     let log = new_log(root, cfg, clock);
     // 30 batches, timestamps one minute apart starting at T0.
     for i in 0..30i64 {
-        log.append_as_leader(&values_batch("r", 3, T0 + i * 60_000), 0).unwrap();
+        log.append_as_leader(&values_batch("r", 3, T0 + i * 60_000), 0)
+            .unwrap();
     }
     log
 }
@@ -19,7 +20,10 @@ fn filled(root: &std::path::Path, cfg: LogConfig, clock: Arc<MockClock>) -> Arc<
 fn retention_ms_with_mock_clock() {
     let d = tempfile::tempdir().unwrap();
     let clock = mock_clock();
-    let cfg = LogConfig { retention_ms: 10 * 60_000, ..small_config() };
+    let cfg = LogConfig {
+        retention_ms: 10 * 60_000,
+        ..small_config()
+    };
     let log = filled(d.path(), cfg, clock.clone());
     log.update_high_watermark(log.log_end_offset());
     let n = log.num_segments();
@@ -31,9 +35,14 @@ fn retention_ms_with_mock_clock() {
     let deleted = log.delete_old_segments().unwrap();
     assert!(deleted >= n - 1, "deleted {deleted} of {n}");
     assert!(log.num_segments() >= 1);
-    assert_eq!(log.log_start_offset(), log.segments_snapshot()[0].base_offset());
+    assert_eq!(
+        log.log_start_offset(),
+        log.segments_snapshot()[0].base_offset()
+    );
     // Offsets continue after the deletion.
-    let next = log.append_as_leader(&values_batch("n", 1, clock.milliseconds()), 0).unwrap();
+    let next = log
+        .append_as_leader(&values_batch("n", 1, clock.milliseconds()), 0)
+        .unwrap();
     assert_eq!(next.first_offset, 90);
 }
 
@@ -43,7 +52,10 @@ fn retention_ms_with_mock_clock() {
 fn retention_stops_at_high_watermark() {
     let d = tempfile::tempdir().unwrap();
     let clock = mock_clock();
-    let cfg = LogConfig { retention_ms: 1, ..small_config() };
+    let cfg = LogConfig {
+        retention_ms: 1,
+        ..small_config()
+    };
     let log = filled(d.path(), cfg, clock.clone());
     clock.advance_ms(100 * 60_000);
     log.update_high_watermark(0);
@@ -60,7 +72,10 @@ fn retention_stops_at_high_watermark() {
 fn retention_bytes() {
     let d = tempfile::tempdir().unwrap();
     let clock = mock_clock();
-    let cfg = LogConfig { retention_bytes: 2048, ..small_config() };
+    let cfg = LogConfig {
+        retention_bytes: 2048,
+        ..small_config()
+    };
     let log = filled(d.path(), cfg, clock);
     log.update_high_watermark(log.log_end_offset());
     let before = log.size();
@@ -76,7 +91,11 @@ fn retention_bytes() {
 fn deleted_segments_wait_for_file_delete_delay() {
     let d = tempfile::tempdir().unwrap();
     let clock = mock_clock();
-    let cfg = LogConfig { retention_ms: 1, file_delete_delay_ms: 60_000, ..small_config() };
+    let cfg = LogConfig {
+        retention_ms: 1,
+        file_delete_delay_ms: 60_000,
+        ..small_config()
+    };
     let log = filled(d.path(), cfg, clock.clone());
     log.update_high_watermark(log.log_end_offset());
     clock.advance_ms(100 * 60_000);
@@ -85,7 +104,13 @@ fn deleted_segments_wait_for_file_delete_delay() {
     let count_deleted = || {
         std::fs::read_dir(d.path().join("orders-0"))
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".deleted"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".deleted")
+            })
             .count()
     };
     assert_eq!(count_deleted(), n * 3);
@@ -102,12 +127,16 @@ fn deleted_segments_wait_for_file_delete_delay() {
 fn compact_only_topics_skip_time_retention() {
     let d = tempfile::tempdir().unwrap();
     let clock = mock_clock();
-    let mut cfg = LogConfig { retention_ms: 1, ..small_config() };
+    let mut cfg = LogConfig {
+        retention_ms: 1,
+        ..small_config()
+    };
     cfg.cleanup_policy.delete = false;
     cfg.cleanup_policy.compact = true;
     let log = new_log(d.path(), cfg, clock.clone());
     for i in 0..30i64 {
-        log.append_as_leader(&kv_batch(&[("k", Some("v"))], T0 + i), 0).unwrap();
+        log.append_as_leader(&kv_batch(&[("k", Some("v"))], T0 + i), 0)
+            .unwrap();
     }
     log.update_high_watermark(log.log_end_offset());
     clock.advance_ms(1_000_000);

@@ -61,11 +61,23 @@ impl BrokerConnection {
         timeout: Duration,
     ) -> Result<BrokerConnection, ClientError> {
         let address = crate::cluster::endpoint::format_address(host, port as u16);
-        let stream = match tokio::time::timeout(timeout, TcpStream::connect((host, port as u16))).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(source)) => return Err(ClientError::Connect { broker: broker_id, address, source }),
-            Err(_) => return Err(ClientError::ConnectTimeout { broker: broker_id, address }),
-        };
+        let stream =
+            match tokio::time::timeout(timeout, TcpStream::connect((host, port as u16))).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(source)) => {
+                    return Err(ClientError::Connect {
+                        broker: broker_id,
+                        address,
+                        source,
+                    })
+                }
+                Err(_) => {
+                    return Err(ClientError::ConnectTimeout {
+                        broker: broker_id,
+                        address,
+                    })
+                }
+            };
         let _ = stream.set_nodelay(true);
         Ok(BrokerConnection {
             broker_id,
@@ -130,9 +142,14 @@ impl BrokerConnection {
                 h.correlation_id
             )));
         }
-        let resp = Resp::decode(&mut body_bytes, version).map_err(|e| protocol(format!("{api_key:?} v{version}: {e}")))?;
+        let resp = Resp::decode(&mut body_bytes, version)
+            .map_err(|e| protocol(format!("{api_key:?} v{version}: {e}")))?;
         if body_bytes.has_remaining() {
-            tracing::debug!(broker, "{} trailing bytes after {api_key:?} response", body_bytes.remaining());
+            tracing::debug!(
+                broker,
+                "{} trailing bytes after {api_key:?} response",
+                body_bytes.remaining()
+            );
         }
         Ok(resp)
     }

@@ -108,19 +108,26 @@ pub struct ReplicaFetcherManager {
 
 /// Java's `String.hashCode`, for Kafka's fetcher id.
 fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
 }
 
 /// Kafka `AbstractFetcherManager.getFetcherId`: `Utils.abs(31 * topic.hashCode() + partition) % n`.
 pub fn fetcher_id(tp: &TopicPartition, num_fetchers: usize) -> usize {
-    let h = java_string_hash(&tp.topic).wrapping_mul(31).wrapping_add(tp.partition);
+    let h = java_string_hash(&tp.topic)
+        .wrapping_mul(31)
+        .wrapping_add(tp.partition);
     // Kafka's Utils.abs maps Integer.MIN_VALUE to 0 (h & 0x7fffffff).
     let abs = if h == i32::MIN { 0 } else { h.abs() };
     abs as usize % num_fetchers.max(1)
 }
 
 impl ReplicaFetcherManager {
-    pub fn new(broker_id: i32, config: FetcherConfig, replica_manager: Weak<ReplicaManager>) -> ReplicaFetcherManager {
+    pub fn new(
+        broker_id: i32,
+        config: FetcherConfig,
+        replica_manager: Weak<ReplicaManager>,
+    ) -> ReplicaFetcherManager {
         ReplicaFetcherManager {
             broker_id,
             config,
@@ -140,10 +147,13 @@ impl ReplicaFetcherManager {
         }
         let mut fetchers = self.lock();
         for init in partitions {
-            let key = (init.leader_id, fetcher_id(&init.topic_partition, self.config.num_replica_fetchers));
-            let stale = fetchers
-                .get(&key)
-                .is_some_and(|h| h.leader_host != init.leader_host || h.leader_port != init.leader_port);
+            let key = (
+                init.leader_id,
+                fetcher_id(&init.topic_partition, self.config.num_replica_fetchers),
+            );
+            let stale = fetchers.get(&key).is_some_and(|h| {
+                h.leader_host != init.leader_host || h.leader_port != init.leader_port
+            });
             if stale {
                 // The leader broker moved to another endpoint: start over with a new task.
                 if let Some(h) = fetchers.remove(&key) {
@@ -151,16 +161,22 @@ impl ReplicaFetcherManager {
                     h.wake.notify_one();
                 }
             }
-            let handle = fetchers.entry(key).or_insert_with(|| self.spawn_fetcher(key, &init));
-            handle.partitions.lock().unwrap_or_else(|e| e.into_inner()).insert(
-                init.topic_partition.clone(),
-                PartitionFetchState {
-                    topic_id: init.topic_id,
-                    fetch_offset: init.init_offset,
-                    current_leader_epoch: init.current_leader_epoch,
-                    delayed_until: None,
-                },
-            );
+            let handle = fetchers
+                .entry(key)
+                .or_insert_with(|| self.spawn_fetcher(key, &init));
+            handle
+                .partitions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(
+                    init.topic_partition.clone(),
+                    PartitionFetchState {
+                        topic_id: init.topic_id,
+                        fetch_offset: init.init_offset,
+                        current_leader_epoch: init.current_leader_epoch,
+                        delayed_until: None,
+                    },
+                );
             handle.wake.notify_one();
             tracing::info!(partition = %init.topic_partition, leader = init.leader_id,
                 offset = init.init_offset, epoch = init.current_leader_epoch, "added fetcher");
@@ -182,7 +198,12 @@ impl ReplicaFetcherManager {
         // Kafka `shutdownIdleFetcherThreads`.
         let idle: Vec<FetcherKey> = fetchers
             .iter()
-            .filter(|(_, h)| h.partitions.lock().unwrap_or_else(|e| e.into_inner()).is_empty())
+            .filter(|(_, h)| {
+                h.partitions
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_empty()
+            })
             .map(|(k, _)| *k)
             .collect();
         for k in idle {
@@ -290,8 +311,14 @@ impl ReplicaFetcher {
                 continue;
             }
             if conn.is_none() {
-                match BrokerConnection::connect(self.leader_id, &self.leader_host, self.leader_port,
-                    self.client_id.clone(), socket_timeout).await
+                match BrokerConnection::connect(
+                    self.leader_id,
+                    &self.leader_host,
+                    self.leader_port,
+                    self.client_id.clone(),
+                    socket_timeout,
+                )
+                .await
                 {
                     Ok(c) => conn = Some(c),
                     Err(e) => {
@@ -311,7 +338,11 @@ impl ReplicaFetcher {
         tracing::debug!(leader = self.leader_id, "replica fetcher stopped");
     }
 
-    fn build_request(&self, ready: &[(TopicPartition, PartitionFetchState)], rm: &ReplicaManager) -> (i16, FetchRequest) {
+    fn build_request(
+        &self,
+        ready: &[(TopicPartition, PartitionFetchState)],
+        rm: &ReplicaManager,
+    ) -> (i16, FetchRequest) {
         let version = if ready.iter().all(|(_, s)| s.topic_id.is_some()) {
             FETCH_VERSION_WITH_IDS
         } else {
@@ -324,7 +355,9 @@ impl ReplicaFetcher {
                 .as_ref()
                 .and_then(|p| p.log().latest_epoch())
                 .unwrap_or(UNDEFINED_EPOCH);
-            let log_start = partition.as_ref().map_or(-1, |p| p.log().log_start_offset());
+            let log_start = partition
+                .as_ref()
+                .map_or(-1, |p| p.log().log_start_offset());
             let fp = FetchPartition::default()
                 .with_partition(tp.partition)
                 .with_current_leader_epoch(s.current_leader_epoch)
@@ -361,7 +394,11 @@ impl ReplicaFetcher {
         (version, req)
     }
 
-    async fn fetch_once(&self, c: &mut BrokerConnection, ready: &[(TopicPartition, PartitionFetchState)]) -> Result<(), ClientError> {
+    async fn fetch_once(
+        &self,
+        c: &mut BrokerConnection,
+        ready: &[(TopicPartition, PartitionFetchState)],
+    ) -> Result<(), ClientError> {
         let Some(rm) = self.replica_manager.upgrade() else {
             self.stop.store(true, std::sync::atomic::Ordering::Release);
             return Ok(());
@@ -370,7 +407,11 @@ impl ReplicaFetcher {
         let wait = Duration::from_millis(self.config.replica_fetch_wait_max_ms.max(0) as u64);
         let resp: FetchResponse = c.request(ApiKey::Fetch, version, &req, wait).await?;
         if resp.error_code != 0 {
-            tracing::warn!(leader = self.leader_id, code = resp.error_code, "fetch request failed");
+            tracing::warn!(
+                leader = self.leader_id,
+                code = resp.error_code,
+                "fetch request failed"
+            );
             tokio::time::sleep(Duration::from_millis(self.config.replica_fetch_backoff_ms)).await;
             return Ok(());
         }
@@ -389,10 +430,12 @@ impl ReplicaFetcher {
             };
             for pd in topic.partitions {
                 let tp = TopicPartition::new(name.clone(), pd.partition_index);
-                let Some(sent) = ready.iter().find(|(t, _)| *t == tp).map(|(_, s)| s.clone()) else {
+                let Some(sent) = ready.iter().find(|(t, _)| *t == tp).map(|(_, s)| s.clone())
+                else {
                     continue;
                 };
-                self.process_partition(c, &rm, &tp, &sent, version, pd).await;
+                self.process_partition(c, &rm, &tp, &sent, version, pd)
+                    .await;
             }
         }
         Ok(())
@@ -400,17 +443,25 @@ impl ReplicaFetcher {
 
     /// Updates the shared state only if nobody changed it since the request was built
     /// (Kafka checks `currentFetchState.fetchOffset == requestFetchState.fetchOffset`).
-    fn update_state(&self, tp: &TopicPartition, sent: &PartitionFetchState, f: impl FnOnce(&mut PartitionFetchState)) {
+    fn update_state(
+        &self,
+        tp: &TopicPartition,
+        sent: &PartitionFetchState,
+        f: impl FnOnce(&mut PartitionFetchState),
+    ) {
         let mut parts = self.parts();
         if let Some(s) = parts.get_mut(tp) {
-            if s.fetch_offset == sent.fetch_offset && s.current_leader_epoch == sent.current_leader_epoch {
+            if s.fetch_offset == sent.fetch_offset
+                && s.current_leader_epoch == sent.current_leader_epoch
+            {
                 f(s);
             }
         }
     }
 
     fn delay(&self, tp: &TopicPartition, sent: &PartitionFetchState) {
-        let until = tokio::time::Instant::now() + Duration::from_millis(self.config.replica_fetch_backoff_ms);
+        let until = tokio::time::Instant::now()
+            + Duration::from_millis(self.config.replica_fetch_backoff_ms);
         self.update_state(tp, sent, |s| s.delayed_until = Some(until));
     }
 
@@ -441,9 +492,14 @@ impl ReplicaFetcher {
             self.delay(tp, sent);
             return;
         }
-        let diverging = pd.diverging_epoch.epoch != UNDEFINED_EPOCH || pd.diverging_epoch.end_offset != UNDEFINED_EPOCH_OFFSET;
+        let diverging = pd.diverging_epoch.epoch != UNDEFINED_EPOCH
+            || pd.diverging_epoch.end_offset != UNDEFINED_EPOCH_OFFSET;
         if diverging {
-            let offset = truncation_offset(&partition, pd.diverging_epoch.epoch, pd.diverging_epoch.end_offset);
+            let offset = truncation_offset(
+                &partition,
+                pd.diverging_epoch.epoch,
+                pd.diverging_epoch.end_offset,
+            );
             tracing::info!(partition = %tp, leader_epoch = pd.diverging_epoch.epoch,
                 leader_end_offset = pd.diverging_epoch.end_offset, truncate_to = offset, "log diverged from the leader; truncating");
             let p = partition.clone();
@@ -502,23 +558,35 @@ impl ReplicaFetcher {
         sent: &PartitionFetchState,
     ) -> Result<i64, ClientError> {
         let tp = partition.topic_partition().clone();
-        let leader_end = self.list_offset(c, &tp, sent.current_leader_epoch, -1).await?;
+        let leader_end = self
+            .list_offset(c, &tp, sent.current_leader_epoch, -1)
+            .await?;
         let our_end = partition.log_end_offset();
         if leader_end < our_end {
             let p = partition.clone();
             let _ = tokio::task::spawn_blocking(move || p.truncate_to(leader_end)).await;
             return Ok(partition.log_end_offset());
         }
-        let leader_start = self.list_offset(c, &tp, sent.current_leader_epoch, -2).await?;
+        let leader_start = self
+            .list_offset(c, &tp, sent.current_leader_epoch, -2)
+            .await?;
         if leader_start > our_end || sent.fetch_offset < leader_start {
             let p = partition.clone();
-            let _ = tokio::task::spawn_blocking(move || p.truncate_fully_and_start_at(leader_start)).await;
+            let _ =
+                tokio::task::spawn_blocking(move || p.truncate_fully_and_start_at(leader_start))
+                    .await;
             return Ok(leader_start);
         }
         Ok(our_end)
     }
 
-    async fn list_offset(&self, c: &mut BrokerConnection, tp: &TopicPartition, epoch: i32, timestamp: i64) -> Result<i64, ClientError> {
+    async fn list_offset(
+        &self,
+        c: &mut BrokerConnection,
+        tp: &TopicPartition,
+        epoch: i32,
+        timestamp: i64,
+    ) -> Result<i64, ClientError> {
         let req = ListOffsetsRequest::default()
             .with_replica_id(BrokerId(self.broker_id))
             .with_topics(vec![ListOffsetsTopic::default()
@@ -527,12 +595,17 @@ impl ReplicaFetcher {
                     .with_partition_index(tp.partition)
                     .with_current_leader_epoch(epoch)
                     .with_timestamp(timestamp)])]);
-        let resp: ListOffsetsResponse = c.request(ApiKey::ListOffsets, 8, &req, Duration::ZERO).await?;
+        let resp: ListOffsetsResponse = c
+            .request(ApiKey::ListOffsets, 8, &req, Duration::ZERO)
+            .await?;
         let p = resp
             .topics
             .first()
             .and_then(|t| t.partitions.first())
-            .ok_or_else(|| ClientError::Protocol { broker: self.leader_id, reason: "empty ListOffsets response".into() })?;
+            .ok_or_else(|| ClientError::Protocol {
+                broker: self.leader_id,
+                reason: "empty ListOffsets response".into(),
+            })?;
         if p.error_code != 0 {
             return Err(ClientError::Protocol {
                 broker: self.leader_id,
@@ -577,7 +650,7 @@ mod tests {
     fn fetcher_id_matches_kafka() {
         assert_eq!(java_string_hash("topic"), 110_546_223);
         let tp = TopicPartition::new("topic", 3);
-        let expected = ((110_546_223i32.wrapping_mul(31).wrapping_add(3)).abs() as usize) % 4;
+        let expected = (110_546_223i32.wrapping_mul(31).wrapping_add(3)).unsigned_abs() as usize % 4;
         assert_eq!(fetcher_id(&tp, 4), expected);
         assert_eq!(fetcher_id(&tp, 1), 0);
     }
