@@ -355,6 +355,7 @@ mod tests {
         let p = dir.path().join("00000000000000000000.index");
         let f = OpenOptions::new()
             .create(true)
+            .truncate(false)
             .read(true)
             .write(true)
             .open(&p)
@@ -378,6 +379,7 @@ mod tests {
         let tp = dir.path().join("00000000000000000000.timeindex");
         let f = OpenOptions::new()
             .create(true)
+            .truncate(false)
             .read(true)
             .write(true)
             .open(&tp)

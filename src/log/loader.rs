@@ -102,8 +102,15 @@ fn clean_directory(dir: &Path) -> std::io::Result<Vec<i64>> {
         {
             fs::remove_file(path)?;
         } else if let Some(final_name) = name.strip_suffix(SWAP_FILE_SUFFIX) {
-            // The swap file is complete (it is renamed only after being fully written).
+            // The swap file is complete (it is renamed only after being fully written). Its
+            // segment's old index files describe the replaced data: remove them to force a
+            // rebuild. Kafka: `LogLoader.load` swap handling.
             fs::rename(path, dir.join(final_name))?;
+            if let Some(prefix) = final_name.strip_suffix(LOG_FILE_SUFFIX) {
+                for ext in [".index", ".timeindex"] {
+                    let _ = fs::remove_file(dir.join(format!("{prefix}{ext}")));
+                }
+            }
         }
     }
     for e in fs::read_dir(dir)? {
@@ -134,8 +141,7 @@ impl Log {
         let recover_from = bases
             .iter()
             .copied()
-            .filter(|b| *b <= p.recovery_point)
-            .next_back()
+            .rfind(|b| *b <= p.recovery_point)
             .unwrap_or(i64::MIN);
         let mut next_offset: Option<i64> = None;
         let mut stop_after: Option<i64> = None;
@@ -283,6 +289,7 @@ impl Log {
             ),
             roll_jitter_ms: jitter,
             deleted: AtomicBool::new(false),
+            cleaner_checkpoint: AtomicI64::new(0),
         };
         tracing::info!(
             partition = %p.tp, log_start_offset = log_start, log_end_offset = leo,

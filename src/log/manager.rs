@@ -155,6 +155,7 @@ impl LogManager {
         let recovery = read(RECOVERY_POINT_CHECKPOINT);
         let starts = read(LOG_START_OFFSET_CHECKPOINT);
         let hws = read(REPLICATION_OFFSET_CHECKPOINT);
+        let cleaned = read(CLEANER_OFFSET_CHECKPOINT);
         let now = self.clock.milliseconds();
         for entry in fs::read_dir(dir).map_err(|e| io("listing", e))? {
             let entry = entry.map_err(|e| io("listing", e))?;
@@ -191,6 +192,9 @@ impl LogManager {
                 topic_id: None,
             };
             let (log, report) = Log::load(params)?;
+            if let Some(&o) = cleaned.get(&tp) {
+                log.set_cleaner_checkpoint(o);
+            }
             self.load_reports
                 .lock()
                 .expect("load reports lock poisoned")

@@ -39,6 +39,7 @@
 //! lookup, a few header `pread`s, one `pread` of the byte range. Records are never decoded.
 //! Magic 0/1: see [`legacy`].
 
+pub mod batch_writer;
 pub mod checkpoint;
 pub mod cleaner;
 pub mod config;

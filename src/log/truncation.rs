@@ -32,23 +32,12 @@ impl Log {
         let _w = self.writer.lock().expect("writer lock poisoned");
         let now = self.clock.milliseconds();
         // Whole segments above the target go (renamed .deleted, removed after the delay).
+        // The segment holding the target always stays: its base is ≤ target because the
+        // first segment starts at or below the log start offset, which is ≤ target here.
         let doomed: Vec<Arc<LogSegment>> = {
             let mut segs = self.segments.write().expect("segments lock poisoned");
             let keys: Vec<i64> = segs.range(target_offset + 1..).map(|(k, _)| *k).collect();
-            // Never remove the segment holding the target (or the only segment).
-            let keys: Vec<i64> = keys
-                .into_iter()
-                .filter(|k| *k > target_offset && segs.len() > 1)
-                .collect();
-            let mut out = Vec::new();
-            for k in keys {
-                if segs.len() > 1 {
-                    if let Some(s) = segs.remove(&k) {
-                        out.push(s);
-                    }
-                }
-            }
-            out
+            keys.iter().filter_map(|k| segs.remove(k)).collect()
         };
         self.schedule_delete(&doomed, now)?;
         let active = self.active_segment();
@@ -84,12 +73,11 @@ impl Log {
             config.segment_index_bytes,
             now,
         );
-        let old: Vec<Arc<LogSegment>> = {
-            let mut segs = self.segments.write().expect("segments lock poisoned");
-            let old = std::mem::take(&mut *segs).into_values().collect::<Vec<_>>();
-            // If a segment already sits at new_offset its files are reused: empty them first.
-            old
-        };
+        // If a segment already sits at new_offset its files are reused (emptied below).
+        let old: Vec<Arc<LogSegment>> =
+            std::mem::take(&mut *self.segments.write().expect("segments lock poisoned"))
+                .into_values()
+                .collect();
         let mut keep_files_of = None;
         for s in &old {
             if s.base_offset() == new_offset {

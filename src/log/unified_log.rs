@@ -128,6 +128,8 @@ pub struct Log {
     /// Random jitter subtracted from segment.ms, fixed per log. Kafka: `LogConfig.randomSegmentJitter`.
     pub(crate) roll_jitter_ms: i64,
     pub(crate) deleted: AtomicBool,
+    /// First offset not yet compacted (`cleaner-offset-checkpoint`). Kafka: `LogCleanerManager`.
+    pub(crate) cleaner_checkpoint: AtomicI64,
 }
 
 impl Log {
@@ -146,6 +148,10 @@ impl Log {
     /// Applies a new config (dynamic topic config change). Kafka: `UnifiedLog.updateConfig`.
     pub fn update_config(&self, config: LogConfig) {
         *self.config.write().expect("config lock poisoned") = Arc::new(config);
+    }
+    /// Restores the cleaner's position from `cleaner-offset-checkpoint`.
+    pub fn set_cleaner_checkpoint(&self, offset: i64) {
+        self.cleaner_checkpoint.store(offset, Ordering::Release);
     }
     pub fn topic_id(&self) -> Option<[u8; 16]> {
         *self.topic_id.lock().expect("topic id lock poisoned")

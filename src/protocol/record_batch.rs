@@ -501,12 +501,11 @@ pub(crate) mod test_batches {
         )
     }
 
+    /// A record's optional key and optional value.
+    pub type KeyValue = (Option<Vec<u8>>, Option<Vec<u8>>);
+
     /// One v2 batch of `(key, value)` records with timestamps `ts, ts+1, ...`.
-    pub fn keyed_batch(
-        kvs: &[(Option<Vec<u8>>, Option<Vec<u8>>)],
-        ts: i64,
-        compression: Compression,
-    ) -> Bytes {
+    pub fn keyed_batch(kvs: &[KeyValue], ts: i64, compression: Compression) -> Bytes {
         let records: Vec<Record> = kvs
             .iter()
             .enumerate()

@@ -163,7 +163,7 @@ fn disk_full_takes_the_dir_offline_without_damaging_acknowledged_data() {
     let failure = Arc::new(LogDirFailureChannel::new());
     let mut rx = failure.take_receiver().unwrap();
     let m = LogManager::startup(
-        &[mnt.clone()],
+        std::slice::from_ref(&mnt),
         LogConfig::default(),
         mock_clock(),
         failure.clone(),

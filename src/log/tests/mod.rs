@@ -2,6 +2,7 @@
 //! behaviour it checks and where Kafka defines it.
 
 mod append_read;
+mod compaction;
 mod manager;
 mod recovery;
 mod retention;
@@ -70,7 +71,7 @@ pub(crate) fn values_batch(tag: &str, n: usize, ts: i64) -> Bytes {
 
 /// A batch of keyed records (None value = tombstone).
 pub(crate) fn kv_batch(kvs: &[(&str, Option<&str>)], ts: i64) -> Bytes {
-    let kvs: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> = kvs
+    let kvs: Vec<test_batches::KeyValue> = kvs
         .iter()
         .map(|(k, v)| {
             (
