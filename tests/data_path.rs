@@ -55,7 +55,7 @@ async fn start_broker(id: i32, pids: Arc<InMemoryProducerIdBlockSourceForTests>)
         .with_test_writer()
         .try_init();
     let dir = tempfile::tempdir().unwrap();
-    let mut server = SocketServer::bind(SocketServerConfig {
+    let server = SocketServer::bind(SocketServerConfig {
         listeners: vec![EndPoint {
             host: "127.0.0.1".into(),
             port: 0,

@@ -25,6 +25,13 @@ use zkafka::metadata_cache::MetadataCache;
 use zkafka::network::{SocketServer, SocketServerConfig};
 use zkafka::protocol::encode_request;
 
+/// Real clients (kcat, confluent-kafka, kafka-python, the Java client) against this server.
+#[path = "network/clients.rs"]
+mod clients;
+/// The socket server with small custom handlers (ordering, panics, KIP-511 client information).
+#[path = "network/handlers.rs"]
+mod handlers;
+
 const TIMEOUT: Duration = Duration::from_secs(10);
 const TOPIC_ID: u128 = 0x1234_5678_9abc_def0_1122_3344_5566_7788;
 
@@ -45,7 +52,7 @@ async fn start(tweak: impl FnOnce(&mut SocketServerConfig)) -> Broker {
         ..SocketServerConfig::default()
     };
     tweak(&mut config);
-    let mut server = SocketServer::bind(config).await.expect("bind");
+    let server = SocketServer::bind(config).await.expect("bind");
     let port = server.bound_port("PLAINTEXT").expect("bound port");
     assert_ne!(port, 0);
     let apis = Arc::new(KafkaApis::new(
@@ -146,6 +153,11 @@ async fn api_versions_ok(stream: &mut TcpStream) {
 }
 
 fn update_metadata_v8(port: u16) -> UpdateMetadataRequest {
+    // Broker 2 advertises an unused port: only this broker (1) is served in these tests.
+    update_metadata_v8_brokers(port, 1)
+}
+
+fn update_metadata_v8_brokers(port: u16, port2: u16) -> UpdateMetadataRequest {
     let partition = |p: i32, leader: i32| {
         UpdateMetadataPartitionState::default()
             .with_partition_index(p)
@@ -179,8 +191,7 @@ fn update_metadata_v8(port: u16) -> UpdateMetadataRequest {
                 partition(1, 2),
                 partition(2, 3),
             ])])
-        // Broker 2 advertises an unused port: only this broker (1) is served in this test.
-        .with_live_brokers(vec![broker(1, port, "rack-a"), broker(2, 1, "rack-b")])
+        .with_live_brokers(vec![broker(1, port, "rack-a"), broker(2, port2, "rack-b")])
 }
 
 async fn filled_broker() -> Broker {
@@ -195,6 +206,39 @@ async fn filled_broker() -> Broker {
     .await;
     assert_eq!(resp.error_code, 0);
     broker
+}
+
+/// A broker whose metadata names two live brokers that both answer: broker 1 on the
+/// broker's port and "broker 2" on a second socket server sharing the same `KafkaApis`, so
+/// real clients that pick any node (kafka-python, the Java admin client) always reach one.
+/// Returns the broker, the second server and its port.
+async fn filled_two_node_cluster() -> (Broker, SocketServer, u16) {
+    let broker = start(|_| {}).await;
+    let second = SocketServer::bind(SocketServerConfig {
+        listeners: vec![EndPoint {
+            host: "127.0.0.1".into(),
+            port: 0,
+            listener_name: "PLAINTEXT".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        }],
+        ..SocketServerConfig::default()
+    })
+    .await
+    .expect("bind second");
+    let port2 = second.bound_port("PLAINTEXT").expect("second port");
+    second
+        .enable_request_processing(broker.apis.clone())
+        .expect("start second");
+    let mut s = connect(broker.port).await;
+    let resp: UpdateMetadataResponse = call(
+        &mut s,
+        ApiKey::UpdateMetadata,
+        8,
+        &update_metadata_v8_brokers(broker.port, port2),
+    )
+    .await;
+    assert_eq!(resp.error_code, 0);
+    (broker, second, port2)
 }
 
 fn metadata_request(version: i16, topics: &[&str]) -> MetadataRequest {
@@ -443,7 +487,16 @@ async fn bad_input_closes_only_that_connection() {
     let mut produce_not_served = BytesMut::from(&produce_not_served[..]);
     produce_not_served[4..6].copy_from_slice(&0i16.to_be_bytes());
 
+    let mut bad_utf8 =
+        BytesMut::from(&frame(ApiKey::Metadata, 1, 1, &metadata_request(1, &["ab"]))[..]);
+    let n = bad_utf8.len();
+    bad_utf8[n - 2..].copy_from_slice(&[0xff, 0xfe]);
+
     let cases: Vec<(&str, Bytes)> = vec![
+        (
+            "topic name that is not UTF-8 (passes the guard, fails the decoder)",
+            bad_utf8.freeze(),
+        ),
         (
             "HTTP request (size 0x47455420 over the limit)",
             Bytes::from_static(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
@@ -525,17 +578,29 @@ async fn socket_request_max_bytes_is_enforced() {
 /// traffic is kept.
 #[tokio::test]
 async fn idle_connections_are_closed() {
-    let broker = start(|c| c.connections_max_idle_ms = 400).await;
+    // Generous margins: the busy connection talks every 200 ms against a 1 s limit, so a
+    // loaded machine cannot make it look idle.
+    let broker = start(|c| c.connections_max_idle_ms = 1000).await;
     let mut busy = connect(broker.port).await;
     let mut idle = connect(broker.port).await;
     api_versions_ok(&mut idle).await;
     let start = Instant::now();
-    for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+    for i in 0..8 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
         api_versions_ok(&mut busy).await;
+        if i == 1 {
+            // 400 ms in: the idle connection must still be open (a read just waits).
+            let mut buf = [0u8; 1];
+            let still_open =
+                tokio::time::timeout(Duration::from_millis(20), idle.read(&mut buf)).await;
+            assert!(
+                still_open.is_err(),
+                "closed long before connections.max.idle.ms"
+            );
+        }
     }
     expect_closed(&mut idle, "idle connection").await;
-    assert!(start.elapsed() >= Duration::from_millis(400));
+    assert!(start.elapsed() >= Duration::from_millis(1000));
     api_versions_ok(&mut busy).await;
 }
 
@@ -567,6 +632,50 @@ async fn max_connections_waits_for_a_slot() {
     assert_eq!((corr, r.error_code), (8, 0));
 }
 
+/// Kafka: `ConnectionQuotas` — the inter-broker listener is not held to `max.connections`, so
+/// the controller reaches a broker whose client connections used every slot.
+#[tokio::test]
+async fn inter_broker_listener_is_exempt_from_max_connections() {
+    let broker = start(|c| {
+        c.max_connections = 1;
+        c.listeners.push(EndPoint {
+            host: "127.0.0.1".into(),
+            port: 0,
+            listener_name: "INTERNAL".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        });
+        c.inter_broker_listener_name = Some("INTERNAL".into());
+    })
+    .await;
+    let internal_port = broker.server.bound_port("INTERNAL").unwrap();
+    let mut client = connect(broker.port).await;
+    api_versions_ok(&mut client).await;
+    let mut controller = connect(internal_port).await;
+    let resp: UpdateMetadataResponse = call(
+        &mut controller,
+        ApiKey::UpdateMetadata,
+        8,
+        &update_metadata_v8(broker.port),
+    )
+    .await;
+    assert_eq!(resp.error_code, 0);
+    // A second client connection still waits for the one slot.
+    let mut waiting = connect(broker.port).await;
+    waiting
+        .write_all(&frame(
+            ApiKey::ApiVersions,
+            0,
+            4,
+            &ApiVersionsRequest::default(),
+        ))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 4];
+    let early =
+        tokio::time::timeout(Duration::from_millis(300), waiting.read_exact(&mut buf)).await;
+    assert!(early.is_err(), "client listener exceeded max.connections");
+}
+
 /// Kafka: `max.connections.per.ip` — a connection over the per-IP limit is closed at once.
 #[tokio::test]
 async fn max_connections_per_ip_closes() {
@@ -578,176 +687,46 @@ async fn max_connections_per_ip_closes() {
     api_versions_ok(&mut first).await;
 }
 
-/// A real client: kcat (librdkafka) lists the cluster from the in-process broker. It negotiates
-/// with ApiVersions, then reads Metadata; its listing must show what UpdateMetadata said
-/// (librdkafka: `rd_kafka_metadata`; kcat `-L`).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kcat_lists_the_cluster() {
-    if std::process::Command::new("kcat")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        panic!("kcat is not installed (apt-get install kcat)");
-    }
-    let broker = filled_broker().await;
-    let bootstrap = format!("127.0.0.1:{}", broker.port);
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("kcat")
-            .args(["-L", "-b", &bootstrap, "-m", "10"])
-            .output()
-    })
-    .await
-    .expect("join kcat")
-    .expect("run kcat");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("kcat stdout:\n{stdout}\nkcat stderr:\n{stderr}");
-    assert!(out.status.success(), "kcat failed: {stderr}");
-    assert!(stdout.contains("2 brokers:"), "{stdout}");
-    assert!(
-        stdout.contains(&format!("broker 1 at 127.0.0.1:{}", broker.port)),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("broker 2 at 127.0.0.1:1 (controller)"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("topic \"orders\" with 3 partitions:"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("partition 0, leader 1, replicas: 1,2,3, isrs: 1,2"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("partition 1, leader 2, replicas: 1,2,3, isrs: 1,2"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(
-            "partition 2, leader -1, replicas: 1,2,3, isrs: 1,2, Broker: Leader not available"
-        ),
-        "{stdout}"
-    );
+/// Kafka: `SocketServer.shutdown` — open connections are closed and the port stops accepting.
+#[tokio::test]
+async fn shutdown_closes_connections_and_listener() {
+    let broker = start(|_| {}).await;
+    let mut s = connect(broker.port).await;
+    api_versions_ok(&mut s).await;
+    broker.server.shutdown().await;
+    expect_closed(&mut s, "connection after shutdown").await;
+    let refused = tokio::time::timeout(TIMEOUT, TcpStream::connect(("127.0.0.1", broker.port)))
+        .await
+        .expect("connect attempt finishes");
+    assert!(refused.is_err(), "listener still accepting after shutdown");
 }
 
-/// Real clients in Python: confluent-kafka (librdkafka, as installed from PyPI) and kafka-python
-/// (its own protocol code) list topics from the in-process broker. kafka-python probes
-/// versions with ApiVersions then reads Metadata; both must see topic "orders" with 3
-/// partitions and the controller.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_clients_list_topics() {
+/// `network::BrokerConnection`, the client side the controller channel and tools use: request
+/// and response framing at the right header versions, correlation ids, typed responses.
+#[tokio::test]
+async fn broker_connection_round_trips() {
     let broker = filled_broker().await;
-    let bootstrap = format!("127.0.0.1:{}", broker.port);
-    let script = r#"
-import sys
-from confluent_kafka.admin import AdminClient
-md = AdminClient({'bootstrap.servers': sys.argv[1]}).list_topics(timeout=10)
-t = md.topics['orders']
-print('confluent', md.controller_id, sorted(md.brokers), len(t.partitions), t.partitions[0].leader, list(t.partitions[0].isrs))
-from kafka import KafkaConsumer
-c = KafkaConsumer(bootstrap_servers=sys.argv[1], request_timeout_ms=10000)
-print('kafka-python', sorted(c.topics()), sorted(c.partitions_for_topic('orders')))
-c.close()
-"#;
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .args(["-c", script, &bootstrap])
-            .output()
-    })
-    .await
-    .expect("join python")
-    .expect("run python3");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(out.status.success(), "python clients failed: {stderr}");
-    assert!(stdout.contains("confluent 2 [1, 2] 3 1 [1, 2]"), "{stdout}");
-    assert!(
-        stdout.contains("kafka-python ['orders'] [0, 1, 2]"),
-        "{stdout}"
-    );
-}
-
-/// The Java client (kafka-clients 3.9.x from the local Maven repository): its AdminClient sends
-/// ApiVersions v4, then Metadata v12, and must describe the cluster and topic "orders"
-/// (`KafkaAdminClient.describeCluster` falls back to Metadata when DescribeCluster is not
-/// advertised; `describeTopics` uses Metadata).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn java_admin_client_describes_the_cluster() {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let m2 = format!("{home}/.m2/repository");
-    let find_jar = |dir: &str| -> Option<String> {
-        let base = std::path::Path::new(&m2).join(dir);
-        let mut versions: Vec<_> = std::fs::read_dir(&base).ok()?.flatten().collect();
-        versions.sort_by_key(|e| e.file_name());
-        let v = versions.last()?.path();
-        std::fs::read_dir(&v)
-            .ok()?
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "jar"))
-            .map(|p| p.display().to_string())
-    };
-    let (Some(clients), Some(slf4j)) = (
-        find_jar("org/apache/kafka/kafka-clients"),
-        find_jar("org/slf4j/slf4j-api"),
-    ) else {
-        panic!("kafka-clients and slf4j-api jars not found under {m2} (mvn dependency:get them)");
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("Check.java");
-    std::fs::write(
-        &source,
-        r#"
-import java.util.*;
-import org.apache.kafka.clients.admin.*;
-public class Check {
-  public static void main(String[] a) throws Exception {
-    Properties p = new Properties();
-    p.put("bootstrap.servers", a[0]);
-    p.put("request.timeout.ms", "10000");
-    p.put("default.api.timeout.ms", "15000");
-    try (Admin admin = Admin.create(p)) {
-      DescribeClusterResult c = admin.describeCluster();
-      System.out.println("cluster " + c.clusterId().get() + " controller " + c.controller().get().id()
-          + " nodes " + c.nodes().get().size());
-      System.out.println("topics " + admin.listTopics().names().get());
-      TopicDescription d = admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders");
-      System.out.println("orders " + d.topicId() + " partitions " + d.partitions().size()
-          + " p0 leader " + d.partitions().get(0).leader().id()
-          + " rack " + d.partitions().get(0).leader().rack());
+    let mut c =
+        zkafka::network::BrokerConnection::connect(("127.0.0.1", broker.port), "controller-1")
+            .await
+            .unwrap();
+    let v = c
+        .send(
+            3,
+            &ApiVersionsRequest::default()
+                .with_client_software_name(StrBytes::from_static_str("zkafka"))
+                .with_client_software_version(StrBytes::from_static_str("0.1.0")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.api_keys.len(), 3);
+    let um = c.send(8, &update_metadata_v8(broker.port)).await.unwrap();
+    assert_eq!(um.error_code, 0);
+    for version in [0i16, 4, 8, 12] {
+        let md = c
+            .send(version, &metadata_request(version, &["orders"]))
+            .await
+            .unwrap();
+        assert_eq!(md.topics[0].partitions.len(), 3, "v{version}");
     }
-  }
-}
-"#,
-    )
-    .unwrap();
-    let broker = filled_broker().await;
-    let bootstrap = format!("127.0.0.1:{}", broker.port);
-    let classpath = format!("{clients}:{slf4j}");
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("java")
-            .args(["-cp", &classpath, &source.display().to_string(), &bootstrap])
-            .output()
-    })
-    .await
-    .expect("join java")
-    .expect("run java");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(out.status.success(), "java client failed: {stderr}");
-    assert!(
-        stdout.contains("cluster zkafka-test-cluster controller 2 nodes 2"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("topics [orders]"), "{stdout}");
-    // Kafka prints topic ids in URL-safe base64 without padding (`Uuid.toString`).
-    assert!(
-        stdout.contains("orders EjRWeJq83vARIjNEVWZ3iA partitions 3 p0 leader 1 rack rack-a"),
-        "{stdout}"
-    );
 }

@@ -75,7 +75,7 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     }
 
     let snapshot = apis.metadata_cache.snapshot();
-    let listener = request.context.listener_name.as_str();
+    let listener: &str = &request.context.listener_name;
     let requested = body.topics.as_deref().unwrap_or(&[]);
     // Kafka: `MetadataRequest.isAllTopics` — null topics, or an empty list in v0.
     let all_topics = body.topics.is_none() || (version == 0 && requested.is_empty());

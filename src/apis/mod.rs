@@ -1,23 +1,23 @@
 //! `KafkaApis`: decodes each request and dispatches it by API key to one handler per file.
 //!
 //! Kafka: `kafka.server.KafkaApis.handle`. Adding an API: a new file here with
-//! `pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response`, a match arm in
-//! [`KafkaApis::handle`], its request schema in `protocol::guard`, and its versions in
+//! `pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response`, an arm in
+//! [`handler_for`], and one row (versions + request schema from `protocol::guard`) in
 //! `protocol::api_keys::SUPPORTED_APIS`. Shared broker state (replica manager, log manager,
 //! group coordinator ...) joins [`KafkaApis`] as another optional `Arc` with a `with_*` setter,
 //! filled by the server at startup.
 
 pub mod api_versions;
-pub mod auto_topic_creation;
-pub mod controller_epoch;
 pub mod fetch;
 pub mod init_producer_id;
 pub mod leader_and_isr;
 pub mod list_offsets;
-pub mod metadata;
 pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod stop_replica;
+pub mod auto_topic_creation;
+pub mod controller_epoch;
+pub mod metadata;
 pub mod update_metadata;
 
 use std::sync::Arc;
@@ -129,19 +129,76 @@ impl KafkaApis {
                 header.correlation_id()
             ));
         }
-        match api_key {
-            ApiKey::ApiVersions => api_versions::handle(self, request).await,
-            ApiKey::Metadata => metadata::handle(self, request).await,
-            ApiKey::UpdateMetadata => update_metadata::handle(self, request).await,
-            ApiKey::Produce => produce::handle(self, request).await,
-            ApiKey::Fetch => fetch::handle(self, request).await,
-            ApiKey::ListOffsets => list_offsets::handle(self, request).await,
-            ApiKey::OffsetForLeaderEpoch => offset_for_leader_epoch::handle(self, request).await,
-            ApiKey::LeaderAndIsr => leader_and_isr::handle(self, request).await,
-            ApiKey::StopReplica => stop_replica::handle(self, request).await,
-            ApiKey::InitProducerId => init_producer_id::handle(self, request).await,
-            other => Response::Close(format!("no handler for {other:?} v{version}")),
+        match handler_for(api_key) {
+            Some(handler) => handler(self, request).await,
+            None => Response::Close(format!("no handler for {api_key:?} v{version}")),
         }
+    }
+}
+
+/// A request handler: one per API, each in its own file.
+pub type Handler = for<'a> fn(&'a KafkaApis, &'a Request) -> BoxFuture<'a, Response>;
+
+/// The handler of each served API. Kafka: the `match` in `KafkaApis.handle`.
+pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
+    fn api_versions<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(api_versions::handle(a, r))
+    }
+    fn metadata<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(metadata::handle(a, r))
+    }
+    fn update_metadata<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(update_metadata::handle(a, r))
+    }
+    fn produce<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(produce::handle(a, r))
+    }
+    fn fetch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(fetch::handle(a, r))
+    }
+    fn list_offsets<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(list_offsets::handle(a, r))
+    }
+    fn leader_and_isr<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(leader_and_isr::handle(a, r))
+    }
+    fn stop_replica<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(stop_replica::handle(a, r))
+    }
+    fn init_producer_id<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(init_producer_id::handle(a, r))
+    }
+    fn offset_for_leader_epoch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(offset_for_leader_epoch::handle(a, r))
+    }
+    match api_key {
+        ApiKey::Produce => Some(produce),
+        ApiKey::Fetch => Some(fetch),
+        ApiKey::ListOffsets => Some(list_offsets),
+        ApiKey::LeaderAndIsr => Some(leader_and_isr),
+        ApiKey::StopReplica => Some(stop_replica),
+        ApiKey::InitProducerId => Some(init_producer_id),
+        ApiKey::OffsetForLeaderEpoch => Some(offset_for_leader_epoch),
+        ApiKey::ApiVersions => Some(api_versions),
+        ApiKey::Metadata => Some(metadata),
+        ApiKey::UpdateMetadata => Some(update_metadata),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::SUPPORTED_APIS;
+
+    /// Every API advertised in ApiVersions has a handler (an advertised API without one would
+    /// close its clients' connections).
+    #[test]
+    fn every_supported_api_has_a_handler() {
+        for s in SUPPORTED_APIS {
+            assert!(handler_for(s.api_key).is_some(), "{:?}", s.api_key);
+        }
+        assert!(handler_for(ApiKey::JoinGroup).is_none());
     }
 }
 
@@ -235,6 +292,7 @@ pub(crate) mod test_support {
                 client_address: "127.0.0.1:1".parse().unwrap(),
                 listener_name: listener.into(),
                 security_protocol: SecurityProtocol::Plaintext,
+                client_information: Default::default(),
             },
             body: frame,
             received_at: Instant::now(),

@@ -19,6 +19,12 @@ pub struct SocketServerConfig {
     /// `max.connections` (default 2147483647): connections across all listeners. When reached,
     /// the acceptors wait for a slot (Kafka: `ConnectionQuotas.waitForConnectionSlot`).
     pub max_connections: i32,
+    /// `inter.broker.listener.name` (or the listener of `security.inter.broker.protocol`):
+    /// connections on it are not held to `max.connections`, so the controller can always reach
+    /// the broker (Kafka: `ConnectionQuotas` exempts the inter-broker listener; Kafka also
+    /// closes the least recently used client connection to make room, which is not done here).
+    /// `None` exempts no listener.
+    pub inter_broker_listener_name: Option<String>,
     /// `max.connections.per.ip` (default 2147483647): a connection over this limit is closed
     /// right after accept (Kafka: `TooManyConnectionsException`).
     pub max_connections_per_ip: i32,
@@ -46,6 +52,7 @@ impl Default for SocketServerConfig {
             listeners: Vec::new(),
             socket_request_max_bytes: 104_857_600,
             max_connections: i32::MAX,
+            inter_broker_listener_name: None,
             max_connections_per_ip: i32::MAX,
             connections_max_idle_ms: 600_000,
             socket_send_buffer_bytes: 102_400,

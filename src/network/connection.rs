@@ -22,8 +22,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// tokio's clock, so tests that pause time (`tokio::time::pause`) control idle expiry.
+type IdleClock = tokio::time::Instant;
+
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
@@ -31,10 +34,16 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use super::config::SocketServerConfig;
 use super::request_channel::{Request, RequestContext, RequestHandler, Response, ResponseSend};
 use crate::cluster::SecurityProtocol;
-use crate::protocol::{is_api_enabled, parse_request_header};
+use crate::protocol::client_software::{self, ClientInformation};
+use crate::protocol::{is_api_enabled, parse_request_header, ApiKey};
 
 /// Bytes asked of the socket per read when no frame size is known yet.
 const READ_CHUNK_BYTES: usize = 8 * 1024;
+
+/// Small responses are gathered in a buffer of this size and written together when no further
+/// response is ready, so pipelined requests do not cost one write(2) each; larger chunks
+/// (record data) bypass the buffer.
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Per-connection settings taken from the server config and the listener.
 #[derive(Debug, Clone)]
@@ -42,7 +51,7 @@ pub(crate) struct ConnectionSettings {
     pub socket_request_max_bytes: usize,
     pub connections_max_idle: Duration,
     pub max_queued_requests: usize,
-    pub listener_name: String,
+    pub listener_name: Arc<str>,
     pub security_protocol: SecurityProtocol,
 }
 
@@ -59,7 +68,7 @@ impl ConnectionSettings {
                 u64::try_from(config.connections_max_idle_ms.max(1)).unwrap_or(1),
             ),
             max_queued_requests: config.max_queued_requests_per_connection.max(1),
-            listener_name,
+            listener_name: listener_name.into(),
             security_protocol,
         }
     }
@@ -79,7 +88,7 @@ enum Outgoing {
 
 /// Activity shared by the three futures, for `connections.max.idle.ms`.
 struct Activity {
-    started: Instant,
+    started: IdleClock,
     /// Milliseconds since `started` of the last byte read or written.
     last_ms: AtomicU64,
     /// Requests read whose response is not yet written.
@@ -101,7 +110,7 @@ impl Activity {
 /// Serves one connection until it is closed. Returns when the connection is done.
 pub(crate) async fn run_connection(
     stream: TcpStream,
-    connection_id: String,
+    connection_id: Arc<str>,
     client_address: SocketAddr,
     settings: Arc<ConnectionSettings>,
     handler: Arc<dyn RequestHandler>,
@@ -114,7 +123,7 @@ pub(crate) async fn run_connection(
     let (queue_tx, queue_rx) = mpsc::channel::<Queued>(settings.max_queued_requests);
     let (out_tx, out_rx) = mpsc::channel::<Outgoing>(settings.max_queued_requests);
     let activity = Arc::new(Activity {
-        started: Instant::now(),
+        started: IdleClock::now(),
         last_ms: AtomicU64::new(0),
         in_flight: AtomicUsize::new(0),
     });
@@ -255,7 +264,7 @@ impl FrameReader {
 async fn read_requests(
     rd: OwnedReadHalf,
     queue: mpsc::Sender<Queued>,
-    connection_id: String,
+    connection_id: Arc<str>,
     client_address: SocketAddr,
     settings: Arc<ConnectionSettings>,
     activity: Arc<Activity>,
@@ -267,6 +276,7 @@ async fn read_requests(
         settings: settings.clone(),
         activity: activity.clone(),
     };
+    let mut client_information = Arc::new(ClientInformation::default());
     let close_reason = loop {
         let (mut frame, permit) = match reader.next_frame(&budget).await {
             Ok(f) => f,
@@ -286,8 +296,16 @@ async fn read_requests(
                 header.api_version()
             );
         }
+        // KIP-511: the network layer records the client's software name and version from
+        // ApiVersions (Kafka: `SocketServer.processCompletedReceives`).
+        if header.api_key == ApiKey::ApiVersions {
+            if let Some(info) = client_software::from_api_versions(header.api_version(), &frame) {
+                client_information = Arc::new(info);
+            }
+        }
         let request = Request {
             context: RequestContext {
+                client_information: client_information.clone(),
                 header,
                 connection_id: connection_id.clone(),
                 client_address,
@@ -314,7 +332,19 @@ async fn process_requests(
     while let Some(item) = queue.recv().await {
         match item {
             Queued::Request(request, permit) => {
-                let response = handler.handle(request).await;
+                // The handler runs in its own task so that a request already started always
+                // finishes (a Produce half-applied because its client vanished would be worse
+                // than a response nobody reads) and a handler panic closes only this
+                // connection.
+                let handler = handler.clone();
+                let correlation_id = request.context.header.correlation_id();
+                let task = tokio::spawn(async move { handler.handle(request).await });
+                let response = match task.await {
+                    Ok(r) => r,
+                    Err(e) => Response::Close(format!(
+                        "the handler of request {correlation_id} failed: {e}"
+                    )),
+                };
                 drop(permit);
                 let next = match response {
                     Response::Send(send) => Outgoing::Send(send),
@@ -338,34 +368,47 @@ async fn process_requests(
 }
 
 async fn write_responses(
-    mut wr: OwnedWriteHalf,
+    wr: OwnedWriteHalf,
     mut out: mpsc::Receiver<Outgoing>,
     connection_id: &str,
     activity: Arc<Activity>,
 ) {
-    while let Some(item) = out.recv().await {
-        match item {
-            Outgoing::Send(send) => {
-                for chunk in send.chunks() {
-                    if let Err(e) = wr.write_all(chunk).await {
-                        tracing::debug!("{connection_id}: closing, write failed: {e}");
-                        return;
+    let mut wr = BufWriter::with_capacity(WRITE_BUFFER_BYTES, wr);
+    while let Some(mut item) = out.recv().await {
+        // Write every response that is ready, then flush once.
+        loop {
+            match item {
+                Outgoing::Send(send) => {
+                    for chunk in send.chunks() {
+                        if let Err(e) = wr.write_all(chunk).await {
+                            tracing::debug!("{connection_id}: closing, write failed: {e}");
+                            return;
+                        }
                     }
+                    activity.in_flight.fetch_sub(1, Ordering::Relaxed);
                 }
-                activity.touch();
-                activity.in_flight.fetch_sub(1, Ordering::Relaxed);
+                Outgoing::Close(reason) => {
+                    if reason.starts_with("the client closed")
+                        || reason.starts_with("connection idle")
+                    {
+                        tracing::debug!("{connection_id}: {reason}");
+                    } else {
+                        // Kafka logs these ("Closing socket for ... because of error").
+                        tracing::warn!("{connection_id}: closing connection: {reason}");
+                    }
+                    let _ = wr.shutdown().await;
+                    return;
+                }
             }
-            Outgoing::Close(reason) => {
-                if reason.starts_with("the client closed") || reason.starts_with("connection idle")
-                {
-                    tracing::debug!("{connection_id}: {reason}");
-                } else {
-                    // Kafka logs these at ERROR/WARN ("Closing socket for ... because of error").
-                    tracing::warn!("{connection_id}: closing connection: {reason}");
-                }
-                let _ = wr.shutdown().await;
-                return;
+            match out.try_recv() {
+                Ok(next) => item = next,
+                Err(_) => break,
             }
         }
+        if let Err(e) = wr.flush().await {
+            tracing::debug!("{connection_id}: closing, write failed: {e}");
+            return;
+        }
+        activity.touch();
     }
 }

@@ -34,7 +34,9 @@ pub struct TooManyConnections {
 /// One open connection's slot; dropping it frees the slot.
 #[derive(Debug)]
 pub struct ConnectionSlot {
-    _permit: OwnedSemaphorePermit,
+    /// `None` for connections on the inter-broker listener, which the broker-wide limit
+    /// does not bind.
+    _permit: Option<OwnedSemaphorePermit>,
     ip: IpAddr,
     quotas: Arc<ConnectionQuotas>,
 }
@@ -63,10 +65,11 @@ impl ConnectionQuotas {
         }
     }
 
-    /// Registers an accepted connection from `ip` holding `permit`.
+    /// Registers an accepted connection from `ip` holding `permit` (`None` on the
+    /// inter-broker listener, see `SocketServerConfig::inter_broker_listener_name`).
     pub fn register(
         self: &Arc<Self>,
-        permit: OwnedSemaphorePermit,
+        permit: Option<OwnedSemaphorePermit>,
         ip: IpAddr,
     ) -> Result<ConnectionSlot, TooManyConnections> {
         let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
@@ -120,13 +123,17 @@ mod tests {
         let q = ConnectionQuotas::new(2, 1);
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
-        let s1 = q.register(q.wait_for_connection_slot().await, a).unwrap();
+        let s1 = q
+            .register(Some(q.wait_for_connection_slot().await), a)
+            .unwrap();
         let p = q.wait_for_connection_slot().await;
         assert_eq!(
-            q.register(p, a).unwrap_err(),
+            q.register(Some(p), a).unwrap_err(),
             TooManyConnections { ip: a, max: 1 }
         );
-        let _s2 = q.register(q.wait_for_connection_slot().await, b).unwrap();
+        let _s2 = q
+            .register(Some(q.wait_for_connection_slot().await), b)
+            .unwrap();
         assert_eq!(q.open_connections(), 2);
         let waiting = tokio::time::timeout(Duration::from_millis(50), q.wait_for_connection_slot());
         assert!(waiting.await.is_err(), "third slot must wait");
@@ -134,6 +141,10 @@ mod tests {
         let p = tokio::time::timeout(Duration::from_secs(1), q.wait_for_connection_slot())
             .await
             .expect("slot freed by closing a connection");
-        q.register(p, a).unwrap();
+        let _s3 = q.register(Some(p), a).unwrap();
+        // Exempt connections (inter-broker listener) pass the broker-wide limit.
+        let c: IpAddr = "127.0.0.3".parse().unwrap();
+        let _s4 = q.register(None, c).unwrap();
+        assert_eq!(q.open_connections(), 3);
     }
 }

@@ -10,14 +10,16 @@
 //! `KafkaApis`). Requests of one connection are handled one at a time in arrival order while
 //! later ones are already read (pipelining), and responses are written in the same order.
 
+pub mod client;
 pub mod config;
 pub mod connection;
 pub mod connection_quotas;
 pub mod request_channel;
 pub mod socket_server;
 
+pub use client::{BrokerConnection, ClientError};
 pub use config::SocketServerConfig;
 pub use request_channel::{
-    BoxFuture, ClientInformation, Request, RequestContext, RequestHandler, Response, ResponseSend,
+    BoxFuture, Request, RequestContext, RequestHandler, Response, ResponseSend,
 };
 pub use socket_server::{SocketServer, SocketServerError};

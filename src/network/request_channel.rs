@@ -6,33 +6,30 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 
 use crate::cluster::SecurityProtocol;
-use crate::protocol::ParsedRequestHeader;
+use crate::protocol::{ClientInformation, ParsedRequestHeader};
 
 /// A boxed, sendable future (handlers are async).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// The client software a connection announced in ApiVersions v3+ (KIP-511).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ClientInformation {
-    pub software_name: String,
-    pub software_version: String,
-}
 
 /// Where a request came from and what its header said.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub header: ParsedRequestHeader,
     /// `local:port-remote:port-n`, unique while the server runs (Kafka: `ConnectionId`).
-    pub connection_id: String,
+    pub connection_id: Arc<str>,
     pub client_address: SocketAddr,
     /// The listener the request arrived on; Metadata answers with brokers' endpoints on it.
-    pub listener_name: String,
+    pub listener_name: Arc<str>,
     pub security_protocol: SecurityProtocol,
+    /// What the client announced in its last valid ApiVersions v3+ request on this
+    /// connection (KIP-511), "unknown" before that.
+    pub client_information: Arc<ClientInformation>,
 }
 
 /// One request: its context and its body (the bytes after the header, not yet decoded).
@@ -91,7 +88,9 @@ pub enum Response {
 
 /// The broker side of the request channel: `KafkaApis` implements it.
 pub trait RequestHandler: Send + Sync + 'static {
-    /// Handles one request. Called for one request of a connection at a time, in arrival order.
+    /// Handles one request. Called for one request of a connection at a time, in arrival order,
+    /// each in its own task: the future runs to completion even if the connection closes, and
+    /// a panic in it closes only that connection.
     fn handle(&self, request: Request) -> BoxFuture<'_, Response>;
 }
 

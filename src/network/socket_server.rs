@@ -49,7 +49,7 @@ struct BoundListener {
     /// The configured endpoint with the port actually bound.
     endpoint: EndPoint,
     /// Taken by `enable_request_processing`.
-    listener: Option<TcpListener>,
+    listener: Mutex<Option<TcpListener>>,
 }
 
 /// The broker's network front end. See the module docs.
@@ -93,7 +93,7 @@ impl SocketServer {
                     port,
                     ..endpoint.clone()
                 },
-                listener: Some(listener),
+                listener: Mutex::new(Some(listener)),
             });
         }
         let quotas = ConnectionQuotas::new(config.max_connections, config.max_connections_per_ip);
@@ -129,13 +129,18 @@ impl SocketServer {
     /// Starts accepting and serving connections, handing requests to `handler`.
     /// Kafka: `SocketServer.enableRequestProcessing`.
     pub fn enable_request_processing(
-        &mut self,
+        &self,
         handler: Arc<dyn RequestHandler>,
     ) -> Result<(), SocketServerError> {
         let mut acceptors = self.acceptors.lock().unwrap_or_else(|e| e.into_inner());
         let mut started = false;
-        for bound in &mut self.listeners {
-            let Some(listener) = bound.listener.take() else {
+        for bound in &self.listeners {
+            let taken = bound
+                .listener
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            let Some(listener) = taken else {
                 continue;
             };
             started = true;
@@ -144,8 +149,11 @@ impl SocketServer {
                 bound.endpoint.listener_name.clone(),
                 bound.endpoint.security_protocol,
             ));
+            let exempt = self.config.inter_broker_listener_name.as_deref()
+                == Some(bound.endpoint.listener_name.as_str());
             acceptors.push(tokio::spawn(accept_loop(
                 listener,
+                exempt,
                 settings,
                 self.quotas.clone(),
                 handler.clone(),
@@ -233,6 +241,7 @@ async fn bind_listener(
 /// Kafka: `Acceptor.run` / `acceptNewConnections`.
 async fn accept_loop(
     listener: TcpListener,
+    exempt_from_max_connections: bool,
     settings: Arc<ConnectionSettings>,
     quotas: Arc<ConnectionQuotas>,
     handler: Arc<dyn RequestHandler>,
@@ -240,9 +249,13 @@ async fn accept_loop(
 ) {
     static CONNECTION_INDEX: AtomicU64 = AtomicU64::new(0);
     loop {
-        let permit = tokio::select! {
-            p = quotas.wait_for_connection_slot() => p,
-            _ = shutdown.changed() => return,
+        let permit = if exempt_from_max_connections {
+            None
+        } else {
+            tokio::select! {
+                p = quotas.wait_for_connection_slot() => Some(p),
+                _ = shutdown.changed() => return,
+            }
         };
         let (stream, remote) = tokio::select! {
             r = listener.accept() => match r {
@@ -270,7 +283,7 @@ async fn accept_loop(
             .map(|a| a.to_string())
             .unwrap_or_default();
         let index = CONNECTION_INDEX.fetch_add(1, Ordering::Relaxed);
-        let connection_id = format!("{local}-{remote}-{index}");
+        let connection_id: Arc<str> = format!("{local}-{remote}-{index}").into();
         let settings = settings.clone();
         let handler = handler.clone();
         let mut conn_shutdown = shutdown.clone();

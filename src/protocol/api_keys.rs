@@ -3,20 +3,32 @@
 //! Kafka: `ApiKeys.isVersionEnabled`, `ApiVersionManager.isApiEnabled`,
 //! `RequestContext.isUnsupportedApiVersionsRequest`.
 //!
-//! Adding an API: implement its handler in `src/apis/<name>.rs`, add its request schema to
-//! [`crate::protocol::guard`], dispatch it in `apis::KafkaApis::handle`, then add one row here.
+//! Adding an API: implement its handler in `src/apis/<name>.rs` and dispatch it in
+//! `apis::handler_for`, write its request schema in [`crate::protocol::guard`], then add
+//! one row here (versions + schema).
 //! ApiVersions advertises exactly these rows, so a row must only appear once every version in
 //! its range is implemented in full.
 
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::protocol::VersionRange;
 
+use crate::protocol::guard::{
+    Schema, API_VERSIONS_REQUEST_SCHEMA, METADATA_REQUEST_SCHEMA, UPDATE_METADATA_REQUEST_SCHEMA,
+};
+use crate::protocol::guard_data_path::{
+    FETCH_REQUEST_SCHEMA, INIT_PRODUCER_ID_REQUEST_SCHEMA, LEADER_AND_ISR_REQUEST_SCHEMA,
+    LIST_OFFSETS_REQUEST_SCHEMA, OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA, PRODUCE_REQUEST_SCHEMA,
+    STOP_REPLICA_REQUEST_SCHEMA,
+};
+
 /// One row of the supported-versions table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct SupportedApi {
     pub api_key: ApiKey,
     pub min_version: i16,
     pub max_version: i16,
+    /// The request's wire schema, walked before the crate decodes a body (see `guard`).
+    pub request_schema: &'static Schema,
 }
 
 /// Every API this broker serves, with the versions it implements in full, in API-key order.
@@ -29,42 +41,49 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         api_key: ApiKey::Produce,
         min_version: 0,
         max_version: 11,
+        request_schema: &PRODUCE_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `FetchRequest.json` 0-17; v0-3 would need down-conversion to message format v0/v1, not served.
     SupportedApi {
         api_key: ApiKey::Fetch,
         min_version: 4,
         max_version: 17,
+        request_schema: &FETCH_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `ListOffsetsRequest.json` 0-9; v9 (KIP-1005 earliest-pending-upload, tiered storage only) not served.
     SupportedApi {
         api_key: ApiKey::ListOffsets,
         min_version: 0,
         max_version: 8,
+        request_schema: &LIST_OFFSETS_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `MetadataRequest.json`: versions 0-12.
     SupportedApi {
         api_key: ApiKey::Metadata,
         min_version: 0,
         max_version: 12,
+        request_schema: &METADATA_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `LeaderAndIsrRequest.json`: versions 0-7 (the 3.9 controller sends v7).
     SupportedApi {
         api_key: ApiKey::LeaderAndIsr,
         min_version: 0,
         max_version: 7,
+        request_schema: &LEADER_AND_ISR_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `StopReplicaRequest.json`: versions 0-4 (the 3.9 controller sends v4).
     SupportedApi {
         api_key: ApiKey::StopReplica,
         min_version: 0,
         max_version: 4,
+        request_schema: &STOP_REPLICA_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `UpdateMetadataRequest.json`: versions 0-8 (the 3.9 controller sends v8).
     SupportedApi {
         api_key: ApiKey::UpdateMetadata,
         min_version: 0,
         max_version: 8,
+        request_schema: &UPDATE_METADATA_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `ApiVersionsRequest.json`: versions 0-4 (v4, KAFKA-17011, only changes how
     // feature level 0 is reported; this broker reports no features, so v3 and v4 answer alike).
@@ -72,18 +91,21 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         api_key: ApiKey::ApiVersions,
         min_version: 0,
         max_version: 4,
+        request_schema: &API_VERSIONS_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `InitProducerIdRequest.json`: versions 0-5 (idempotent producers; transactional ids need the transaction coordinator).
     SupportedApi {
         api_key: ApiKey::InitProducerId,
         min_version: 0,
         max_version: 5,
+        request_schema: &INIT_PRODUCER_ID_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `OffsetForLeaderEpochRequest.json`: versions 0-4.
     SupportedApi {
         api_key: ApiKey::OffsetForLeaderEpoch,
         min_version: 0,
         max_version: 4,
+        request_schema: &OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA,
     },
 ];
 

@@ -5,8 +5,6 @@
 //! the other tagged fields. Each schema is checked by encoding with `kafka-protocol` at every
 //! version and walking the bytes.
 
-use kafka_protocol::messages::ApiKey;
-
 use super::guard::{f, Field, Kind, Schema, ALL};
 
 const I32S: Kind = Kind::Array(&Kind::Int32);
@@ -176,48 +174,28 @@ const OFFSET_FOR_LEADER_EPOCH_REQUEST: &[Field] = &[
     f(Kind::Array(&Kind::Struct(OFFSET_FOR_LEADER_TOPIC)), 0, ALL), // Topics
 ];
 
-/// The schemas registered by this module.
-pub const SCHEMAS: &[Schema] = &[
-    Schema {
-        api_key: ApiKey::Produce,
-        flexible_from: 9,
-        fields: PRODUCE_REQUEST,
-    },
-    Schema {
-        api_key: ApiKey::Fetch,
-        flexible_from: 12,
-        fields: FETCH_REQUEST,
-    },
-    Schema {
-        api_key: ApiKey::ListOffsets,
-        flexible_from: 6,
-        fields: LIST_OFFSETS_REQUEST,
-    },
-    Schema {
-        api_key: ApiKey::LeaderAndIsr,
-        flexible_from: 4,
-        fields: LEADER_AND_ISR_REQUEST,
-    },
-    Schema {
-        api_key: ApiKey::StopReplica,
-        flexible_from: 2,
-        fields: STOP_REPLICA_REQUEST,
-    },
-    Schema {
-        api_key: ApiKey::InitProducerId,
-        flexible_from: 2,
-        fields: INIT_PRODUCER_ID_REQUEST,
-    },
-    Schema {
-        api_key: ApiKey::OffsetForLeaderEpoch,
-        flexible_from: 4,
-        fields: OFFSET_FOR_LEADER_EPOCH_REQUEST,
-    },
-];
+/// `ProduceRequest.json` schema.
+pub const PRODUCE_REQUEST_SCHEMA: Schema = Schema { flexible_from: 9, fields: PRODUCE_REQUEST };
+/// `FetchRequest.json` schema.
+pub const FETCH_REQUEST_SCHEMA: Schema = Schema { flexible_from: 12, fields: FETCH_REQUEST };
+/// `ListOffsetsRequest.json` schema.
+pub const LIST_OFFSETS_REQUEST_SCHEMA: Schema = Schema { flexible_from: 6, fields: LIST_OFFSETS_REQUEST };
+/// `LeaderAndIsrRequest.json` schema.
+pub const LEADER_AND_ISR_REQUEST_SCHEMA: Schema = Schema { flexible_from: 4, fields: LEADER_AND_ISR_REQUEST };
+/// `StopReplicaRequest.json` schema.
+pub const STOP_REPLICA_REQUEST_SCHEMA: Schema = Schema { flexible_from: 2, fields: STOP_REPLICA_REQUEST };
+/// `InitProducerIdRequest.json` schema.
+pub const INIT_PRODUCER_ID_REQUEST_SCHEMA: Schema = Schema { flexible_from: 2, fields: INIT_PRODUCER_ID_REQUEST };
+/// `OffsetForLeaderEpochRequest.json` schema.
+pub const OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 4,
+    fields: OFFSET_FOR_LEADER_EPOCH_REQUEST,
+};
 
 #[cfg(test)]
 mod tests {
     use bytes::{Bytes, BytesMut};
+    use kafka_protocol::messages::ApiKey;
     use kafka_protocol::messages::*;
     use kafka_protocol::protocol::{Encodable, StrBytes};
     use uuid::Uuid;

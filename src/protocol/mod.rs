@@ -9,6 +9,7 @@
 //! [`frame::encode_response`].
 
 pub mod api_keys;
+pub mod client_software;
 pub mod errors;
 pub mod frame;
 pub mod guard;
@@ -17,6 +18,7 @@ pub mod header;
 pub mod record_batch;
 
 pub use api_keys::{is_api_enabled, supported_versions, SupportedApi, SUPPORTED_APIS};
+pub use client_software::ClientInformation;
 pub use errors::ResponseError;
 pub use frame::{encode_request, encode_response, FrameError};
 pub use header::{parse_request_header, HeaderError, ParsedRequestHeader};
