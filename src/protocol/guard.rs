@@ -419,6 +419,14 @@ mod tests {
             ApiKey::ApiVersions,
             ApiKey::Metadata,
             ApiKey::UpdateMetadata,
+            // Round-tripped in `guard_data_path::tests`.
+            ApiKey::Produce,
+            ApiKey::Fetch,
+            ApiKey::ListOffsets,
+            ApiKey::LeaderAndIsr,
+            ApiKey::StopReplica,
+            ApiKey::InitProducerId,
+            ApiKey::OffsetForLeaderEpoch,
         ];
         for s in SUPPORTED_APIS {
             assert!(
