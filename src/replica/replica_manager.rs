@@ -599,7 +599,7 @@ impl ReplicaManager {
         // Kafka `DelayedFetch.tryComplete` estimates the bytes available from offsets; we
         // re-check the cheap condition (offsets moved past the fetch position) and only read
         // again when it holds.
-        let ready = wait_until(&hosted, deadline, || {
+        wait_until(&hosted, deadline, || {
             let available: i64 = partitions
                 .iter()
                 .filter_map(|fp| {
@@ -619,16 +619,14 @@ impl ReplicaManager {
             (leadership_changed || available > 0).then_some(())
         })
         .await;
-        let _ = ready;
         loop {
             let again = self.read_from_local_log(params, partitions);
             let bytes: usize = again.iter().map(result_bytes).sum();
             if bytes >= params.min_bytes || tokio::time::Instant::now() >= deadline {
                 return again;
             }
-            // Data arrived but less than min_bytes: keep waiting for more.
-            let more = wait_until(&hosted, deadline, || None::<()>);
-            let _ = more.await;
+            // Data arrived but less than min_bytes: wait for the next change or the deadline.
+            wait_until(&hosted, deadline, || None::<()>).await;
         }
     }
 
