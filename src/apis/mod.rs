@@ -8,16 +8,16 @@
 //! filled by the server at startup.
 
 pub mod api_versions;
+pub mod auto_topic_creation;
+pub mod controller_epoch;
 pub mod fetch;
 pub mod init_producer_id;
 pub mod leader_and_isr;
 pub mod list_offsets;
+pub mod metadata;
 pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod stop_replica;
-pub mod auto_topic_creation;
-pub mod controller_epoch;
-pub mod metadata;
 pub mod update_metadata;
 
 use std::sync::Arc;

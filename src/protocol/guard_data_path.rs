@@ -175,17 +175,35 @@ const OFFSET_FOR_LEADER_EPOCH_REQUEST: &[Field] = &[
 ];
 
 /// `ProduceRequest.json` schema.
-pub const PRODUCE_REQUEST_SCHEMA: Schema = Schema { flexible_from: 9, fields: PRODUCE_REQUEST };
+pub const PRODUCE_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 9,
+    fields: PRODUCE_REQUEST,
+};
 /// `FetchRequest.json` schema.
-pub const FETCH_REQUEST_SCHEMA: Schema = Schema { flexible_from: 12, fields: FETCH_REQUEST };
+pub const FETCH_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 12,
+    fields: FETCH_REQUEST,
+};
 /// `ListOffsetsRequest.json` schema.
-pub const LIST_OFFSETS_REQUEST_SCHEMA: Schema = Schema { flexible_from: 6, fields: LIST_OFFSETS_REQUEST };
+pub const LIST_OFFSETS_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 6,
+    fields: LIST_OFFSETS_REQUEST,
+};
 /// `LeaderAndIsrRequest.json` schema.
-pub const LEADER_AND_ISR_REQUEST_SCHEMA: Schema = Schema { flexible_from: 4, fields: LEADER_AND_ISR_REQUEST };
+pub const LEADER_AND_ISR_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 4,
+    fields: LEADER_AND_ISR_REQUEST,
+};
 /// `StopReplicaRequest.json` schema.
-pub const STOP_REPLICA_REQUEST_SCHEMA: Schema = Schema { flexible_from: 2, fields: STOP_REPLICA_REQUEST };
+pub const STOP_REPLICA_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 2,
+    fields: STOP_REPLICA_REQUEST,
+};
 /// `InitProducerIdRequest.json` schema.
-pub const INIT_PRODUCER_ID_REQUEST_SCHEMA: Schema = Schema { flexible_from: 2, fields: INIT_PRODUCER_ID_REQUEST };
+pub const INIT_PRODUCER_ID_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 2,
+    fields: INIT_PRODUCER_ID_REQUEST,
+};
 /// `OffsetForLeaderEpochRequest.json` schema.
 pub const OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA: Schema = Schema {
     flexible_from: 4,

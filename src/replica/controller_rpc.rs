@@ -19,7 +19,9 @@ use kafka_protocol::protocol::StrBytes;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::alter_partition::{AlterPartitionCallback, AlterPartitionItem, AlterPartitionSender, CommittedIsr};
+use super::alter_partition::{
+    AlterPartitionCallback, AlterPartitionItem, AlterPartitionSender, CommittedIsr,
+};
 use super::producer_id_manager::{ProducerIdBlockSource, ProducerIdsBlock};
 use crate::apis::BrokerEpoch;
 use crate::cluster::TopicPartition;
@@ -56,9 +58,16 @@ impl std::fmt::Debug for ControllerTarget {
 impl ControllerTarget {
     async fn connect(&self) -> Option<BrokerConnection> {
         let id = self.metadata_cache.controller_id()?;
-        let node = self.metadata_cache.alive_broker_node(id, &self.listener_name)?;
+        let node = self
+            .metadata_cache
+            .alive_broker_node(id, &self.listener_name)?;
         let client_id = format!("broker-{}-to-controller", self.broker_id);
-        match tokio::time::timeout(REQUEST_TIMEOUT, BrokerConnection::connect((node.host.as_str(), node.port as u16), client_id)).await {
+        match tokio::time::timeout(
+            REQUEST_TIMEOUT,
+            BrokerConnection::connect((node.host.as_str(), node.port as u16), client_id),
+        )
+        .await
+        {
             Ok(Ok(c)) => Some(c),
             Ok(Err(e)) => {
                 tracing::warn!(controller = id, error = %e, "cannot reach the controller");
@@ -147,7 +156,9 @@ async fn alter_partition_loop(
                             })
                             .cloned();
                         let Some(key) = key else { continue };
-                        let Some((_, cb)) = pending.remove(&key) else { continue };
+                        let Some((_, cb)) = pending.remove(&key) else {
+                            continue;
+                        };
                         if p.error_code == 0 {
                             cb(Ok(CommittedIsr {
                                 leader: p.leader_id.0,
@@ -186,8 +197,15 @@ fn enqueue(pending: &mut Pending, item: AlterPartitionItem, cb: AlterPartitionCa
 
 /// AlterPartition v3 (IBP ≥ 3.5: topic ids and broker epochs in the new ISR), or v1 (names)
 /// when a topic has no id. Kafka: `DefaultAlterPartitionManager.buildRequest`.
-fn build_alter_partition(target: &ControllerTarget, pending: &Pending) -> (i16, AlterPartitionRequest) {
-    let version = if pending.values().all(|(i, _)| i.topic_id != [0; 16]) { 3 } else { 1 };
+fn build_alter_partition(
+    target: &ControllerTarget,
+    pending: &Pending,
+) -> (i16, AlterPartitionRequest) {
+    let version = if pending.values().all(|(i, _)| i.topic_id != [0; 16]) {
+        3
+    } else {
+        1
+    };
     let mut topics: Vec<TopicData> = Vec::new();
     for (tp, (item, _)) in pending {
         let mut pd = PartitionData::default()
@@ -199,7 +217,11 @@ fn build_alter_partition(target: &ControllerTarget, pending: &Pending) -> (i16, 
             pd.new_isr_with_epochs = item
                 .new_isr
                 .iter()
-                .map(|&b| BrokerState::default().with_broker_id(BrokerId(b)).with_broker_epoch(-1))
+                .map(|&b| {
+                    BrokerState::default()
+                        .with_broker_id(BrokerId(b))
+                        .with_broker_epoch(-1)
+                })
                 .collect();
         } else {
             pd.new_isr = item.new_isr.iter().map(|&b| BrokerId(b)).collect();
@@ -304,17 +326,36 @@ mod tests {
         }
         let refused = Arc::new(Mutex::new(None));
         let r2 = refused.clone();
-        enqueue(&mut pending, item("a", 0, [1; 16]), Box::new(move |r| *r2.lock().unwrap() = Some(r)));
-        assert_eq!(*refused.lock().unwrap(), Some(Err(ResponseError::OperationNotAttempted.code())));
+        enqueue(
+            &mut pending,
+            item("a", 0, [1; 16]),
+            Box::new(move |r| *r2.lock().unwrap() = Some(r)),
+        );
+        assert_eq!(
+            *refused.lock().unwrap(),
+            Some(Err(ResponseError::OperationNotAttempted.code()))
+        );
         let (v, req) = build_alter_partition(&target, &pending);
         assert_eq!(v, 3);
         assert_eq!((req.broker_id.0, req.broker_epoch), (1, 77));
         assert_eq!(req.topics.len(), 2);
         assert_eq!(req.topics[0].partitions.len(), 2);
         let p = &req.topics[0].partitions[1];
-        assert_eq!((p.partition_index, p.leader_epoch, p.partition_epoch), (1, 4, 9));
-        assert_eq!(p.new_isr_with_epochs.iter().map(|b| b.broker_id.0).collect::<Vec<_>>(), vec![1, 3]);
-        pending.insert(TopicPartition::new("c", 0), (item("c", 0, [0; 16]), Box::new(|_| {})));
+        assert_eq!(
+            (p.partition_index, p.leader_epoch, p.partition_epoch),
+            (1, 4, 9)
+        );
+        assert_eq!(
+            p.new_isr_with_epochs
+                .iter()
+                .map(|b| b.broker_id.0)
+                .collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        pending.insert(
+            TopicPartition::new("c", 0),
+            (item("c", 0, [0; 16]), Box::new(|_| {})),
+        );
         assert_eq!(build_alter_partition(&target, &pending).0, 1);
     }
 }

@@ -650,7 +650,8 @@ mod tests {
     fn fetcher_id_matches_kafka() {
         assert_eq!(java_string_hash("topic"), 110_546_223);
         let tp = TopicPartition::new("topic", 3);
-        let expected = (110_546_223i32.wrapping_mul(31).wrapping_add(3)).unsigned_abs() as usize % 4;
+        let expected =
+            (110_546_223i32.wrapping_mul(31).wrapping_add(3)).unsigned_abs() as usize % 4;
         assert_eq!(fetcher_id(&tp, 4), expected);
         assert_eq!(fetcher_id(&tp, 1), 0);
     }
