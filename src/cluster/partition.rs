@@ -330,8 +330,10 @@ impl Partition {
     /// Kafka: `Partition.makeLeader`.
     pub fn make_leader(&self, new: &LeaderAndIsrState) -> Result<bool, PartitionError> {
         let became_leader;
+        let had_state;
         {
             let mut st = self.write_state();
+            had_state = st.leader_epoch >= 0;
             let now = self.ctx.clock.milliseconds();
             let is_new_leader_epoch = new.leader_epoch > st.leader_epoch;
             became_leader = st.leader != self.ctx.local_broker_id;
@@ -363,9 +365,11 @@ impl Partition {
                 }
             }
         }
-        if became_leader {
-            // A follower's producer state was kept by replaying replicated batches, but a
-            // truncation may have invalidated it; rebuild so sequence checks start exact.
+        if became_leader && had_state {
+            // A follower keeps its producer state by replaying replicated batches (and
+            // rebuilds it after truncation); rebuilding on promotion guards against any drift,
+            // as Kafka reloads producer state when it becomes leader. A partition created just
+            // now was rebuilt by `Partition::new` already.
             self.rebuild_producer_state();
         }
         tracing::info!(partition = %self.tp, leader_epoch = new.leader_epoch, isr = ?new.isr,

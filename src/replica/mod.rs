@@ -17,7 +17,9 @@ pub mod replica_manager;
 
 pub use alter_partition::{AcceptingAlterPartitionSender, AlterPartitionSender};
 pub use producer_id_manager::{ProducerIdBlockSource, ProducerIdManager, RpcProducerIdManager};
-pub use replica_manager::{ReplicaManager, ReplicaManagerConfig};
+pub use replica_manager::{
+    LeadershipListener, ReplicaManager, ReplicaManagerConfig, TopicConfigProvider,
+};
 
 #[cfg(test)]
 mod tests;

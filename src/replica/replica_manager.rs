@@ -28,6 +28,13 @@ use crate::metadata_cache::MetadataCache;
 use crate::protocol::errors::ResponseError;
 use crate::time::SharedClock;
 
+/// Told which partitions this broker started or stopped leading after each LeaderAndIsr, with
+/// their leader epochs: `(new leaders, new followers)`. The group and transaction coordinators
+/// load or unload `__consumer_offsets` / `__transaction_state` partitions from it.
+/// Kafka: `KafkaApis.handleLeaderAndIsrRequest` → `onLeadershipChange`.
+pub type LeadershipListener =
+    Arc<dyn Fn(&[(TopicPartition, i32)], &[(TopicPartition, i32)]) + Send + Sync>;
+
 /// Reads the topic's `/config/topics/<t>` overrides (the ZooKeeper read lives elsewhere).
 pub type TopicConfigProvider = Arc<dyn Fn(&str) -> BTreeMap<String, String> + Send + Sync>;
 
@@ -136,6 +143,7 @@ pub struct ReplicaManager {
     alter_partition: Arc<dyn AlterPartitionSender>,
     partitions: RwLock<HashMap<TopicPartition, HostedPartition>>,
     fetchers: ReplicaFetcherManager,
+    leadership_listeners: RwLock<Vec<LeadershipListener>>,
 }
 
 impl std::fmt::Debug for ReplicaManager {
@@ -170,7 +178,16 @@ impl ReplicaManager {
             topic_config,
             alter_partition,
             partitions: RwLock::new(HashMap::new()),
+            leadership_listeners: RwLock::new(Vec::new()),
         })
+    }
+
+    /// Registers a listener for leadership changes (see [`LeadershipListener`]).
+    pub fn add_leadership_listener(&self, listener: LeadershipListener) {
+        self.leadership_listeners
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(listener);
     }
 
     pub fn broker_id(&self) -> i32 {
@@ -347,6 +364,18 @@ impl ReplicaManager {
             for r in results.iter_mut() {
                 if let Some(c) = codes.get(&r.0) {
                     r.1 = *c;
+                }
+            }
+            let leaders: Vec<(TopicPartition, i32)> = to_lead
+                .iter()
+                .filter(|(p, _)| !codes.contains_key(p.topic_partition()))
+                .map(|(p, st)| (p.topic_partition().clone(), st.leader_epoch))
+                .collect();
+            let followers: Vec<(TopicPartition, i32)> =
+                to_follow.iter().map(|(p, st)| (p.topic_partition().clone(), st.leader_epoch)).collect();
+            if !leaders.is_empty() || !followers.is_empty() {
+                for l in self.leadership_listeners.read().unwrap_or_else(|e| e.into_inner()).iter() {
+                    l(&leaders, &followers);
                 }
             }
             results

@@ -90,12 +90,24 @@ fn records(n: usize) -> Bytes {
 async fn leader_and_isr_validation() {
     let f = fixture(&[]);
     let rm = &f.rm;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    rm.add_leadership_listener(Arc::new(move |leaders, followers| {
+        s2.lock()
+            .unwrap()
+            .push((leaders.to_vec(), followers.to_vec()));
+    }));
     let r = rm
         .become_leader_or_follower(
             5,
             &[lai("a", 0, 1, 3, &[1], &[1]), lai("a", 1, 2, 0, &[2], &[2])],
         )
         .unwrap();
+    // Kafka `onLeadershipChange`: only partitions that changed role are reported.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![(vec![(TopicPartition::new("a", 0), 3)], vec![])]
+    );
     assert_eq!(r[0].1, 0);
     assert_eq!(r[1].1, 3);
     assert!(rm
