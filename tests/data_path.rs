@@ -804,3 +804,93 @@ for k, v in got:
     let rest: Vec<String> = lines.map(str::to_string).collect();
     assert_per_key_order(&rest, 2000, 20);
 }
+
+/// The Java client (kafka-clients 3.9 from the local Maven repository) with default producer
+/// settings — idempotence on, acks=all (Produce v11, InitProducerId v5) — sends 3000 keyed
+/// records; a group-less Java consumer (`assign`, `seekToBeginning`: ListOffsets v8, Fetch v17
+/// by topic id) reads them back. Kafka: `ProducerConfig` defaults since 3.0 (KIP-679),
+/// `KafkaConsumer` without `group.id`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn java_client_default_producer_and_consumer() {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let m2 = format!("{home}/.m2/repository");
+    let find_jar = |dir: &str| -> Option<String> {
+        let base = std::path::Path::new(&m2).join(dir);
+        let mut versions: Vec<_> = std::fs::read_dir(&base).ok()?.flatten().collect();
+        versions.sort_by_key(|e| e.file_name());
+        let v = versions.last()?.path();
+        std::fs::read_dir(&v)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "jar"))
+            .map(|p| p.display().to_string())
+    };
+    let (Some(clients), Some(slf4j)) = (find_jar("org/apache/kafka/kafka-clients"), find_jar("org/slf4j/slf4j-api")) else {
+        panic!("kafka-clients and slf4j-api jars are required under {m2} (mvn dependency:get them)");
+    };
+    let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
+    let b = start_broker(1, pids).await;
+    controller_assigns(&[&b], "jv", Uuid::from_u128(0xbeef), &[vec![1], vec![1], vec![1]], 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("DataPath.java");
+    std::fs::write(
+        &source,
+        r#"
+import java.time.Duration;
+import java.util.*;
+import org.apache.kafka.clients.producer.*;
+import org.apache.kafka.clients.consumer.*;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.*;
+public class DataPath {
+  public static void main(String[] a) throws Exception {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", a[0]);
+    p.put("key.serializer", StringSerializer.class.getName());
+    p.put("value.serializer", StringSerializer.class.getName());
+    int sent = 0;
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      List<java.util.concurrent.Future<RecordMetadata>> fs = new ArrayList<>();
+      for (int i = 0; i < 3000; i++) fs.add(producer.send(new ProducerRecord<>("jv", "key" + (i % 30), "value" + i)));
+      for (java.util.concurrent.Future<RecordMetadata> f : fs) { f.get(); sent++; }
+    }
+    Properties c = new Properties();
+    c.put("bootstrap.servers", a[0]);
+    c.put("key.deserializer", StringDeserializer.class.getName());
+    c.put("value.deserializer", StringDeserializer.class.getName());
+    c.put("enable.auto.commit", "false");
+    List<String> got = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+      List<TopicPartition> parts = List.of(new TopicPartition("jv", 0), new TopicPartition("jv", 1), new TopicPartition("jv", 2));
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      long deadline = System.currentTimeMillis() + 20000;
+      while (got.size() < 3000 && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) got.add(r.key() + ":" + r.value());
+      }
+    }
+    System.out.println("sent " + sent + " consumed " + got.size());
+    for (String s : got) System.out.println(s);
+  }
+}
+"#,
+    )
+    .unwrap();
+    let bootstrap = format!("127.0.0.1:{}", b.port);
+    let classpath = format!("{clients}:{slf4j}");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("java")
+            .args(["-cp", &classpath, &source.display().to_string(), &bootstrap])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("run java");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "java client failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("sent 3000 consumed 3000"));
+    let rest: Vec<String> = lines.map(str::to_string).collect();
+    assert_per_key_order(&rest, 3000, 30);
+}
