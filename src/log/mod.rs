@@ -37,7 +37,14 @@
 //! Append: one pass over batch headers (size, magic, CRC32C, counts), one memcpy into a reused
 //! buffer, offsets/epoch patched in place (outside the CRC), one `pwrite`. Read: one index
 //! lookup, a few header `pread`s, one `pread` of the byte range. Records are never decoded.
-//! Magic 0/1: see [`legacy`].
+//! Magic 0/1: see [`legacy`] (uncompressed v0/v1 is up-converted to v2 as Kafka 3.9 does;
+//! compressed v0/v1 answers UNSUPPORTED_FOR_MESSAGE_FORMAT).
+//!
+//! # Background work
+//! Retention ([`retention`]), compaction ([`cleaner`], keeps offsets, never the active segment,
+//! bounded by the high watermark), flush by `flush.ms`, checkpoints, delayed deletes — all run
+//! from [`LogManager::start_background`]; each also has a method tests call directly with a
+//! [`crate::time::MockClock`].
 
 pub mod batch_writer;
 pub mod checkpoint;

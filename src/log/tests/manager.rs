@@ -210,3 +210,85 @@ fn disk_full_takes_the_dir_offline_without_damaging_acknowledged_data() {
     assert!(pos > 0);
     assert_eq!(seen, acked);
 }
+
+/// The background jobs (Kafka's `kafka-log-retention`, flusher, checkpoint tasks) run on the
+/// tokio runtime and `shutdown` stops them, then writes checkpoints and the clean marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_jobs_run_and_shutdown_is_clean() {
+    let a = tempfile::tempdir().unwrap();
+    let opts = LogManagerOptions {
+        retention_check_interval_ms: 20,
+        high_watermark_checkpoint_interval_ms: 20,
+        recovery_point_checkpoint_interval_ms: 20,
+        log_start_offset_checkpoint_interval_ms: 20,
+        cleaner_backoff_ms: 20,
+        ..Default::default()
+    };
+    let m = LogManager::startup(
+        &[a.path().to_path_buf()],
+        LogConfig::default(),
+        crate::time::SystemClock::shared(),
+        Arc::new(LogDirFailureChannel::new()),
+        opts,
+    )
+    .unwrap();
+    let tp = TopicPartition::new("bg", 0);
+    let log = m
+        .get_or_create_log(&tp, LogConfig::default(), None)
+        .unwrap();
+    log.append_as_leader(&values_batch("x", 3, T0), 0).unwrap();
+    log.update_high_watermark(3);
+    m.start_background();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The high-watermark checkpoint job has run on its own.
+    let hw = OffsetCheckpointFile::new(a.path().join(REPLICATION_OFFSET_CHECKPOINT))
+        .read()
+        .unwrap();
+    assert_eq!(hw.get(&tp), Some(&3));
+    m.shutdown().await;
+    assert!(a.path().join(CLEAN_SHUTDOWN_FILE).exists());
+}
+
+/// An injected I/O error (the partition directory vanishes, so rolling a segment fails with
+/// ENOENT) takes the log dir offline exactly like disk full: KAFKA_STORAGE_ERROR for the append
+/// and every later operation, one notification on the failure channel, and the manager stops
+/// writing checkpoints there. Works without root, unlike the tmpfs test.
+#[test]
+fn injected_io_error_takes_the_dir_offline() {
+    let a = tempfile::tempdir().unwrap();
+    let failure = Arc::new(LogDirFailureChannel::new());
+    let mut rx = failure.take_receiver().unwrap();
+    let m = LogManager::startup(
+        &[a.path().to_path_buf()],
+        LogConfig::default(),
+        mock_clock(),
+        failure.clone(),
+        LogManagerOptions::default(),
+    )
+    .unwrap();
+    let tp = TopicPartition::new("eio", 0);
+    let log = m.get_or_create_log(&tp, small_config(), None).unwrap();
+    let first = log.append_as_leader(&values_batch("ok", 2, T0), 0).unwrap();
+    assert_eq!(first.first_offset, 0);
+    fs::remove_dir_all(log.dir()).unwrap();
+    let err = loop {
+        match log.append_as_leader(&values_batch("more", 4, T0), 0) {
+            Ok(_) => assert!(log.log_end_offset() < 1000, "roll never happened"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.error_code(), codes::KAFKA_STORAGE_ERROR, "{err}");
+    assert_eq!(rx.try_recv().unwrap(), a.path().to_path_buf());
+    assert!(failure.is_offline(a.path()));
+    assert_eq!(
+        log.fetch_offset_by_timestamp(-1).unwrap_err().error_code(),
+        codes::KAFKA_STORAGE_ERROR
+    );
+    assert!(m.live_dirs().is_empty());
+    // No checkpoint is written into an offline dir.
+    m.checkpoint_high_watermarks();
+    assert!(!a.path().join(REPLICATION_OFFSET_CHECKPOINT).exists());
+    assert!(m
+        .get_or_create_log(&TopicPartition::new("eio", 1), LogConfig::default(), None)
+        .is_err());
+}

@@ -196,3 +196,20 @@ fn log_start_offset_survives_restart_and_offsets_are_not_reused() {
         30
     );
 }
+
+/// Writes a small closed log to `$ZKAFKA_FIXTURE_DIR/orders-0` for Kafka's own
+/// `kafka.tools.DumpLogSegments` (run by hand; see docs/benchmarks.md / the log report).
+#[test]
+#[ignore = "writes a fixture for Kafka's DumpLogSegments; run explicitly"]
+fn write_fixture_for_kafka_dump_log() {
+    let root = std::path::PathBuf::from(
+        std::env::var("ZKAFKA_FIXTURE_DIR").unwrap_or_else(|_| "/tmp/zkafka-fixture".into()),
+    );
+    let _ = fs::remove_dir_all(root.join("orders-0"));
+    let log = new_log(&root, small_config(), mock_clock());
+    for i in 0..12 {
+        log.append_as_leader(&values_batch(&format!("m{i}"), 3, T0 + i * 1000), 5)
+            .unwrap();
+    }
+    log.close().unwrap();
+}
