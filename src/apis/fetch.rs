@@ -19,9 +19,9 @@ use kafka_protocol::messages::{FetchRequest, FetchResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
-use super::{decode_body, respond, KafkaApis};
+use super::{decode_body, fetch_response, respond, KafkaApis};
 use crate::cluster::TopicPartition;
-use crate::network::{Request, Response};
+use crate::network::{Request, Response, ResponseSend};
 use crate::protocol::errors::ResponseError;
 use crate::replica::replica_manager::{FetchParams, FetchPartitionRequest};
 
@@ -149,5 +149,13 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         }
         response.responses.push(t);
     }
-    respond(request, &response)
+    // Record bytes go out as their own chunks, straight from `Log::read`.
+    let correlation_id = request.context.header.correlation_id();
+    match fetch_response::encode_fetch_response_chunks(version, correlation_id, &response) {
+        Ok(chunks) => Response::Send(ResponseSend::from_chunks(chunks)),
+        Err(e) => {
+            tracing::debug!(error = %e, "falling back to the crate's Fetch encoding");
+            respond(request, &response)
+        }
+    }
 }

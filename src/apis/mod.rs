@@ -11,6 +11,7 @@ pub mod api_versions;
 pub mod auto_topic_creation;
 pub mod controller_epoch;
 pub mod fetch;
+pub mod fetch_response;
 pub mod init_producer_id;
 pub mod leader_and_isr;
 pub mod list_offsets;
