@@ -143,7 +143,7 @@ mod tests {
     use super::*;
     use crate::protocol::encode_response;
     use kafka_protocol::messages::fetch_response::{
-        AbortedTransaction, EpochEndOffset, FetchableTopicResponse,
+        AbortedTransaction, EpochEndOffset, FetchableTopicResponse, PartitionData,
     };
     use kafka_protocol::messages::{BrokerId, ProducerId, TopicName};
     use kafka_protocol::protocol::StrBytes;
