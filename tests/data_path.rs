@@ -677,3 +677,158 @@ async fn former_leader_truncates_records_the_new_leader_lacks() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The controller RPCs at their older versions, as controllers of older IBPs send them:
+/// LeaderAndIsr v1 (ungrouped partition states, errors by topic name) and v4, StopReplica v0
+/// (ungrouped), v2 (topics + indexes) and v4 (per-partition epochs, delete). Also OffsetForLeaderEpoch
+/// v0 and v4 and ListOffsets v0/v1. Kafka: `LeaderAndIsrRequest.json`,
+/// `StopReplicaRequest.json` version notes; `KafkaApis.handleStopReplicaRequest`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn controller_rpcs_at_older_versions() {
+    use kafka_protocol::messages::stop_replica_request::{
+        StopReplicaPartitionState, StopReplicaPartitionV0, StopReplicaTopicState,
+        StopReplicaTopicV1,
+    };
+    let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
+    let b = start_broker(1, pids).await;
+    update_metadata(
+        &b,
+        &[&b],
+        "old",
+        Uuid::nil(),
+        &[(vec![1], 1, 0), (vec![1], 1, 0), (vec![1], 1, 0)],
+    )
+    .await;
+    let mut s = connect(b.port).await;
+    let state = |p: i32, epoch: i32| {
+        LeaderAndIsrPartitionState::default()
+            .with_topic_name(name("old"))
+            .with_partition_index(p)
+            .with_controller_epoch(1)
+            .with_leader(BrokerId(1))
+            .with_leader_epoch(epoch)
+            .with_isr(vec![BrokerId(1)])
+            .with_replicas(vec![BrokerId(1)])
+    };
+    let v1 = LeaderAndIsrRequest::default()
+        .with_controller_id(BrokerId(1))
+        .with_controller_epoch(1)
+        .with_ungrouped_partition_states(vec![state(0, 0), state(1, 0), state(2, 0)]);
+    let r: LeaderAndIsrResponse = call(&mut s, ApiKey::LeaderAndIsr, 1, &v1).await;
+    assert_eq!(r.error_code, 0);
+    assert_eq!(r.partition_errors.len(), 3);
+    assert!(r
+        .partition_errors
+        .iter()
+        .all(|e| e.error_code == 0 && e.topic_name.0.as_str() == "old"));
+    // v4: same epoch again is stale (11) per partition; a higher one applies.
+    let v4 = LeaderAndIsrRequest::default()
+        .with_controller_id(BrokerId(1))
+        .with_controller_epoch(1)
+        .with_broker_epoch(-1)
+        .with_topic_states(vec![LeaderAndIsrTopicState::default()
+            .with_topic_name(name("old"))
+            .with_partition_states(vec![state(0, 0), state(1, 1)])]);
+    let r: LeaderAndIsrResponse = call(&mut s, ApiKey::LeaderAndIsr, 4, &v4).await;
+    let codes: Vec<i16> = r.partition_errors.iter().map(|e| e.error_code).collect();
+    assert_eq!(codes, vec![11, 0]);
+    // An older controller epoch fails everything with STALE_CONTROLLER_EPOCH.
+    let stale = LeaderAndIsrRequest::default()
+        .with_controller_id(BrokerId(1))
+        .with_controller_epoch(0)
+        .with_topic_states(vec![LeaderAndIsrTopicState::default()
+            .with_topic_name(name("old"))
+            .with_partition_states(vec![state(2, 5)])]);
+    let r: LeaderAndIsrResponse = call(&mut s, ApiKey::LeaderAndIsr, 4, &stale).await;
+    assert_eq!(r.error_code, 11);
+    // OffsetForLeaderEpoch v0 and v4; ListOffsets v0 and v1.
+    let ofle = OffsetForLeaderEpochRequest::default().with_topics(vec![
+        kafka_protocol::messages::offset_for_leader_epoch_request::OffsetForLeaderTopic::default()
+            .with_topic(name("old"))
+            .with_partitions(vec![kafka_protocol::messages::offset_for_leader_epoch_request::OffsetForLeaderPartition::default()
+                .with_partition(1)
+                .with_leader_epoch(1)]),
+    ]);
+    for v in [0, 4] {
+        let r: OffsetForLeaderEpochResponse =
+            call(&mut s, ApiKey::OffsetForLeaderEpoch, v, &ofle).await;
+        let p = &r.topics[0].partitions[0];
+        assert_eq!((p.error_code, p.end_offset), (0, 0), "v{v}");
+    }
+    for v in [0, 1] {
+        let mut part =
+            kafka_protocol::messages::list_offsets_request::ListOffsetsPartition::default()
+                .with_partition_index(0)
+                .with_timestamp(-1);
+        if v == 0 {
+            part.max_num_offsets = 1;
+        }
+        let lo = ListOffsetsRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![
+                kafka_protocol::messages::list_offsets_request::ListOffsetsTopic::default()
+                    .with_name(name("old"))
+                    .with_partitions(vec![part]),
+            ]);
+        let r: ListOffsetsResponse = call(&mut s, ApiKey::ListOffsets, v, &lo).await;
+        let p = &r.topics[0].partitions[0];
+        assert_eq!(p.error_code, 0, "v{v}");
+        if v == 0 {
+            assert_eq!(p.old_style_offsets, vec![0]);
+        } else {
+            assert_eq!(p.offset, 0);
+        }
+    }
+    // StopReplica v0 (no delete), v2 (delete partition 0), v4 (fenced epoch for 1, delete 2).
+    let sr0 = StopReplicaRequest::default()
+        .with_controller_id(BrokerId(1))
+        .with_controller_epoch(1)
+        .with_ungrouped_partitions(vec![StopReplicaPartitionV0::default()
+            .with_topic_name(name("old"))
+            .with_partition_index(0)]);
+    let r: StopReplicaResponse = call(&mut s, ApiKey::StopReplica, 0, &sr0).await;
+    assert_eq!((r.error_code, r.partition_errors[0].error_code), (0, 0));
+    assert!(
+        b.rm.online_partition(&zkafka::cluster::TopicPartition::new("old", 0))
+            .is_some(),
+        "kept without delete"
+    );
+    let sr2 = StopReplicaRequest::default()
+        .with_controller_id(BrokerId(1))
+        .with_controller_epoch(1)
+        .with_broker_epoch(-1)
+        .with_delete_partitions(true)
+        .with_topics(vec![StopReplicaTopicV1::default()
+            .with_name(name("old"))
+            .with_partition_indexes(vec![0])]);
+    let r: StopReplicaResponse = call(&mut s, ApiKey::StopReplica, 2, &sr2).await;
+    assert_eq!(r.partition_errors[0].error_code, 0);
+    assert!(
+        b.rm.online_partition(&zkafka::cluster::TopicPartition::new("old", 0))
+            .is_none(),
+        "deleted"
+    );
+    let sr4 = StopReplicaRequest::default()
+        .with_controller_id(BrokerId(1))
+        .with_controller_epoch(1)
+        .with_broker_epoch(-1)
+        .with_topic_states(vec![StopReplicaTopicState::default()
+            .with_topic_name(name("old"))
+            .with_partition_states(vec![
+                StopReplicaPartitionState::default()
+                    .with_partition_index(1)
+                    .with_leader_epoch(0)
+                    .with_delete_partition(true),
+                StopReplicaPartitionState::default()
+                    .with_partition_index(2)
+                    .with_leader_epoch(-2)
+                    .with_delete_partition(true),
+            ])]);
+    let r: StopReplicaResponse = call(&mut s, ApiKey::StopReplica, 4, &sr4).await;
+    let codes: Vec<i16> = r.partition_errors.iter().map(|e| e.error_code).collect();
+    assert_eq!(
+        codes,
+        vec![74, 0],
+        "FENCED_LEADER_EPOCH for an older epoch; -2 (deleting) applies"
+    );
+}
