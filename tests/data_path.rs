@@ -832,3 +832,61 @@ async fn controller_rpcs_at_older_versions() {
         "FENCED_LEADER_EPOCH for an older epoch; -2 (deleting) applies"
     );
 }
+
+/// A new follower whose fetch offset is below the leader's log start offset (the leader
+/// deleted records) gets OFFSET_OUT_OF_RANGE, asks the leader's earliest/latest offsets with
+/// ListOffsets (replica id set, so LATEST is the leader's log end), restarts its log at the
+/// leader's log start and catches up from there. Kafka: `AbstractFetcherThread.
+/// fetchOffsetAndTruncate`, `ReplicaFetcherThread.fetchEarliestOffsetFromLeader`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_behind_the_leader_log_start_restarts_there() {
+    let pids = Arc::new(InMemoryProducerIdBlockSourceForTests::new());
+    let b1 = start_broker(1, pids.clone()).await;
+    let b2 = start_broker(2, pids).await;
+    let id = Uuid::from_u128(0x999);
+    let tp = zkafka::cluster::TopicPartition::new("lso", 0);
+    update_metadata(&b1, &[&b1, &b2], "lso", id, &[(vec![1, 2], 1, 0)]).await;
+    leader_and_isr(&b1, "lso", id, &[(vec![1, 2], 1, 0, vec![1])]).await;
+    let mut s = connect(b1.port).await;
+    for _ in 0..2 {
+        let r: ProduceResponse = call(
+            &mut s,
+            ApiKey::Produce,
+            9,
+            &produce(
+                "lso",
+                0,
+                1,
+                idempotent_batch(-1, -1, -1, &["a", "b", "c", "d", "e"]),
+            ),
+        )
+        .await;
+        assert_eq!(partition_result(&r).0, 0);
+    }
+    let leader = b1.rm.online_partition(&tp).unwrap();
+    assert_eq!(leader.high_watermark(), 10, "ISR [1]: committed at once");
+    assert_eq!(leader.log().delete_records_before(5).unwrap(), 5);
+    update_metadata(&b2, &[&b1, &b2], "lso", id, &[(vec![1, 2], 1, 0)]).await;
+    leader_and_isr(&b2, "lso", id, &[(vec![1, 2], 1, 0, vec![1])]).await;
+    let follower = b2.rm.online_partition(&tp).unwrap();
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while follower.log_end_offset() < 10 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "follower stuck at {}",
+            follower.log_end_offset()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(follower.log().log_start_offset(), 5);
+    // Caught up to the HW and in the leader epoch: the leader adds it to the ISR.
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while leader.isr() != vec![1, 2] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ISR stuck at {:?}",
+            leader.isr()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
