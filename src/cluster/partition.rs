@@ -260,7 +260,8 @@ impl Partition {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
     }
-    pub(crate) fn producers(&self) -> MutexGuard<'_, ProducerStateManager> {
+    /// The producer state (lock order: after `state`, before the log's locks).
+    pub fn producers(&self) -> MutexGuard<'_, ProducerStateManager> {
         self.producer_state
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -718,6 +718,29 @@ impl ReplicaManager {
         out
     }
 
+    /// Forgets producers idle for `producer.id.expiration.ms` (86400000) on every partition,
+    /// every `producer.id.expiration.check.interval.ms` (600000). Kafka:
+    /// `LogManager` scheduling `PeriodicProducerExpirationCheck` → `removeExpiredProducers`.
+    pub fn start_producer_expiration(
+        self: &Arc<Self>,
+        expiration_ms: i64,
+        check_interval_ms: u64,
+    ) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(check_interval_ms.max(1)));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(rm) = weak.upgrade() else { break };
+                let now = rm.clock.milliseconds();
+                for p in rm.online_partitions() {
+                    p.producers().remove_expired_producers(now, expiration_ms);
+                }
+            }
+        })
+    }
+
     /// Starts the periodic ISR-expiration check (every `replica.lag.time.max.ms / 2`).
     /// Kafka: `ReplicaManager.startup` scheduling `isr-expiration`.
     pub fn start_isr_expiration(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
