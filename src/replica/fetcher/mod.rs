@@ -18,8 +18,7 @@ use bytes::Bytes;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic, ReplicaState};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::{
-    ApiKey, BrokerId, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse,
-    TopicName,
+    BrokerId, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use tokio::sync::Notify;
@@ -405,7 +404,7 @@ impl ReplicaFetcher {
         };
         let (version, req) = self.build_request(ready, &rm);
         let wait = Duration::from_millis(self.config.replica_fetch_wait_max_ms.max(0) as u64);
-        let resp: FetchResponse = c.request(ApiKey::Fetch, version, &req, wait).await?;
+        let resp: FetchResponse = c.request(version, &req, wait).await?;
         if resp.error_code != 0 {
             tracing::warn!(
                 leader = self.leader_id,
@@ -595,9 +594,7 @@ impl ReplicaFetcher {
                     .with_partition_index(tp.partition)
                     .with_current_leader_epoch(epoch)
                     .with_timestamp(timestamp)])]);
-        let resp: ListOffsetsResponse = c
-            .request(ApiKey::ListOffsets, 8, &req, Duration::ZERO)
-            .await?;
+        let resp: ListOffsetsResponse = c.request(8, &req, Duration::ZERO).await?;
         let p = resp
             .topics
             .first()
