@@ -529,28 +529,55 @@ impl ReplicaManager {
         required_acks: i16,
         entries: Vec<(TopicPartition, Bytes)>,
     ) -> Vec<(TopicPartition, ProducePartitionResult)> {
-        let mut results = Vec::with_capacity(entries.len());
+        // Every partition's append runs in one blocking task (file writes stay off the async
+        // workers; one hop per request, not per partition).
+        let lookups: Vec<(TopicPartition, Result<Arc<Partition>, i16>, Bytes)> = entries
+            .into_iter()
+            .map(|(tp, records)| {
+                let p = self.partition_or_error(&tp);
+                (tp, p, records)
+            })
+            .collect();
+        let tps: Vec<TopicPartition> = lookups.iter().map(|(tp, _, _)| tp.clone()).collect();
+        let appended = tokio::task::spawn_blocking(move || {
+            lookups
+                .into_iter()
+                .map(|(tp, p, records)| {
+                    let r = p.map(|p| {
+                        let r = p.append_records_to_leader(&records, required_acks);
+                        (p, r)
+                    });
+                    (tp, r)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        let appended = match appended {
+            Ok(a) => a,
+            Err(join) => {
+                tracing::error!(error = %join, "append task failed");
+                let message = format!("append task failed: {join}");
+                return tps
+                    .into_iter()
+                    .map(|tp| {
+                        let code = ResponseError::UnknownServerError.code();
+                        (
+                            tp,
+                            ProducePartitionResult::error(code, Some(message.clone())),
+                        )
+                    })
+                    .collect();
+            }
+        };
+        let mut results = Vec::with_capacity(appended.len());
         // (index in results, partition, offset the HW must reach)
         let mut waiting: Vec<(usize, Arc<Partition>, i64)> = Vec::new();
-        for (tp, records) in entries {
-            let partition = match self.partition_or_error(&tp) {
-                Ok(p) => p,
-                Err(code) => {
-                    results.push((tp, ProducePartitionResult::error(code, None)));
-                    continue;
-                }
-            };
-            let r = {
-                let p = partition.clone();
-                tokio::task::spawn_blocking(move || {
-                    p.append_records_to_leader(&records, required_acks)
-                })
-                .await
-            };
+        for (tp, r) in appended {
             let result = match r {
-                Ok(Ok(info)) => {
+                Err(code) => ProducePartitionResult::error(code, None),
+                Ok((partition, Ok(info))) => {
                     if required_acks == -1 {
-                        waiting.push((results.len(), partition.clone(), info.last_offset + 1));
+                        waiting.push((results.len(), partition, info.last_offset + 1));
                     }
                     ProducePartitionResult {
                         error_code: 0,
@@ -560,14 +587,10 @@ impl ReplicaManager {
                         log_start_offset: info.log_start_offset,
                     }
                 }
-                Ok(Err(e)) => {
+                Ok((_, Err(e))) => {
                     log_append_error(&tp, &e);
                     ProducePartitionResult::error(e.error_code(), Some(e.to_string()))
                 }
-                Err(join) => ProducePartitionResult::error(
-                    ResponseError::UnknownServerError.code(),
-                    Some(format!("append task failed: {join}")),
-                ),
             };
             results.push((tp, result));
         }
@@ -604,11 +627,11 @@ impl ReplicaManager {
     /// Reads a fetch request's partitions, waiting up to `max_wait_ms` for `min_bytes`.
     /// Kafka: `ReplicaManager.fetchMessages`, `readFromLocalLog`, `DelayedFetch`.
     pub async fn fetch_messages(
-        &self,
+        self: &Arc<Self>,
         params: &FetchParams,
         partitions: &[FetchPartitionRequest],
     ) -> Vec<FetchPartitionResult> {
-        let first = self.read_from_local_log(params, partitions);
+        let first = self.read_blocking(params, partitions).await;
         let bytes: usize = first.iter().map(result_bytes).sum();
         let must_answer = params.max_wait_ms <= 0
             || partitions.is_empty()
@@ -649,13 +672,37 @@ impl ReplicaManager {
         })
         .await;
         loop {
-            let again = self.read_from_local_log(params, partitions);
+            let again = self.read_blocking(params, partitions).await;
             let bytes: usize = again.iter().map(result_bytes).sum();
             if bytes >= params.min_bytes || tokio::time::Instant::now() >= deadline {
                 return again;
             }
             // Data arrived but less than min_bytes: wait for the next change or the deadline.
             wait_until(&hosted, deadline, || None::<()>).await;
+        }
+    }
+
+    /// [`Self::read_from_local_log`] on a blocking thread: segment reads are `pread`s, kept
+    /// off the async workers (DESIGN §4).
+    async fn read_blocking(
+        self: &Arc<Self>,
+        params: &FetchParams,
+        partitions: &[FetchPartitionRequest],
+    ) -> Vec<FetchPartitionResult> {
+        let (me, params, parts) = (self.clone(), params.clone(), partitions.to_vec());
+        match tokio::task::spawn_blocking(move || me.read_from_local_log(&params, &parts)).await {
+            Ok(r) => r,
+            Err(join) => {
+                tracing::error!(error = %join, "fetch task failed");
+                let code = ResponseError::UnknownServerError.code();
+                partitions
+                    .iter()
+                    .map(|_| FetchPartitionResult {
+                        error_code: code,
+                        read: None,
+                    })
+                    .collect()
+            }
         }
     }
 
