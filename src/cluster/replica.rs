@@ -16,6 +16,10 @@ pub struct RemoteReplica {
     pub last_fetch_time_ms: i64,
     /// The last time the follower had everything the leader had. Drives ISR shrink.
     pub last_caught_up_time_ms: i64,
+    /// The high watermark in the last fetch response sent to this follower; a parked fetch
+    /// completes early once the leader's HW is above it, so followers learn the HW promptly.
+    /// Kafka: `ReplicaState.lastSentHighWatermark`, `DelayedFetch` case H.
+    pub last_sent_high_watermark: i64,
 }
 
 impl RemoteReplica {
@@ -27,6 +31,7 @@ impl RemoteReplica {
             last_fetch_leader_log_end_offset: UNKNOWN_OFFSET,
             last_fetch_time_ms: 0,
             last_caught_up_time_ms: 0,
+            last_sent_high_watermark: UNKNOWN_OFFSET,
         }
     }
 
@@ -80,6 +85,7 @@ impl RemoteReplica {
             self.log_start_offset = UNKNOWN_OFFSET;
             self.last_fetch_leader_log_end_offset = UNKNOWN_OFFSET;
             self.last_fetch_time_ms = 0;
+            self.last_sent_high_watermark = UNKNOWN_OFFSET;
         } else {
             // Same leader, new epoch: keep positions; an in-sync follower is caught up as of now.
             if in_sync {

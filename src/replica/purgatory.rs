@@ -43,3 +43,14 @@ pub async fn wait_until<T>(
         }
     }
 }
+
+/// Waits for the next change of any of `partitions`; `false` when `deadline` passed first.
+pub async fn wait_for_change(partitions: &[Arc<Partition>], deadline: Instant) -> bool {
+    let notify = Arc::new(Notify::new());
+    for p in partitions {
+        p.watch(&notify);
+    }
+    tokio::time::timeout_at(deadline, notify.notified())
+        .await
+        .is_ok()
+}

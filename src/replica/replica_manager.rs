@@ -17,7 +17,7 @@ use bytes::Bytes;
 
 use super::alter_partition::AlterPartitionSender;
 use super::fetcher::{FetcherConfig, InitialFetchState, ReplicaFetcherManager};
-use super::purgatory::wait_until;
+use super::purgatory::{wait_for_change, wait_until};
 use crate::apis::ControllerEpochFence;
 use crate::cluster::partition::{FetchPartitionParams, PartitionRead};
 use crate::cluster::{
@@ -651,7 +651,9 @@ impl ReplicaManager {
         // Kafka `DelayedFetch.tryComplete` estimates the bytes available from offsets; we
         // re-check the cheap condition (offsets moved past the fetch position) and only read
         // again when it holds.
-        wait_until(&hosted, deadline, || {
+        // `Some(true)`: answer now whatever the byte count (leadership moved, or a follower
+        // must learn a new HW); `Some(false)`: data arrived.
+        let mut answer_now = wait_until(&hosted, deadline, || {
             let available: i64 = partitions
                 .iter()
                 .filter_map(|fp| {
@@ -668,17 +670,30 @@ impl ReplicaManager {
                 self.online_partition(&fp.topic_partition)
                     .is_none_or(|p| !p.is_leader())
             });
-            (leadership_changed || available > 0).then_some(())
+            // Kafka `DelayedFetch` case H: a follower whose last response carried an older
+            // HW is answered now, so followers learn the HW without waiting for new data.
+            let follower_hw_behind = params.replica_id.is_some_and(|id| {
+                partitions.iter().any(|fp| {
+                    self.online_partition(&fp.topic_partition)
+                        .is_some_and(|p| p.follower_needs_hw_update(id))
+                })
+            });
+            if leadership_changed || follower_hw_behind {
+                Some(true)
+            } else {
+                (available > 0).then_some(false)
+            }
         })
-        .await;
+        .await
+        .unwrap_or(true);
         loop {
             let again = self.read_blocking(params, partitions).await;
             let bytes: usize = again.iter().map(result_bytes).sum();
-            if bytes >= params.min_bytes || tokio::time::Instant::now() >= deadline {
+            if answer_now || bytes >= params.min_bytes || tokio::time::Instant::now() >= deadline {
                 return again;
             }
             // Data arrived but less than min_bytes: wait for the next change or the deadline.
-            wait_until(&hosted, deadline, || None::<()>).await;
+            answer_now = !wait_for_change(&hosted, deadline).await;
         }
     }
 

@@ -281,3 +281,88 @@ async fn delayed_fetch_is_woken_by_an_append() {
     assert!(started.elapsed() >= Duration::from_millis(100));
     assert!(r[0].read.as_ref().unwrap().records.is_empty());
 }
+
+/// Kafka `DelayedFetch` case H (`Partition.followerNeedsHwUpdate`): a follower fetch that
+/// finds no new data still returns at once when the leader's HW moved past the one last sent
+/// to that follower — here the fetch itself advances the HW — so followers learn the HW
+/// without waiting `replica.fetch.wait.max.ms`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_fetch_returns_early_when_its_hw_is_stale() {
+    let f = fixture(&[]);
+    let rm = f.rm.clone();
+    rm.become_leader_or_follower(1, &[lai("h", 0, 1, 0, &[1, 2], &[1, 2])])
+        .unwrap();
+    let tp = TopicPartition::new("h", 0);
+    rm.append_records(1_000, 1, vec![(tp.clone(), records(5))])
+        .await;
+    let params = FetchParams {
+        replica_id: Some(2),
+        max_wait_ms: 10_000,
+        min_bytes: 1,
+        max_bytes: 1 << 20,
+        read_committed: false,
+    };
+    let at = |offset: i64| {
+        vec![FetchPartitionRequest {
+            topic_partition: tp.clone(),
+            fetch_offset: offset,
+            current_leader_epoch: 0,
+            last_fetched_epoch: if offset == 0 { -1 } else { 0 },
+            log_start_offset: 0,
+            partition_max_bytes: 1 << 20,
+        }]
+    };
+    let r = rm.fetch_messages(&params, &at(0)).await;
+    assert_eq!(r[0].read.as_ref().unwrap().high_watermark, 0);
+    let started = std::time::Instant::now();
+    let r = rm.fetch_messages(&params, &at(5)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "parked until max.wait.ms"
+    );
+    let read = r[0].read.as_ref().unwrap();
+    assert!(read.records.is_empty());
+    assert_eq!(read.high_watermark, 5);
+}
+
+/// Kafka `DelayedFetch`: with fetch.min.bytes above what arrives, the fetch waits for more
+/// appends and answers what it has at max.wait.ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_min_bytes_waits_for_enough_data() {
+    let f = fixture(&[]);
+    let rm = f.rm.clone();
+    rm.become_leader_or_follower(1, &[lai("mb", 0, 1, 0, &[1], &[1])])
+        .unwrap();
+    let tp = TopicPartition::new("mb", 0);
+    let params = FetchParams {
+        replica_id: None,
+        max_wait_ms: 400,
+        min_bytes: 1 << 20,
+        max_bytes: 1 << 20,
+        read_committed: false,
+    };
+    let req = vec![FetchPartitionRequest {
+        topic_partition: tp.clone(),
+        fetch_offset: 0,
+        current_leader_epoch: -1,
+        last_fetched_epoch: -1,
+        log_start_offset: -1,
+        partition_max_bytes: 1 << 20,
+    }];
+    let fetch = {
+        let (rm, params, req) = (rm.clone(), params.clone(), req.clone());
+        tokio::spawn(async move { rm.fetch_messages(&params, &req).await })
+    };
+    let started = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    rm.append_records(1_000, 1, vec![(tp.clone(), records(3))])
+        .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !fetch.is_finished(),
+        "3 records are far below fetch.min.bytes"
+    );
+    let r = fetch.await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(350));
+    assert!(!r[0].read.as_ref().unwrap().records.is_empty());
+}

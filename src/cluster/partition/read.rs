@@ -121,8 +121,20 @@ impl Partition {
                 now,
                 leo_at_read,
             )?;
+            if let Some(r) = self.replicas().get_mut(&replica_id) {
+                r.last_sent_high_watermark = read.high_watermark;
+            }
         }
         Ok(read)
+    }
+
+    /// Whether follower `replica_id` was last sent a high watermark below the current one.
+    /// Kafka: `Partition.followerNeedsHwUpdate` (used by `DelayedFetch`).
+    pub fn follower_needs_hw_update(&self, replica_id: i32) -> bool {
+        let hw = self.log.high_watermark();
+        self.replicas()
+            .get(&replica_id)
+            .is_some_and(|r| r.last_sent_high_watermark < hw)
     }
 
     /// ListOffsets on the leader. `isolation` is `None` for a replica's request (LATEST = log
