@@ -358,4 +358,168 @@ mod tests {
         );
         assert_eq!(build_alter_partition(&target, &pending).0, 1);
     }
+
+    /// Round trip against a stand-in controller on a real socket: AlterPartition v3 is
+    /// answered per topic id and the partition's callback gets the committed ISR and new
+    /// partition epoch; AllocateProducerIds v0 yields a block. The controller is found through
+    /// the metadata cache (`controller_id` + its inter-broker endpoint), as Kafka's
+    /// `BrokerToControllerChannelManager` finds it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn round_trip_with_a_controller() {
+        use crate::cluster::{EndPoint, SecurityProtocol};
+        use crate::metadata_cache::{Broker, MetadataUpdate};
+        use crate::network::{Request, Response, ResponseSend};
+        use kafka_protocol::messages::alter_partition_response;
+        use kafka_protocol::messages::{
+            AllocateProducerIdsResponse, AlterPartitionResponse, ProducerId,
+        };
+        use kafka_protocol::protocol::Decodable;
+
+        let handler = |req: Request| -> Response {
+            let h = &req.context.header;
+            let (key, v, corr) = (h.api_key, h.api_version(), h.correlation_id());
+            let mut body = req.body.clone();
+            let frame = match key {
+                kafka_protocol::messages::ApiKey::AlterPartition => {
+                    let r = AlterPartitionRequest::decode(&mut body, v).unwrap();
+                    assert_eq!((v, r.broker_id.0, r.broker_epoch), (3, 1, 55));
+                    let topics = r
+                        .topics
+                        .iter()
+                        .map(|t| {
+                            alter_partition_response::TopicData::default()
+                                .with_topic_id(t.topic_id)
+                                .with_partitions(
+                                    t.partitions
+                                        .iter()
+                                        .map(|p| {
+                                            alter_partition_response::PartitionData::default()
+                                                .with_partition_index(p.partition_index)
+                                                .with_leader_id(BrokerId(1))
+                                                .with_leader_epoch(p.leader_epoch)
+                                                .with_isr(
+                                                    p.new_isr_with_epochs
+                                                        .iter()
+                                                        .map(|b| b.broker_id)
+                                                        .collect(),
+                                                )
+                                                .with_partition_epoch(p.partition_epoch + 1)
+                                        })
+                                        .collect(),
+                                )
+                        })
+                        .collect();
+                    let resp = AlterPartitionResponse::default().with_topics(topics);
+                    crate::protocol::encode_response(key, v, corr, &resp).unwrap()
+                }
+                _ => {
+                    let resp = AllocateProducerIdsResponse::default()
+                        .with_producer_id_start(ProducerId(4000))
+                        .with_producer_id_len(1000);
+                    crate::protocol::encode_response(key, v, corr, &resp).unwrap()
+                }
+            };
+            Response::Send(ResponseSend::from_frame(frame))
+        };
+        // A raw socket stands in for the controller: the broker's own SocketServer refuses
+        // APIs outside its table, and AlterPartition/AllocateProducerIds are the
+        // controller's to serve.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    loop {
+                        let Ok(size) = sock.read_i32().await else {
+                            return;
+                        };
+                        let mut buf = vec![0u8; size as usize];
+                        if sock.read_exact(&mut buf).await.is_err() {
+                            return;
+                        }
+                        let mut frame = bytes::Bytes::from(buf);
+                        let header = crate::protocol::parse_request_header(&mut frame).unwrap();
+                        let request = Request {
+                            context: crate::network::RequestContext {
+                                header,
+                                connection_id: "fake-controller".into(),
+                                client_address: "127.0.0.1:1".parse().unwrap(),
+                                listener_name: "PLAINTEXT".into(),
+                                security_protocol: SecurityProtocol::Plaintext,
+                                client_information: Default::default(),
+                            },
+                            body: frame,
+                            received_at: std::time::Instant::now(),
+                        };
+                        let Response::Send(send) = handler(request) else {
+                            return;
+                        };
+                        for c in send.chunks() {
+                            if sock.write_all(c).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let endpoint = EndPoint {
+            host: "127.0.0.1".into(),
+            port,
+            listener_name: "PLAINTEXT".into(),
+            security_protocol: SecurityProtocol::Plaintext,
+        };
+        let cache = Arc::new(MetadataCache::new(1));
+        cache.update_metadata(&MetadataUpdate {
+            controller_id: 9,
+            live_brokers: vec![Broker {
+                id: 9,
+                endpoints: vec![endpoint],
+                rack: None,
+            }],
+            topic_states: vec![],
+        });
+        let target = ControllerTarget {
+            broker_id: 1,
+            broker_epoch: Arc::new(BrokerEpoch::default()),
+            metadata_cache: cache,
+            listener_name: "PLAINTEXT".into(),
+        };
+        target.broker_epoch.set(55);
+        let sender = ControllerAlterPartitionSender::start(target.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        sender.submit(
+            item("a", 2, [1; 16]),
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        let committed = tokio::time::timeout(Duration::from_secs(10), rx)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            committed,
+            Ok(CommittedIsr {
+                leader: 1,
+                leader_epoch: 4,
+                isr: vec![1, 3],
+                partition_epoch: 10
+            })
+        );
+        let block = ControllerProducerIdBlockSource::new(target)
+            .allocate_block()
+            .await;
+        assert_eq!(
+            block,
+            Ok(ProducerIdsBlock {
+                first_producer_id: 4000,
+                size: 1000
+            })
+        );
+    }
 }
