@@ -6,7 +6,7 @@
 //! Kafka's only way to tell an acks=0 producer that something went wrong (its metadata then
 //! refreshes).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
@@ -71,16 +71,15 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         }
         return Response::NoOp;
     }
+    let by_partition: HashMap<TopicPartition, ProducePartitionResult> =
+        results.into_iter().collect();
     let mut response = ProduceResponse::default();
     for (name, parts) in order {
         let mut t = TopicProduceResponse::default().with_name(kafka_protocol::messages::TopicName(
             StrBytes::from_string(name.clone()),
         ));
         for index in parts {
-            let Some((_, r)) = results
-                .iter()
-                .find(|(tp, _)| tp.topic == name && tp.partition == index)
-            else {
+            let Some(r) = by_partition.get(&TopicPartition::new(name.as_str(), index)) else {
                 continue;
             };
             let mut p = PartitionProduceResponse::default()
