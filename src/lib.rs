@@ -11,6 +11,9 @@
 //! - [`controller`]: `KafkaController`, the single event loop that owns `ControllerContext`.
 //! - [`network`] / [`protocol`] / [`apis`]: sockets, framing, and one handler per API.
 //! - [`metadata_cache`]: `MetadataCache`, what the controller's UpdateMetadata said.
+//! - [`replica`] and [`cluster::partition`]: the data path — `ReplicaManager` (LeaderAndIsr,
+//!   StopReplica, produce with acks, fetch with long polling, ISR expiry), `Partition`
+//!   (leader/follower, ISR, high watermark, producer state), replica fetchers.
 //! - [`log`]: the binary segment log (`LogManager`, `Log`, `LogSegment`, indexes, checkpoints).
 //! - [`client`]: a small async Kafka client used by the CLI tools.
 //! - [`cli`]: the `zkafka` subcommands.

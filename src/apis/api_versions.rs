@@ -91,7 +91,19 @@ mod tests {
             assert_eq!(body.error_code, 0);
             assert_eq!(
                 ranges(&body),
-                vec![(3, 0, 12), (6, 0, 8), (18, 0, 4)],
+                [
+                    (0i16, 0i16, 11i16),
+                    (1, 4, 17),
+                    (2, 0, 8),
+                    (3, 0, 12),
+                    (4, 0, 7),
+                    (5, 0, 4),
+                    (6, 0, 8),
+                    (18, 0, 4),
+                    (22, 0, 5),
+                    (23, 0, 4)
+                ]
+                .to_vec(),
                 "v{v}"
             );
             assert!(body.supported_features.is_empty());
@@ -115,8 +127,19 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(4); // compact array: 3 entries + 1
-        for (k, min, max) in [(3i16, 0i16, 12i16), (6, 0, 8), (18, 0, 4)] {
+        expected.push(11); // compact array: 10 entries + 1
+        for (k, min, max) in [
+            (0i16, 0i16, 11i16),
+            (1, 4, 17),
+            (2, 0, 8),
+            (3, 0, 12),
+            (4, 0, 7),
+            (5, 0, 4),
+            (6, 0, 8),
+            (18, 0, 4),
+            (22, 0, 5),
+            (23, 0, 4),
+        ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());
             expected.extend_from_slice(&max.to_be_bytes());

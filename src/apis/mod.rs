@@ -10,7 +10,15 @@
 pub mod api_versions;
 pub mod auto_topic_creation;
 pub mod controller_epoch;
+pub mod fetch;
+pub mod fetch_response;
+pub mod init_producer_id;
+pub mod leader_and_isr;
+pub mod list_offsets;
 pub mod metadata;
+pub mod offset_for_leader_epoch;
+pub mod produce;
+pub mod stop_replica;
 pub mod update_metadata;
 
 use std::sync::Arc;
@@ -23,6 +31,7 @@ use crate::metadata_cache::MetadataCache;
 use crate::network::{BoxFuture, Request, RequestHandler, Response, ResponseSend};
 use crate::protocol::api_keys::is_unsupported_api_versions_request;
 use crate::protocol::{encode_response, guard};
+use crate::replica::{ProducerIdManager, ReplicaManager};
 
 pub use auto_topic_creation::{AutoCreatedTopic, AutoTopicCreationManager};
 pub use controller_epoch::{BrokerEpoch, ControllerEpochFence, StaleControllerEpoch};
@@ -52,6 +61,10 @@ pub struct KafkaApis {
     pub broker_epoch: Arc<BrokerEpoch>,
     /// Creates unknown topics named in Metadata requests; `None` until topic creation exists.
     pub auto_topic_creation: Option<Arc<dyn AutoTopicCreationManager>>,
+    /// Partitions, produce and fetch; `None` until the server starts it.
+    pub replica_manager: Option<Arc<ReplicaManager>>,
+    /// Producer ids for InitProducerId.
+    pub producer_id_manager: Option<Arc<dyn ProducerIdManager>>,
 }
 
 impl KafkaApis {
@@ -62,6 +75,8 @@ impl KafkaApis {
             controller_epoch: Arc::new(ControllerEpochFence::new()),
             broker_epoch: Arc::new(BrokerEpoch::default()),
             auto_topic_creation: None,
+            replica_manager: None,
+            producer_id_manager: None,
         }
     }
 
@@ -82,6 +97,16 @@ impl KafkaApis {
         manager: Arc<dyn AutoTopicCreationManager>,
     ) -> KafkaApis {
         self.auto_topic_creation = Some(manager);
+        self
+    }
+
+    pub fn with_replica_manager(mut self, replica_manager: Arc<ReplicaManager>) -> KafkaApis {
+        self.replica_manager = Some(replica_manager);
+        self
+    }
+
+    pub fn with_producer_id_manager(mut self, manager: Arc<dyn ProducerIdManager>) -> KafkaApis {
+        self.producer_id_manager = Some(manager);
         self
     }
 
@@ -126,7 +151,35 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn update_metadata<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(update_metadata::handle(a, r))
     }
+    fn produce<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(produce::handle(a, r))
+    }
+    fn fetch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(fetch::handle(a, r))
+    }
+    fn list_offsets<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(list_offsets::handle(a, r))
+    }
+    fn leader_and_isr<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(leader_and_isr::handle(a, r))
+    }
+    fn stop_replica<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(stop_replica::handle(a, r))
+    }
+    fn init_producer_id<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(init_producer_id::handle(a, r))
+    }
+    fn offset_for_leader_epoch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(offset_for_leader_epoch::handle(a, r))
+    }
     match api_key {
+        ApiKey::Produce => Some(produce),
+        ApiKey::Fetch => Some(fetch),
+        ApiKey::ListOffsets => Some(list_offsets),
+        ApiKey::LeaderAndIsr => Some(leader_and_isr),
+        ApiKey::StopReplica => Some(stop_replica),
+        ApiKey::InitProducerId => Some(init_producer_id),
+        ApiKey::OffsetForLeaderEpoch => Some(offset_for_leader_epoch),
         ApiKey::ApiVersions => Some(api_versions),
         ApiKey::Metadata => Some(metadata),
         ApiKey::UpdateMetadata => Some(update_metadata),
@@ -146,7 +199,7 @@ mod tests {
         for s in SUPPORTED_APIS {
             assert!(handler_for(s.api_key).is_some(), "{:?}", s.api_key);
         }
-        assert!(handler_for(ApiKey::Produce).is_none());
+        assert!(handler_for(ApiKey::JoinGroup).is_none());
     }
 }
 

@@ -58,6 +58,7 @@ pub mod legacy;
 pub mod list_offsets;
 pub mod loader;
 pub mod manager;
+pub mod producer_state_manager;
 pub mod retention;
 pub mod segment;
 pub mod truncation;

@@ -15,6 +15,11 @@ use kafka_protocol::protocol::VersionRange;
 use crate::protocol::guard::{
     Schema, API_VERSIONS_REQUEST_SCHEMA, METADATA_REQUEST_SCHEMA, UPDATE_METADATA_REQUEST_SCHEMA,
 };
+use crate::protocol::guard_data_path::{
+    FETCH_REQUEST_SCHEMA, INIT_PRODUCER_ID_REQUEST_SCHEMA, LEADER_AND_ISR_REQUEST_SCHEMA,
+    LIST_OFFSETS_REQUEST_SCHEMA, OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA, PRODUCE_REQUEST_SCHEMA,
+    STOP_REPLICA_REQUEST_SCHEMA,
+};
 
 /// One row of the supported-versions table.
 #[derive(Debug, Clone, Copy)]
@@ -31,12 +36,47 @@ pub struct SupportedApi {
 /// The ranges are Kafka 3.9's for a ZooKeeper-mode broker (`ApiMessageType` listeners
 /// `zkBroker`), which are also the ranges `kafka-protocol` 0.15.1 was generated from.
 pub const SUPPORTED_APIS: &[SupportedApi] = &[
+    // Kafka 3.9 `ProduceRequest.json`: versions 0-11 (v0-2 carry magic 0/1 message sets, up-converted by the log).
+    SupportedApi {
+        api_key: ApiKey::Produce,
+        min_version: 0,
+        max_version: 11,
+        request_schema: &PRODUCE_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `FetchRequest.json` 0-17; v0-3 would need down-conversion to message format v0/v1, not served.
+    SupportedApi {
+        api_key: ApiKey::Fetch,
+        min_version: 4,
+        max_version: 17,
+        request_schema: &FETCH_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `ListOffsetsRequest.json` 0-9; v9 (KIP-1005 earliest-pending-upload, tiered storage only) not served.
+    SupportedApi {
+        api_key: ApiKey::ListOffsets,
+        min_version: 0,
+        max_version: 8,
+        request_schema: &LIST_OFFSETS_REQUEST_SCHEMA,
+    },
     // Kafka 3.9 `MetadataRequest.json`: versions 0-12.
     SupportedApi {
         api_key: ApiKey::Metadata,
         min_version: 0,
         max_version: 12,
         request_schema: &METADATA_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `LeaderAndIsrRequest.json`: versions 0-7 (the 3.9 controller sends v7).
+    SupportedApi {
+        api_key: ApiKey::LeaderAndIsr,
+        min_version: 0,
+        max_version: 7,
+        request_schema: &LEADER_AND_ISR_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `StopReplicaRequest.json`: versions 0-4 (the 3.9 controller sends v4).
+    SupportedApi {
+        api_key: ApiKey::StopReplica,
+        min_version: 0,
+        max_version: 4,
+        request_schema: &STOP_REPLICA_REQUEST_SCHEMA,
     },
     // Kafka 3.9 `UpdateMetadataRequest.json`: versions 0-8 (the 3.9 controller sends v8).
     SupportedApi {
@@ -52,6 +92,20 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         min_version: 0,
         max_version: 4,
         request_schema: &API_VERSIONS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `InitProducerIdRequest.json`: versions 0-5 (idempotent producers; transactional ids need the transaction coordinator).
+    SupportedApi {
+        api_key: ApiKey::InitProducerId,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &INIT_PRODUCER_ID_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `OffsetForLeaderEpochRequest.json`: versions 0-4.
+    SupportedApi {
+        api_key: ApiKey::OffsetForLeaderEpoch,
+        min_version: 0,
+        max_version: 4,
+        request_schema: &OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA,
     },
 ];
 
@@ -129,7 +183,7 @@ mod tests {
         assert_eq!((r.min, r.max), (0, 8));
         let r = supported_versions(ApiKey::ApiVersions).unwrap();
         assert_eq!((r.min, r.max), (0, 4));
-        assert!(supported_versions(ApiKey::Produce).is_none());
+        assert!(supported_versions(ApiKey::JoinGroup).is_none());
     }
 
     /// Kafka: `ApiKeys.isVersionEnabled` accepts every ApiVersions version; other APIs only
@@ -144,6 +198,7 @@ mod tests {
         assert!(is_api_enabled(ApiKey::Metadata, 12));
         assert!(!is_api_enabled(ApiKey::Metadata, 13));
         assert!(!is_api_enabled(ApiKey::Metadata, -1));
-        assert!(!is_api_enabled(ApiKey::Produce, 9));
+        assert!(!is_api_enabled(ApiKey::Produce, 12));
+        assert!(!is_api_enabled(ApiKey::Fetch, 3));
     }
 }
