@@ -9,15 +9,27 @@
 
 use std::sync::Arc;
 
-use crate::apis::{BrokerEpoch, KafkaApis, KafkaApisConfig};
+use std::collections::BTreeMap;
+
+use crate::apis::{BrokerEpoch, ControllerEpochFence, KafkaApis, KafkaApisConfig};
 use crate::cluster::EndPoint;
 use crate::config::KafkaConfig;
 use crate::controller::KafkaController;
+use crate::log::{
+    LogConfig, LogConfigError, LogDirFailureChannel, LogError, LogManager, LogManagerOptions,
+};
 use crate::meta_properties::{MetaPropertiesEnsemble, MetaPropertiesError};
 use crate::metadata_cache::MetadataCache;
 use crate::network::{SocketServer, SocketServerConfig, SocketServerError};
+use crate::replica::controller_rpc::{
+    ControllerAlterPartitionSender, ControllerProducerIdBlockSource, ControllerTarget,
+};
+use crate::replica::producer_id_manager::RpcProducerIdManager;
+use crate::replica::replica_manager::{ReplicaManager, ReplicaManagerConfig, TopicConfigProvider};
+use crate::time::SystemClock;
 use crate::zk::broker_registration::{generate_cluster_id, RegisterBrokerError};
 use crate::zk::znodes::{BrokerInfo, BrokerSequenceIdZNode};
+use crate::zk::znodes::{ConfigEntityTypeZNode, ConfigEntityZNode};
 use crate::zk::{KafkaZkClient, ZkError};
 
 /// Why the broker could not start. Each message is one sentence naming the problem.
@@ -34,6 +46,12 @@ pub enum ServerError {
     EndpointInUse { endpoints: String, broker_id: i32 },
     #[error("socket server: {0}")]
     SocketServer(#[from] SocketServerError),
+    #[error("log configuration: {0}")]
+    LogConfig(#[from] LogConfigError),
+    #[error("log manager: {0}")]
+    Log(#[from] LogError),
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// A running broker. Fields are `Some` while their component runs; shutdown takes them in
@@ -45,12 +63,20 @@ pub struct KafkaServer {
     broker_epoch: i64,
     /// Step 1. Shared with the controller and (later) every ZooKeeper-using component.
     zk: Option<Arc<KafkaZkClient>>,
+    /// Step 6.
+    log_manager: Option<Arc<LogManager>>,
     /// Step 7: bound listeners; request processing starts at step 11.
     socket_server: Option<SocketServer>,
     /// `advertised.listeners` with port 0 replaced by the port actually bound (step 7).
     advertised_listeners: Vec<EndPoint>,
     /// Shared with `KafkaApis` (broker-epoch fence) and the controller (re-registration).
     broker_epoch_cell: Arc<BrokerEpoch>,
+    /// Step 8.
+    replica_manager: Option<Arc<ReplicaManager>>,
+    /// Filled only by the controller's UpdateMetadata; shared by KafkaApis and ReplicaManager.
+    metadata_cache: Arc<MetadataCache>,
+    /// Highest controller epoch seen; shared by KafkaApis and ReplicaManager.
+    controller_epoch: Arc<ControllerEpochFence>,
     /// Step 10.
     controller: Option<KafkaController>,
 }
@@ -112,7 +138,12 @@ impl KafkaServer {
             cluster_id: None,
             broker_epoch: -1,
             zk: None,
+            log_manager: None,
             socket_server: None,
+            replica_manager: None,
+            // Replaced at step 8, once the broker id is known (it may be generated at step 4).
+            metadata_cache: Arc::new(MetadataCache::new(-1)),
+            controller_epoch: Arc::new(ControllerEpochFence::new()),
             advertised_listeners: Vec::new(),
             broker_epoch_cell: Arc::new(BrokerEpoch::default()),
             controller: None,
@@ -196,7 +227,25 @@ impl KafkaServer {
         ensemble.verify(&cluster_id, Some(self.broker_id))?;
 
         // 6. slot: LogManager (log recovery) — built by the `log` module.
-        self.step(6, "log manager (slot: not started by this module)");
+        self.step(6, "starting the log manager (log recovery)");
+        let base_log_config =
+            LogConfig::from_broker_properties(|k| config.originals().get(k).cloned())?;
+        let topic_configs = read_topic_configs(&zk, &base_log_config).await?;
+        let log_manager = LogManager::startup(
+            &config.log_dirs,
+            base_log_config,
+            SystemClock::shared(),
+            Arc::new(LogDirFailureChannel::new()),
+            LogManagerOptions {
+                retention_check_interval_ms: config
+                    .get_i64("log.retention.check.interval.ms", 300_000)?
+                    .max(1) as u64,
+                topic_configs,
+                ..LogManagerOptions::default()
+            },
+        )?;
+        log_manager.start_background();
+        self.log_manager = Some(Arc::clone(&log_manager));
         // 7. Kafka: SocketServer acceptors bind now; processing waits for step 11.
         self.step(7, "binding the socket server");
         let socket_server = SocketServer::bind(SocketServerConfig {
@@ -223,8 +272,34 @@ impl KafkaServer {
             })
             .collect();
         self.socket_server = Some(socket_server);
-        // 8. slot: AlterPartitionManager + ReplicaManager.
-        self.step(8, "replica manager (slot: not started by this module)");
+        // 8. Kafka: AlterPartitionManager + ReplicaManager. Brokers reach the controller through
+        // the metadata cache (UpdateMetadata names it), as Kafka's ZK-mode channels do.
+        self.step(8, "starting the replica manager");
+        self.metadata_cache = Arc::new(MetadataCache::new(self.broker_id));
+        let controller_target = || ControllerTarget {
+            broker_id: self.broker_id,
+            broker_epoch: Arc::clone(&self.broker_epoch_cell),
+            metadata_cache: Arc::clone(&self.metadata_cache),
+            listener_name: config.inter_broker_listener_name.clone(),
+        };
+        let mut replica_config = ReplicaManagerConfig::new(self.broker_id);
+        replica_config.replica_lag_time_max_ms =
+            config.get_i64("replica.lag.time.max.ms", 30_000)?;
+        replica_config.inter_broker_listener_name = config.inter_broker_listener_name.clone();
+        let replica_manager = ReplicaManager::new(
+            replica_config,
+            SystemClock::shared(),
+            Arc::clone(&log_manager),
+            Arc::clone(&self.metadata_cache),
+            Arc::clone(&self.controller_epoch),
+            topic_config_provider(Arc::clone(&zk)),
+            ControllerAlterPartitionSender::start(controller_target()),
+        );
+        replica_manager.start_isr_expiration();
+        self.replica_manager = Some(Arc::clone(&replica_manager));
+        let producer_ids = Arc::new(RpcProducerIdManager::new(Arc::new(
+            ControllerProducerIdBlockSource::new(controller_target()),
+        )));
 
         // 9. Kafka: createBrokerInfo + registerBroker.
         self.step(9, "registering broker in zookeeper");
@@ -252,9 +327,12 @@ impl KafkaServer {
                 advertised_listeners: self.advertised_listeners.clone(),
                 auto_create_topics_enable: config.auto_create_topics_enable,
             },
-            Arc::new(MetadataCache::new(self.broker_id)),
+            Arc::clone(&self.metadata_cache),
         )
-        .with_broker_epoch(Arc::clone(&self.broker_epoch_cell));
+        .with_controller_epoch(Arc::clone(&self.controller_epoch))
+        .with_broker_epoch(Arc::clone(&self.broker_epoch_cell))
+        .with_replica_manager(Arc::clone(&replica_manager))
+        .with_producer_id_manager(producer_ids);
         if let Some(socket_server) = &self.socket_server {
             socket_server.enable_request_processing(Arc::new(apis))?;
         }
@@ -325,7 +403,22 @@ impl KafkaServer {
             controller.shutdown().await;
         }
         // 9. The registration goes with the session (step 1).
-        // 8-6. slot: replica manager, socket server, log manager (in that order).
+        // 8. Kafka: replicaManager.shutdown — fetchers stop, producer snapshots are written.
+        if let Some(replica_manager) = self.replica_manager.take() {
+            tracing::info!(
+                "[KafkaServer id={}] shutting down replica manager",
+                self.broker_id
+            );
+            replica_manager.shutdown().await;
+        }
+        // 6. Kafka: logManager.shutdown — flush, checkpoints, clean-shutdown marker.
+        if let Some(log_manager) = self.log_manager.take() {
+            tracing::info!(
+                "[KafkaServer id={}] shutting down log manager",
+                self.broker_id
+            );
+            log_manager.shutdown().await;
+        }
         // 1.
         if let Some(zk) = self.zk.take() {
             tracing::info!(
@@ -336,4 +429,59 @@ impl KafkaServer {
         }
         tracing::info!("[KafkaServer id={}] shut down completed", self.broker_id);
     }
+}
+
+/// Topic overrides from `/config/topics/<t>`, applied over the broker's log defaults, for the
+/// logs found on disk at startup. Kafka: `LogManager` reads them through `ZkConfigRepository`
+/// before loading logs. A topic whose stored overrides no longer parse keeps the defaults, with
+/// a warning (Kafka logs and uses what it can).
+async fn read_topic_configs(
+    zk: &KafkaZkClient,
+    base: &LogConfig,
+) -> Result<BTreeMap<String, LogConfig>, ServerError> {
+    let mut out = BTreeMap::new();
+    let topics = zk
+        .get_children(&ConfigEntityTypeZNode::path("topics"), false)
+        .await?
+        .unwrap_or_default();
+    for topic in topics {
+        let overrides = read_topic_overrides(zk, &topic).await?;
+        match base.with_overrides(&overrides) {
+            Ok(c) => {
+                out.insert(topic, c);
+            }
+            Err(e) => tracing::warn!("Ignoring the stored configuration of topic {topic}: {e}"),
+        }
+    }
+    Ok(out)
+}
+
+async fn read_topic_overrides(
+    zk: &KafkaZkClient,
+    topic: &str,
+) -> Result<BTreeMap<String, String>, ZkError> {
+    let path = ConfigEntityZNode::path("topics", topic);
+    Ok(match zk.get_data(&path, false).await? {
+        Some((bytes, _)) => ConfigEntityZNode::decode(&path, &bytes)
+            .map(|kv| kv.into_iter().collect())
+            .unwrap_or_else(|e| {
+                tracing::warn!("Ignoring unreadable {path}: {e}");
+                BTreeMap::new()
+            }),
+        None => BTreeMap::new(),
+    })
+}
+
+/// The replica manager asks for a topic's overrides when LeaderAndIsr creates its log (Kafka:
+/// `ReplicaManager` → `ZkConfigRepository.topicConfig`). The provider is synchronous, so the
+/// ZooKeeper read runs on the multi-threaded runtime with `block_in_place`.
+fn topic_config_provider(zk: Arc<KafkaZkClient>) -> TopicConfigProvider {
+    Arc::new(move |topic: &str| {
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::block_in_place(|| handle.block_on(read_topic_overrides(&zk, topic)))
+            .unwrap_or_else(|e| {
+                tracing::warn!("Could not read the configuration of topic {topic}: {e}");
+                BTreeMap::new()
+            })
+    })
 }
