@@ -78,9 +78,16 @@ def assert_kafka_registration(zk: ZkView, broker: Broker, not_before_ms: int, no
 def assert_owned_by_process(cluster: ZkafkaCluster, broker: Broker, node: Znode) -> None:
     """The znode's ephemeralOwner is a session of `broker`'s own process, negotiated with the
     configured zookeeper.session.timeout.ms."""
-    sessions = cluster.zk_sessions(broker)
-    assert sessions, f"{broker.label} (pid {broker.process.pid}) holds no ZooKeeper session"
-    owners = {s.session_id: s for s in sessions}
+    # `cons` and /proc are sampled separately; retry briefly over a connection still settling.
+    def owning_sessions():
+        found = {s.session_id: s for s in cluster.zk_sessions(broker)}
+        return found if node.ephemeral_owner in found else None
+
+    try:
+        owners = wait_until(owning_sessions, 10.0, f"{broker.label}'s session to show in `cons`", interval=0.3)
+    except AssertionError:
+        owners = {s.session_id: s for s in cluster.zk_sessions(broker)}
+    assert owners, f"{broker.label} (pid {broker.process.pid}) holds no ZooKeeper session"
     assert node.ephemeral_owner in owners, (
         f"{node.path} is owned by session {node.ephemeral_owner:#x}, not by {broker.label}'s "
         f"sessions {[hex(s) for s in owners]}"

@@ -209,6 +209,10 @@ class Broker:
                 return None
             if not_czxid is not None and node.czxid == not_czxid:
                 return None
+            # Real Kafka registers before it finishes starting and halts (exit 1) on a SIGTERM
+            # in between; against it, "up" also means its "started" log line.
+            if is_reference_kafka() and "] started (kafka.server.KafkaServer)" not in self.process.output():
+                return None
             return node
 
         try:
