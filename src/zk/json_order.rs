@@ -18,11 +18,8 @@
 //!   — the `config` object of entity-config znodes.
 //! - [`java_hash_map_order`] — `java.util.HashMap` — ACL JSON since 3.8, feature version ranges.
 
-/// Java's `String.hashCode`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, wrapping.
-pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(unit as i32))
-}
+/// Java's `String.hashCode` (one implementation for the crate: `utils::java_hash`).
+pub use crate::utils::java_hash::java_string_hash_code as java_string_hash;
 
 /// Scala 2.13 `mutable.HashMap.improveHash`: `h ^ (h >>> 16)`.
 fn scala213_mutable_improve(h: i32) -> i32 {
