@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cluster::{LeaderIsrAndControllerEpoch, TopicPartition};
 use crate::zk::controller_election::{
     INITIAL_CONTROLLER_EPOCH, INITIAL_CONTROLLER_EPOCH_ZK_VERSION,
 };
@@ -24,6 +25,13 @@ pub struct ControllerContext {
     live_broker_epochs: BTreeMap<i32, i64>,
     /// Brokers that asked for controlled shutdown (still registered).
     pub shutting_down_broker_ids: BTreeSet<i32>,
+    /// Topic ids from `/brokers/topics/<t>` (`topic_id`, Kafka `Uuid.toString`).
+    pub topic_ids: BTreeMap<String, String>,
+    /// Replica assignment of every partition. Kafka: `partitionAssignments`.
+    pub partition_assignments: BTreeMap<TopicPartition, Vec<i32>>,
+    /// Leader, ISR and partition epoch from each `.../partitions/<p>/state` znode. Kafka:
+    /// `partitionLeadershipInfo`.
+    pub partition_leadership: BTreeMap<TopicPartition, LeaderIsrAndControllerEpoch>,
 }
 
 impl Default for ControllerContext {
@@ -34,6 +42,9 @@ impl Default for ControllerContext {
             live_brokers: BTreeMap::new(),
             live_broker_epochs: BTreeMap::new(),
             shutting_down_broker_ids: BTreeSet::new(),
+            topic_ids: BTreeMap::new(),
+            partition_assignments: BTreeMap::new(),
+            partition_leadership: BTreeMap::new(),
         }
     }
 }
@@ -92,6 +103,14 @@ impl ControllerContext {
 
     pub fn live_brokers(&self) -> impl Iterator<Item = &BrokerInfo> {
         self.live_brokers.values()
+    }
+
+    /// Topics the controller knows. Kafka: `allTopics`.
+    pub fn all_topics(&self) -> BTreeSet<String> {
+        self.partition_assignments
+            .keys()
+            .map(|tp| tp.topic.clone())
+            .collect()
     }
 
     /// Forget everything (resignation). Kafka: `ControllerContext.resetContext`.

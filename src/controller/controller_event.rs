@@ -17,6 +17,9 @@ pub enum ControllerEvent {
     BrokerChange,
     /// `/brokers/ids/<id>` data changed (endpoints/features). Kafka: `BrokerModifications`.
     BrokerModifications { broker_id: i32 },
+    /// `/brokers/topics` children changed: new topics to create partitions for. Kafka:
+    /// `TopicChange`.
+    TopicChange,
     /// The ZooKeeper session expired: resign and forget state. Kafka: `Expire`.
     Expire,
     /// A new session exists: re-create `/brokers/ids/<id>` (new broker epoch) and re-elect.
@@ -35,6 +38,7 @@ impl ControllerEvent {
             ControllerEvent::Reelect => "Reelect",
             ControllerEvent::BrokerChange => "BrokerChange",
             ControllerEvent::BrokerModifications { .. } => "BrokerModifications",
+            ControllerEvent::TopicChange => "TopicChange",
             ControllerEvent::Expire => "Expire",
             ControllerEvent::RegisterBrokerAndReelect => "RegisterBrokerAndReelect",
             ControllerEvent::Shutdown => "Shutdown",

@@ -22,11 +22,13 @@ use super::channel_manager::ControllerChannelManager;
 use super::controller_context::ControllerContext;
 use super::controller_event::ControllerEvent;
 use super::event_manager::{self, ControllerEventSender};
+use super::partition_state_machine as psm;
 use super::request_batch;
 use crate::apis::BrokerEpoch;
 use crate::cluster::endpoint::format_address;
+use crate::cluster::TopicPartition;
 use crate::zk::client::{ZNodeChangeHandler, ZNodeChildChangeHandler};
-use crate::zk::znodes::{BrokerIdZNode, BrokerIdsZNode, BrokerInfo, ControllerZNode};
+use crate::zk::znodes::{BrokerIdZNode, BrokerIdsZNode, BrokerInfo, ControllerZNode, TopicsZNode};
 use crate::zk::{KafkaZkClient, SessionEvent, ZkError};
 
 /// How long `shutdown` waits for the event loop to finish its current event and resign.
@@ -222,6 +224,18 @@ impl ZNodeChildChangeHandler for BrokerChangeHandler {
     }
 }
 
+/// Kafka: `TopicChangeHandler` — the active controller's child watch on `/brokers/topics`.
+struct TopicChangeHandler(ControllerEventSender);
+
+impl ZNodeChildChangeHandler for TopicChangeHandler {
+    fn path(&self) -> String {
+        TopicsZNode::PATH.to_string()
+    }
+    fn handle_child_change(&self) {
+        self.0.put(ControllerEvent::TopicChange);
+    }
+}
+
 /// Kafka: `BrokerModificationsHandler` — data watch on one `/brokers/ids/<id>`.
 struct BrokerModificationsHandler {
     broker_id: i32,
@@ -267,6 +281,7 @@ impl ControllerEventLoop {
                 ControllerEvent::ControllerChange => self.maybe_resign().await,
                 ControllerEvent::Reelect => self.process_reelect().await,
                 ControllerEvent::BrokerChange => self.process_broker_change().await,
+                ControllerEvent::TopicChange => self.process_topic_change().await,
                 ControllerEvent::BrokerModifications { broker_id } => {
                     self.process_broker_modification(broker_id).await
                 }
@@ -485,9 +500,18 @@ impl ControllerEventLoop {
         // slot: topic deletion manager init.
         // Kafka: "Sending update metadata request" to all live brokers before the state
         // machines start, so brokers learn the live broker list first.
-        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids());
-        // slot: replicaStateMachine.startup(), partitionStateMachine.startup(), resume
-        // reassignments / deletions / preferred elections, auto-rebalance scheduler.
+        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &[]);
+        // Kafka: replicaStateMachine.startup() sends LeaderAndIsr for every partition to its
+        // live replicas; partitionStateMachine.startup() moves New partitions Online.
+        // slot: Offline partitions (dead leaders) are elected with issue 5.
+        let existing: Vec<TopicPartition> = self.ctx.partition_leadership.keys().cloned().collect();
+        self.send_leader_and_isr(&existing, false);
+        let all: Vec<TopicPartition> = self.ctx.partition_assignments.keys().cloned().collect();
+        let created = psm::initialize_new_partitions(&self.zk, &mut self.ctx, &all).await?;
+        self.send_leader_and_isr(&created, true);
+        let all: Vec<TopicPartition> = self.ctx.partition_leadership.keys().cloned().collect();
+        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &all);
+        // slot: resume reassignments / deletions / preferred elections, auto-rebalance scheduler.
         tracing::info!(
             "Ready to serve as the new controller with epoch {} (live brokers: {})",
             self.ctx.epoch,
@@ -514,7 +538,23 @@ impl ControllerEventLoop {
             }
         }
         self.channel = Some(channel);
-        // slot: topics, assignments, partition states, their watches.
+        // Kafka: TopicChangeHandler, then every topic's assignment and partition state.
+        self.zk
+            .register_znode_child_change_handler(Arc::new(TopicChangeHandler(self.events.clone())));
+        let topics: BTreeSet<String> = self
+            .zk
+            .get_children(TopicsZNode::PATH, true)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        psm::read_topics(&self.zk, &mut self.ctx, &topics).await?;
+        tracing::info!(
+            "Initialized controller context with {} topics and {} partitions",
+            topics.len(),
+            self.ctx.partition_assignments.len()
+        );
+        // slot: per-topic PartitionModificationsHandler (CreatePartitions).
         Ok(())
     }
 
@@ -523,6 +563,8 @@ impl ControllerEventLoop {
         tracing::debug!("Resigning");
         self.zk
             .unregister_znode_child_change_handler(BrokerIdsZNode::PATH);
+        self.zk
+            .unregister_znode_child_change_handler(TopicsZNode::PATH);
         let ids: Vec<i32> = self.broker_modification_handlers.iter().copied().collect();
         for id in ids {
             self.zk
@@ -632,11 +674,35 @@ impl ControllerEventLoop {
             }
         }
         // Kafka: UpdateMetadata (no partitions) to the existing brokers so they learn the new
-        // ones, and UpdateMetadata with every partition to the new brokers; without partitions
-        // yet both are the broker-list request.
-        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids());
-        // slot: replicas → OnlineReplica, triggerOnlinePartitionStateChange, resume
-        // reassignment/deletion.
+        // ones, and UpdateMetadata with every partition to the new brokers.
+        let existing: BTreeSet<i32> = self
+            .ctx
+            .live_or_shutting_down_broker_ids()
+            .difference(ids)
+            .copied()
+            .collect();
+        self.send_update_metadata(existing, &[]);
+        let all: Vec<TopicPartition> = self.ctx.partition_leadership.keys().cloned().collect();
+        self.send_update_metadata(ids.clone(), &all);
+        // Kafka: the new brokers' replicas → OnlineReplica (LeaderAndIsr with the current
+        // leader and ISR); the controller does not add them to any ISR, leaders do.
+        let theirs: Vec<TopicPartition> = self
+            .ctx
+            .partition_assignments
+            .iter()
+            .filter(|(tp, replicas)| {
+                self.ctx.partition_leadership.contains_key(*tp)
+                    && replicas.iter().any(|r| ids.contains(r))
+            })
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        self.send_leader_and_isr_to(&theirs, false, ids);
+        // Kafka: triggerOnlinePartitionStateChange — partitions that had no live replica.
+        let all: Vec<TopicPartition> = self.ctx.partition_assignments.keys().cloned().collect();
+        let created = psm::initialize_new_partitions(&self.zk, &mut self.ctx, &all).await?;
+        self.send_leader_and_isr(&created, true);
+        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &created);
+        // slot: resume reassignment/deletion.
         self.register_broker_modifications_handlers(ids).await
     }
 
@@ -649,8 +715,9 @@ impl ControllerEventLoop {
             }
         }
         // slot: partitions led by dead brokers → OfflinePartition, elections, replicas →
-        // OfflineReplica. Kafka sends UpdateMetadata to the survivors when nothing else did.
-        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids());
+        // OfflineReplica (issue 5). Kafka sends UpdateMetadata to the survivors when nothing
+        // else did.
+        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &[]);
         self.unregister_broker_modifications_handlers(ids);
     }
 
@@ -672,7 +739,7 @@ impl ControllerEventLoop {
                     channel.add_broker(broker_id, addr);
                 }
                 // Kafka: onBrokerUpdate → UpdateMetadata to all live brokers.
-                self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids());
+                self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &[]);
             }
         }
         Ok(())
@@ -694,10 +761,92 @@ impl ControllerEventLoop {
         endpoint.map(|e| format_address(&e.host, e.port))
     }
 
-    /// Sends the broker-list UpdateMetadata to `broker_ids` (Kafka: `sendUpdateMetadataRequest`).
-    fn send_update_metadata(&self, broker_ids: BTreeSet<i32>) {
+    /// Sends UpdateMetadata with the broker list and `partitions` to `broker_ids` (Kafka:
+    /// `sendUpdateMetadataRequest`).
+    fn send_update_metadata(&self, broker_ids: BTreeSet<i32>, partitions: &[TopicPartition]) {
         if let Some(channel) = &self.channel {
-            request_batch::send_update_metadata(self.broker_id, &self.ctx, channel, broker_ids);
+            request_batch::send_update_metadata(
+                self.broker_id,
+                &self.ctx,
+                channel,
+                broker_ids,
+                partitions,
+            );
         }
+    }
+
+    /// LeaderAndIsr for `partitions` to all their live replicas.
+    fn send_leader_and_isr(&self, partitions: &[TopicPartition], is_new: bool) {
+        let all = self.ctx.live_or_shutting_down_broker_ids();
+        self.send_leader_and_isr_to(partitions, is_new, &all);
+    }
+
+    /// LeaderAndIsr for `partitions` to those of their live replicas in `brokers`.
+    fn send_leader_and_isr_to(
+        &self,
+        partitions: &[TopicPartition],
+        is_new: bool,
+        brokers: &BTreeSet<i32>,
+    ) {
+        if let Some(channel) = &self.channel {
+            psm::send_leader_and_isr(
+                self.broker_id,
+                &self.ctx,
+                channel,
+                &self.inter_broker_listener_name,
+                partitions,
+                is_new,
+                brokers,
+            );
+        }
+    }
+
+    /// Kafka: `processTopicChange` — new topics' assignments are read and their partitions
+    /// created (New → Online). Topic deletion goes through `/admin/delete_topics` (later).
+    async fn process_topic_change(&mut self) -> Result<(), ZkError> {
+        if !self.is_active() {
+            return Ok(());
+        }
+        let topics: BTreeSet<String> = self
+            .zk
+            .get_children(TopicsZNode::PATH, true)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let known = self.ctx.all_topics();
+        let new_topics: BTreeSet<String> = topics.difference(&known).cloned().collect();
+        if new_topics.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(
+            "New topics: [{}], deleted topics: [{}]",
+            new_topics.iter().cloned().collect::<Vec<_>>().join(","),
+            known
+                .difference(&topics)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        psm::read_topics(&self.zk, &mut self.ctx, &new_topics).await?;
+        let partitions: Vec<TopicPartition> = self
+            .ctx
+            .partition_assignments
+            .keys()
+            .filter(|tp| new_topics.contains(&tp.topic))
+            .cloned()
+            .collect();
+        tracing::info!(
+            "New partition creation callback for {}",
+            partitions
+                .iter()
+                .map(|tp| tp.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let created = psm::initialize_new_partitions(&self.zk, &mut self.ctx, &partitions).await?;
+        self.send_leader_and_isr(&created, true);
+        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &created);
+        Ok(())
     }
 }

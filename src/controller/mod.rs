@@ -11,6 +11,7 @@ pub mod election;
 pub mod event_manager;
 pub mod kafka_controller;
 pub mod partition_state;
+pub mod partition_state_machine;
 pub mod replica_state;
 pub mod request_batch;
 

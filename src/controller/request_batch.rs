@@ -6,21 +6,23 @@
 //! replaced, never patched, for the broker list. Partition states join when partitions exist.
 
 use kafka_protocol::messages::update_metadata_request::{
-    UpdateMetadataBroker, UpdateMetadataEndpoint,
+    UpdateMetadataBroker, UpdateMetadataEndpoint, UpdateMetadataTopicState,
 };
 use kafka_protocol::messages::{BrokerId, UpdateMetadataRequest};
 use kafka_protocol::protocol::StrBytes;
 
 use super::channel_manager::{ControlRequest, ControllerChannelManager};
+use super::partition_state_machine::update_metadata_topic_states;
 use super::ControllerContext;
+use crate::cluster::TopicPartition;
 
 /// The UpdateMetadata (v8) the controller sends to `target_broker_epoch`'s broker, listing every
-/// live or shutting-down broker. Kafka: `sendUpdateMetadataRequests` with no partitions, as sent
-/// on failover and on broker startup/failure.
+/// live or shutting-down broker and `topic_states`. Kafka: `sendUpdateMetadataRequests`.
 pub fn update_metadata_request(
     controller_id: i32,
     ctx: &ControllerContext,
     target_broker_epoch: i64,
+    topic_states: Vec<UpdateMetadataTopicState>,
 ) -> UpdateMetadataRequest {
     let live_brokers = ctx
         .live_brokers()
@@ -47,19 +49,23 @@ pub fn update_metadata_request(
         .with_is_k_raft_controller(false)
         .with_controller_epoch(ctx.epoch)
         .with_broker_epoch(target_broker_epoch)
+        .with_topic_states(topic_states)
         .with_live_brokers(live_brokers)
 }
 
-/// Sends the broker-list UpdateMetadata to each of `broker_ids` that is live.
+/// Sends UpdateMetadata with the live broker list and `partitions`' states to each of
+/// `broker_ids` that is live.
 pub fn send_update_metadata(
     controller_id: i32,
     ctx: &ControllerContext,
     channel: &ControllerChannelManager,
     broker_ids: impl IntoIterator<Item = i32>,
+    partitions: &[TopicPartition],
 ) {
+    let topic_states = update_metadata_topic_states(ctx, partitions);
     for id in broker_ids {
         if let Some(&epoch) = ctx.live_broker_id_and_epochs().get(&id) {
-            let request = update_metadata_request(controller_id, ctx, epoch);
+            let request = update_metadata_request(controller_id, ctx, epoch, topic_states.clone());
             channel.send(id, ControlRequest::UpdateMetadata(request), None);
         }
     }
@@ -101,7 +107,7 @@ mod tests {
             0,
         );
         ctx.set_live_brokers([(1, (b1, 100)), (2, (b2, 200))].into_iter().collect());
-        let r = update_metadata_request(1, &ctx, 200);
+        let r = update_metadata_request(1, &ctx, 200, Vec::new());
         assert_eq!(
             (r.controller_id.0, r.controller_epoch, r.broker_epoch),
             (1, 3, 200)
