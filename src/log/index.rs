@@ -23,9 +23,7 @@ pub struct OffsetIndex {
     base_offset: i64,
     entries: Vec<(u32, u32)>,
     max_entries: usize,
-    /// Entries already on disk; the file is shortened if `entries` drops below this.
-    persisted: usize,
-    dirty_truncation: bool,
+    disk: Persisted,
 }
 
 impl OffsetIndex {
@@ -35,8 +33,7 @@ impl OffsetIndex {
             base_offset,
             entries: Vec::new(),
             max_entries: (max_index_bytes.max(0) as usize / OFFSET_ENTRY_SIZE).max(1),
-            persisted: 0,
-            dirty_truncation: false,
+            disk: Persisted::default(),
         }
     }
 
@@ -72,10 +69,7 @@ impl OffsetIndex {
             }
             idx.entries.push((rel, pos));
         }
-        idx.persisted = idx.entries.len();
-        if idx.persisted * OFFSET_ENTRY_SIZE != bytes.len() {
-            idx.dirty_truncation = true;
-        }
+        idx.disk = Persisted::loaded(idx.entries.len(), bytes.len(), OFFSET_ENTRY_SIZE);
         Ok(Some(idx))
     }
 
@@ -136,13 +130,7 @@ impl OffsetIndex {
         } else {
             self.entries.partition_point(|&(r, _)| (r as i64) < rel)
         };
-        if keep < self.entries.len() {
-            self.entries.truncate(keep);
-            if keep < self.persisted {
-                self.persisted = keep;
-                self.dirty_truncation = true;
-            }
-        }
+        self.disk.truncate(&mut self.entries, keep);
     }
 
     pub fn clear(&mut self) {
@@ -151,20 +139,11 @@ impl OffsetIndex {
 
     /// Writes new entries (and applies truncation) to the index file.
     pub fn flush_to_file(&mut self, file: &File) -> std::io::Result<()> {
-        if self.dirty_truncation {
-            file.set_len((self.persisted * OFFSET_ENTRY_SIZE) as u64)?;
-            self.dirty_truncation = false;
-        }
-        if self.persisted < self.entries.len() {
-            let mut buf = Vec::with_capacity((self.entries.len() - self.persisted) * 8);
-            for &(r, p) in &self.entries[self.persisted..] {
+        self.disk
+            .flush(file, &self.entries, OFFSET_ENTRY_SIZE, |&(r, p), buf| {
                 buf.extend_from_slice(&r.to_be_bytes());
                 buf.extend_from_slice(&p.to_be_bytes());
-            }
-            file.write_all_at(&buf, (self.persisted * OFFSET_ENTRY_SIZE) as u64)?;
-            self.persisted = self.entries.len();
-        }
-        Ok(())
+            })
     }
 }
 
@@ -174,8 +153,7 @@ pub struct TimeIndex {
     base_offset: i64,
     entries: Vec<(i64, u32)>,
     max_entries: usize,
-    persisted: usize,
-    dirty_truncation: bool,
+    disk: Persisted,
 }
 
 impl TimeIndex {
@@ -185,8 +163,7 @@ impl TimeIndex {
             base_offset,
             entries: Vec::new(),
             max_entries: (max_index_bytes.max(0) as usize / TIME_ENTRY_SIZE).max(1),
-            persisted: 0,
-            dirty_truncation: false,
+            disk: Persisted::default(),
         }
     }
 
@@ -219,10 +196,7 @@ impl TimeIndex {
             }
             idx.entries.push((ts, rel));
         }
-        idx.persisted = idx.entries.len();
-        if idx.persisted * TIME_ENTRY_SIZE != bytes.len() {
-            idx.dirty_truncation = true;
-        }
+        idx.disk = Persisted::loaded(idx.entries.len(), bytes.len(), TIME_ENTRY_SIZE);
         Ok(Some(idx))
     }
 
@@ -275,13 +249,7 @@ impl TimeIndex {
         } else {
             self.entries.partition_point(|&(_, r)| (r as i64) < rel)
         };
-        if keep < self.entries.len() {
-            self.entries.truncate(keep);
-            if keep < self.persisted {
-                self.persisted = keep;
-                self.dirty_truncation = true;
-            }
-        }
+        self.disk.truncate(&mut self.entries, keep);
     }
 
     pub fn clear(&mut self) {
@@ -290,18 +258,64 @@ impl TimeIndex {
 
     /// Writes new entries (and applies truncation) to the time index file.
     pub fn flush_to_file(&mut self, file: &File) -> std::io::Result<()> {
-        if self.dirty_truncation {
-            file.set_len((self.persisted * TIME_ENTRY_SIZE) as u64)?;
-            self.dirty_truncation = false;
-        }
-        if self.persisted < self.entries.len() {
-            let mut buf = Vec::with_capacity((self.entries.len() - self.persisted) * 12);
-            for &(t, r) in &self.entries[self.persisted..] {
+        self.disk
+            .flush(file, &self.entries, TIME_ENTRY_SIZE, |&(t, r), buf| {
                 buf.extend_from_slice(&t.to_be_bytes());
                 buf.extend_from_slice(&r.to_be_bytes());
+            })
+    }
+}
+
+/// What of an index's in-memory entries is already in its file: both indexes persist
+/// incrementally the same way (append new entries; shorten the file after a truncation).
+#[derive(Debug, Clone, Default)]
+struct Persisted {
+    /// Entries already on disk; the file is shortened if the entries drop below this.
+    entries: usize,
+    /// The file holds more than `entries` entries and must be cut before the next append.
+    dirty_truncation: bool,
+}
+
+impl Persisted {
+    /// State after loading `loaded` valid entries from a file of `file_len` bytes; trailing
+    /// bytes past them (Kafka's preallocated zeros, or a torn entry) are cut at the next flush.
+    fn loaded(loaded: usize, file_len: usize, entry_size: usize) -> Persisted {
+        Persisted {
+            entries: loaded,
+            dirty_truncation: loaded * entry_size != file_len,
+        }
+    }
+
+    /// Keeps the first `keep` entries, remembering to shorten the file if some were on disk.
+    fn truncate<E>(&mut self, entries: &mut Vec<E>, keep: usize) {
+        if keep < entries.len() {
+            entries.truncate(keep);
+            if keep < self.entries {
+                self.entries = keep;
+                self.dirty_truncation = true;
             }
-            file.write_all_at(&buf, (self.persisted * TIME_ENTRY_SIZE) as u64)?;
-            self.persisted = self.entries.len();
+        }
+    }
+
+    /// Applies a pending truncation, then appends the entries not yet on disk in one write.
+    fn flush<E>(
+        &mut self,
+        file: &File,
+        entries: &[E],
+        entry_size: usize,
+        encode: impl Fn(&E, &mut Vec<u8>),
+    ) -> std::io::Result<()> {
+        if self.dirty_truncation {
+            file.set_len((self.entries * entry_size) as u64)?;
+            self.dirty_truncation = false;
+        }
+        if self.entries < entries.len() {
+            let mut buf = Vec::with_capacity((entries.len() - self.entries) * entry_size);
+            for e in &entries[self.entries..] {
+                encode(e, &mut buf);
+            }
+            file.write_all_at(&buf, (self.entries * entry_size) as u64)?;
+            self.entries = entries.len();
         }
         Ok(())
     }
