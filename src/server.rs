@@ -332,7 +332,12 @@ impl KafkaServer {
         .with_controller_epoch(Arc::clone(&self.controller_epoch))
         .with_broker_epoch(Arc::clone(&self.broker_epoch_cell))
         .with_replica_manager(Arc::clone(&replica_manager))
-        .with_producer_id_manager(producer_ids);
+        .with_producer_id_manager(producer_ids)
+        .with_zk(Arc::clone(&zk));
+        let apis = match &self.controller {
+            Some(controller) => apis.with_controller(controller.handle()),
+            None => apis,
+        };
         if let Some(socket_server) = &self.socket_server {
             socket_server.enable_request_processing(Arc::new(apis))?;
         }

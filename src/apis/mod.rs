@@ -27,11 +27,13 @@ use kafka_protocol::messages::ApiKey;
 use kafka_protocol::protocol::{Decodable, Encodable};
 
 use crate::cluster::EndPoint;
+use crate::controller::ControllerHandle;
 use crate::metadata_cache::MetadataCache;
 use crate::network::{BoxFuture, Request, RequestHandler, Response, ResponseSend};
 use crate::protocol::api_keys::is_unsupported_api_versions_request;
 use crate::protocol::{encode_response, guard};
 use crate::replica::{ProducerIdManager, ReplicaManager};
+use crate::zk::KafkaZkClient;
 
 pub use auto_topic_creation::{AutoCreatedTopic, AutoTopicCreationManager};
 pub use controller_epoch::{BrokerEpoch, ControllerEpochFence, StaleControllerEpoch};
@@ -65,6 +67,12 @@ pub struct KafkaApis {
     pub replica_manager: Option<Arc<ReplicaManager>>,
     /// Producer ids for InitProducerId.
     pub producer_id_manager: Option<Arc<dyn ProducerIdManager>>,
+    /// This broker's controller module: requests only the active controller answers
+    /// (CreateTopics, AlterPartition, ...) check `is_active` and enqueue events through it.
+    pub controller: Option<ControllerHandle>,
+    /// The broker's ZooKeeper client, for handlers that write znodes directly as Kafka's
+    /// `ZkSupport` does (topic auto-creation, configs, ACLs).
+    pub zk: Option<Arc<KafkaZkClient>>,
 }
 
 impl KafkaApis {
@@ -77,6 +85,8 @@ impl KafkaApis {
             auto_topic_creation: None,
             replica_manager: None,
             producer_id_manager: None,
+            controller: None,
+            zk: None,
         }
     }
 
@@ -107,6 +117,16 @@ impl KafkaApis {
 
     pub fn with_producer_id_manager(mut self, manager: Arc<dyn ProducerIdManager>) -> KafkaApis {
         self.producer_id_manager = Some(manager);
+        self
+    }
+
+    pub fn with_controller(mut self, controller: ControllerHandle) -> KafkaApis {
+        self.controller = Some(controller);
+        self
+    }
+
+    pub fn with_zk(mut self, zk: Arc<KafkaZkClient>) -> KafkaApis {
+        self.zk = Some(zk);
         self
     }
 

@@ -148,6 +148,17 @@ impl KafkaController {
         self.events.clone()
     }
 
+    /// A cloneable view for request handlers: "am I the active controller?" and a way to
+    /// enqueue events (CreateTopics, AlterPartition, ControlledShutdown ... are answered only by
+    /// the active controller, as in Kafka's `KafkaApis` with `zkSupport.controller`).
+    pub fn handle(&self) -> ControllerHandle {
+        ControllerHandle {
+            broker_id: self.broker_id,
+            events: self.events.clone(),
+            status: Arc::clone(&self.status),
+        }
+    }
+
     /// Stops the event loop, resigning first if active. Kafka: `KafkaController.shutdown`.
     ///
     /// The loop may be inside a ZooKeeper retry (ZooKeeper unreachable); after
@@ -170,6 +181,31 @@ impl KafkaController {
                 task.abort();
             }
         }
+    }
+}
+
+/// What `KafkaApis` holds of the controller: cheap to clone, never blocks.
+#[derive(Clone)]
+pub struct ControllerHandle {
+    broker_id: i32,
+    events: ControllerEventSender,
+    status: Arc<ControllerStatus>,
+}
+
+impl ControllerHandle {
+    /// Whether this broker is the active controller right now.
+    pub fn is_active(&self) -> bool {
+        self.status.active_controller_id.load(Ordering::SeqCst) == self.broker_id
+    }
+
+    /// The controller epoch this broker holds (meaningful while active).
+    pub fn controller_epoch(&self) -> i32 {
+        self.status.controller_epoch.load(Ordering::SeqCst)
+    }
+
+    /// Enqueues events for the controller's event loop.
+    pub fn event_sender(&self) -> ControllerEventSender {
+        self.events.clone()
     }
 }
 

@@ -18,4 +18,4 @@ pub mod request_batch;
 pub use controller_context::ControllerContext;
 pub use controller_event::ControllerEvent;
 pub use event_manager::{ControllerEventSender, CONTROLLER_EVENT_QUEUE_CAPACITY};
-pub use kafka_controller::KafkaController;
+pub use kafka_controller::{ControllerHandle, KafkaController};
