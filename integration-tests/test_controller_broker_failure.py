@@ -132,3 +132,34 @@ def test_controller_killed_new_controller_elects_leaders_for_its_partitions(clus
     assert after["leader_epoch"] > before["leader_epoch"]
     survivors = ",".join(b.bootstrap for b in cluster.running())
     assert kcat_produce(survivors, topic, ["k:v"]).returncode == 0
+
+
+def test_elect_leaders_unclean_elects_outside_the_isr(cluster: ZkafkaCluster) -> None:
+    """ElectLeaders UNCLEAN (KIP-460) is the one path that elects a replica outside the ISR
+    regardless of the topic's `unclean.leader.election.enable` (default false): a leaderless
+    partition whose ISR member is dead gets the live out-of-sync replica as leader, ISR = [it]
+    (Kafka `processReplicaLeaderElection`, `onReplicaElection` with
+    `allowUnclean = trigger == AdminClientTriggered`; §1.10)."""
+    from harness.clients import run_java
+
+    topic = f"unclean-api-{os.getpid()}"
+    create_topic(cluster, topic, {0: [1, 2]})
+    wait_state(cluster, topic, 0, lambda s: s["isr"] == [1, 2], 20, "initial ISR")
+    broker2 = cluster.broker(2)
+    broker2.kill()
+    wait_state(cluster, topic, 0, lambda s: s["isr"] == [1], SESSION_S + 10, "ISR [1]")
+    cluster.broker(1).kill()
+    dead, _ = wait_state(cluster, topic, 0, lambda s: s["leader"] == -1, SESSION_S + 10, "no leader")
+    broker2.restart()
+    time.sleep(2)
+    assert state(cluster, topic, 0)[0]["leader"] == -1, "a clean-only election must not pick broker 2"
+    bootstrap = ",".join(b.bootstrap for b in cluster.running())
+    result = run_java(
+        "org.apache.kafka.tools.LeaderElectionCommand",
+        ["--bootstrap-server", bootstrap, "--election-type", "UNCLEAN", "--topic", topic, "--partition", "0"],
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    elected, _ = wait_state(cluster, topic, 0, lambda s: s["leader"] == 2, 20, "unclean leader 2")
+    assert elected["isr"] == [2]
+    assert elected["leader_epoch"] == dead["leader_epoch"] + 1

@@ -13,7 +13,7 @@ import time
 
 from confluent_kafka import Producer
 
-from harness.broker import ZkafkaCluster
+from harness.broker import ZkafkaCluster, orderly_exit_codes
 from harness.clients import confluent_config, run_java
 from harness.waiting import wait_until
 
@@ -57,7 +57,7 @@ def test_sigterm_moves_leadership_before_the_broker_exits(cluster_factory) -> No
     assert led, "the victim leads nothing"
     before = {p: state(cluster, topic, p)[0] for p in range(4)}
     victim = cluster.broker(victim_id)
-    assert victim.stop(timeout=60) == 0
+    assert victim.stop(timeout=60) in orderly_exit_codes()
     exited_ms = time.time() * 1000
     for p in range(4):
         node = cluster.view.get(state_path(topic, p))
@@ -161,3 +161,13 @@ def test_idempotent_producer_gets_ids_from_latest_producer_id_block(cluster: Zka
     start, end = int(block["block_start"]), int(block["block_end"])
     assert end - start == 999 and start % 1000 == 0, block
     assert node.version >= 1
+
+    # The Java producer with default settings (idempotent, acks=all) needs InitProducerId too.
+    perf = run_java(
+        "org.apache.kafka.tools.ProducerPerformance",
+        ["--topic", topic, "--num-records", "2000", "--record-size", "100", "--throughput", "-1",
+         "--producer-props", f"bootstrap.servers={cluster.bootstrap_servers}"],
+        timeout=120,
+    )
+    assert perf.returncode == 0, perf.stdout + perf.stderr
+    assert "2000 records sent" in perf.stdout, perf.stdout + perf.stderr

@@ -362,3 +362,42 @@ pub fn partitions_with_offline_leader(ctx: &ControllerContext) -> Vec<TopicParti
 pub fn is_topic_queued_for_deletion(_ctx: &ControllerContext, _topic: &str) -> bool {
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zk::znodes::BrokerInfo;
+
+    fn ctx_with_leaders(leaders: &[(i32, i32)]) -> ControllerContext {
+        let mut ctx = ControllerContext::default();
+        ctx.set_live_brokers(
+            [1, 2, 3]
+                .into_iter()
+                .map(|id| (id, (BrokerInfo::new(id, vec![], None, -1, 0), 10)))
+                .collect(),
+        );
+        for &(p, leader) in leaders {
+            ctx.partition_leadership.insert(
+                TopicPartition::new("t", p),
+                LeaderIsrAndControllerEpoch {
+                    leader_and_isr: LeaderAndIsr::new(leader, vec![leader.max(1)]),
+                    controller_epoch: 1,
+                },
+            );
+        }
+        ctx
+    }
+
+    /// Kafka `ControllerContext.partitionsWithOfflineLeader`: a partition is Offline when its
+    /// leader is -1, a dead broker, or a broker in controlled shutdown (not "live").
+    #[test]
+    fn offline_partitions_are_those_without_a_live_leader() {
+        let mut ctx = ctx_with_leaders(&[(0, 1), (1, -1), (2, 4), (3, 3)]);
+        ctx.shutting_down_broker_ids.insert(3);
+        let offline: Vec<i32> = partitions_with_offline_leader(&ctx)
+            .into_iter()
+            .map(|tp| tp.partition)
+            .collect();
+        assert_eq!(offline, vec![1, 2, 3]);
+    }
+}
