@@ -389,13 +389,16 @@ impl KafkaServer {
 
     /// Kafka: `KafkaServer.controlledShutdown` (`replica::controlled_shutdown`).
     async fn controlled_shutdown(&self) {
-        let config = match crate::replica::controlled_shutdown::ControlledShutdownConfig::from_kafka_config(&self.config) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!("Skipping controlled shutdown: {e}");
-                return;
-            }
-        };
+        let config =
+            match crate::replica::controlled_shutdown::ControlledShutdownConfig::from_kafka_config(
+                &self.config,
+            ) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("Skipping controlled shutdown: {e}");
+                    return;
+                }
+            };
         let target = ControllerTarget {
             broker_id: self.broker_id,
             broker_epoch: Arc::clone(&self.broker_epoch_cell),

@@ -110,7 +110,11 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
 
 /// Kafka `DelayedElectLeader`: elected partitions succeed once this broker's metadata cache
 /// names the expected leader; those still pending at the timeout get REQUEST_TIMED_OUT.
-async fn wait_for_leaders(apis: &KafkaApis, mut results: ElectionResults, timeout_ms: i32) -> ElectionResults {
+async fn wait_for_leaders(
+    apis: &KafkaApis,
+    mut results: ElectionResults,
+    timeout_ms: i32,
+) -> ElectionResults {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(timeout_ms.max(0) as u64);
     loop {
         let pending: Vec<TopicPartition> = results

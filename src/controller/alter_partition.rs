@@ -35,7 +35,9 @@ use super::broker_request_batch::{BrokerRequestBatch, ControllerIo};
 use super::partition_election::{update_leader_and_isr, UpdateFailure};
 use super::partition_state_machine::topic_uuid;
 use super::ControllerContext;
-use crate::cluster::{LeaderAndIsr, LeaderIsrAndControllerEpoch, LeaderRecoveryState, TopicPartition};
+use crate::cluster::{
+    LeaderAndIsr, LeaderIsrAndControllerEpoch, LeaderRecoveryState, TopicPartition,
+};
 use crate::protocol::errors::ResponseError;
 use crate::zk::ZkError;
 
@@ -73,8 +75,7 @@ pub fn validate_proposal(
     if proposed.partition_epoch < current.partition_epoch {
         return Err(ResponseError::InvalidUpdateVersion.code());
     }
-    if proposed.leader_recovery_state == LeaderRecoveryState::Recovering && proposed.isr.len() > 1
-    {
+    if proposed.leader_recovery_state == LeaderRecoveryState::Recovering && proposed.isr.len() > 1 {
         return Err(ResponseError::InvalidRequest.code());
     }
     if current.leader_recovery_state == LeaderRecoveryState::Recovered
@@ -136,23 +137,28 @@ pub async fn process_alter_partition(
         };
         let Some(name) = name else {
             response.topics.push(
-                TopicData::default().with_topic_id(topic.topic_id).with_partitions(
-                    topic
-                        .partitions
-                        .iter()
-                        .map(|p| {
-                            PartitionData::default()
-                                .with_partition_index(p.partition_index)
-                                .with_error_code(ResponseError::UnknownTopicId.code())
-                        })
-                        .collect(),
-                ),
+                TopicData::default()
+                    .with_topic_id(topic.topic_id)
+                    .with_partitions(
+                        topic
+                            .partitions
+                            .iter()
+                            .map(|p| {
+                                PartitionData::default()
+                                    .with_partition_index(p.partition_index)
+                                    .with_error_code(ResponseError::UnknownTopicId.code())
+                            })
+                            .collect(),
+                    ),
             );
             continue;
         };
         for p in &topic.partitions {
             let isr: Vec<i32> = if version >= 3 {
-                p.new_isr_with_epochs.iter().map(|b| b.broker_id.0).collect()
+                p.new_isr_with_epochs
+                    .iter()
+                    .map(|b| b.broker_id.0)
+                    .collect()
             } else {
                 p.new_isr.iter().map(|b| b.0).collect()
             };
@@ -174,7 +180,10 @@ pub async fn process_alter_partition(
     let eligible = ctx.live_broker_ids();
     for (tp, proposed) in &proposals {
         let Some(current) = ctx.partition_leadership.get(tp) else {
-            results.insert(tp.clone(), Err(ResponseError::UnknownTopicOrPartition.code()));
+            results.insert(
+                tp.clone(),
+                Err(ResponseError::UnknownTopicOrPartition.code()),
+            );
             continue;
         };
         let current = &current.leader_and_isr;
@@ -184,7 +193,8 @@ pub async fn process_alter_partition(
             }
             Ok(Some(new)) => to_write.push((tp.clone(), new)),
             Err(code) => {
-                if code == INELIGIBLE_REPLICA || code == ResponseError::OperationNotAttempted.code() {
+                if code == INELIGIBLE_REPLICA || code == ResponseError::OperationNotAttempted.code()
+                {
                     tracing::info!(
                         "Rejecting AlterPartition request from node {broker_id} for {tp} because it specified ineligible replicas in the new ISR {:?}",
                         proposed.isr

@@ -13,8 +13,7 @@ use std::collections::BTreeSet;
 use super::broker_request_batch::{BrokerRequestBatch, ControllerIo};
 use super::offline_replica::{offline_replicas, replicas_on_brokers};
 use super::partition_election::{
-    elect_leader_for_partitions, partitions_with_offline_leader, ElectionOutcome,
-    ElectionStrategy,
+    elect_leader_for_partitions, partitions_with_offline_leader, ElectionOutcome, ElectionStrategy,
 };
 use super::ControllerContext;
 use crate::zk::ZkError;
@@ -32,9 +31,7 @@ pub async fn on_broker_failure(
         .filter(|id| ctx.shutting_down_broker_ids.remove(id))
         .collect();
     if !were_shutting_down.is_empty() {
-        tracing::info!(
-            "Removed {were_shutting_down:?} from list of shutting down brokers."
-        );
+        tracing::info!("Removed {were_shutting_down:?} from list of shutting down brokers.");
     }
     let replicas = replicas_on_brokers(ctx, dead);
     on_replicas_become_offline(io, ctx, &replicas).await
@@ -98,7 +95,10 @@ pub async fn trigger_online_partition_state_change(
 /// not registered → OfflineReplica (their ISR entries removed), then Offline partitions
 /// elected. Kafka: `ZkReplicaStateMachine.startup` (offline replicas) followed by
 /// `ZkPartitionStateMachine.startup` (`triggerOnlinePartitionStateChange`).
-pub async fn on_failover(io: &ControllerIo<'_>, ctx: &mut ControllerContext) -> Result<(), ZkError> {
+pub async fn on_failover(
+    io: &ControllerIo<'_>,
+    ctx: &mut ControllerContext,
+) -> Result<(), ZkError> {
     let live = ctx.live_or_shutting_down_broker_ids();
     let dead: BTreeSet<i32> = ctx
         .partition_assignments
@@ -117,7 +117,10 @@ pub async fn on_failover(io: &ControllerIo<'_>, ctx: &mut ControllerContext) -> 
 
 /// The election half of `onBrokerStartup`: Offline partitions that the returning brokers can now
 /// lead get a leader. Kafka: `onBrokerStartup` → `triggerOnlinePartitionStateChange`.
-pub async fn on_broker_startup(io: &ControllerIo<'_>, ctx: &mut ControllerContext) -> Result<(), ZkError> {
+pub async fn on_broker_startup(
+    io: &ControllerIo<'_>,
+    ctx: &mut ControllerContext,
+) -> Result<(), ZkError> {
     let mut batch = BrokerRequestBatch::new();
     trigger_online_partition_state_change(io, ctx, &mut batch).await?;
     batch.send(io, ctx);

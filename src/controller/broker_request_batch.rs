@@ -56,7 +56,11 @@ impl BrokerRequestBatch {
     }
 
     /// Kafka: `addLeaderAndIsrRequestForBrokers` (which also queues UpdateMetadata for `tp`).
-    pub fn add_leader_and_isr(&mut self, brokers: impl IntoIterator<Item = i32>, tp: &TopicPartition) {
+    pub fn add_leader_and_isr(
+        &mut self,
+        brokers: impl IntoIterator<Item = i32>,
+        tp: &TopicPartition,
+    ) {
         for b in brokers {
             self.leader_and_isr.entry(b).or_default().insert(tp.clone());
         }
@@ -65,7 +69,10 @@ impl BrokerRequestBatch {
 
     /// Kafka: `addStopReplicaRequestForBrokers(deletePartition = false)`.
     pub fn add_stop_replica(&mut self, broker: i32, tp: &TopicPartition) {
-        self.stop_replica.entry(broker).or_default().insert(tp.clone());
+        self.stop_replica
+            .entry(broker)
+            .or_default()
+            .insert(tp.clone());
     }
 
     /// Kafka: `addUpdateMetadataRequestForBrokers(liveOrShuttingDownBrokerIds, partitions)`.

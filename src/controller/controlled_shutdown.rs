@@ -107,7 +107,10 @@ pub async fn do_controlled_shutdown(
 }
 
 /// Partitions with RF > 1 that `broker_id` still leads. Kafka: `partitionLeadersOnBroker`.
-pub fn partition_leaders_on_broker(ctx: &ControllerContext, broker_id: i32) -> BTreeSet<TopicPartition> {
+pub fn partition_leaders_on_broker(
+    ctx: &ControllerContext,
+    broker_id: i32,
+) -> BTreeSet<TopicPartition> {
     ctx.partition_leadership
         .iter()
         .filter(|(tp, s)| {

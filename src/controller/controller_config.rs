@@ -40,8 +40,10 @@ impl ControllerConfig {
                 "unclean.leader.election.enable",
                 d.unclean_leader_election_enable,
             )?,
-            auto_leader_rebalance_enable: config
-                .get_bool("auto.leader.rebalance.enable", d.auto_leader_rebalance_enable)?,
+            auto_leader_rebalance_enable: config.get_bool(
+                "auto.leader.rebalance.enable",
+                d.auto_leader_rebalance_enable,
+            )?,
             leader_imbalance_per_broker_percentage: config.get_i32(
                 "leader.imbalance.per.broker.percentage",
                 d.leader_imbalance_per_broker_percentage,

@@ -273,10 +273,7 @@ pub async fn elect_leader_for_partitions(
                             controller_epoch: ctx.epoch,
                         },
                     );
-                    batch.add_leader_and_isr(
-                        recipients.remove(&tp).unwrap_or_default(),
-                        &tp,
-                    );
+                    batch.add_leader_and_isr(recipients.remove(&tp).unwrap_or_default(), &tp);
                     outcome.elected.insert(tp, new);
                 }
                 Err(UpdateFailure::BadVersion) if round + 1 < MAX_ELECTION_ROUNDS => {
@@ -295,7 +292,9 @@ pub async fn elect_leader_for_partitions(
         }
     }
     for (tp, why) in &outcome.failed {
-        tracing::error!("Controller failed to change state for partition {tp} to OnlinePartition: {why}");
+        tracing::error!(
+            "Controller failed to change state for partition {tp} to OnlinePartition: {why}"
+        );
     }
     Ok(outcome)
 }

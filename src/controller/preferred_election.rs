@@ -43,11 +43,18 @@ pub async fn process_replica_leader_election(
     }
     let partitions = match partitions {
         Some(p) => p,
-        None => match io.zk.get_data(PreferredReplicaElectionZNode::PATH, true).await? {
+        None => match io
+            .zk
+            .get_data(PreferredReplicaElectionZNode::PATH, true)
+            .await?
+        {
             Some((bytes, _)) => match PreferredReplicaElectionZNode::decode(&bytes) {
                 Ok(p) => p.into_iter().collect(),
                 Err(e) => {
-                    tracing::error!("Ignoring unreadable {}: {e}", PreferredReplicaElectionZNode::PATH);
+                    tracing::error!(
+                        "Ignoring unreadable {}: {e}",
+                        PreferredReplicaElectionZNode::PATH
+                    );
                     BTreeSet::new()
                 }
             },
@@ -92,7 +99,10 @@ pub async fn process_replica_leader_election(
         ) {
             electable.push(tp.clone());
         } else {
-            results.insert(tp.clone(), Err((ResponseError::ElectionNotNeeded.code(), None)));
+            results.insert(
+                tp.clone(),
+                Err((ResponseError::ElectionNotNeeded.code(), None)),
+            );
         }
     }
     let outcome = on_replica_election(io, ctx, &electable, election_type, trigger).await?;
@@ -146,8 +156,12 @@ async fn on_replica_election(
     if trigger == ElectionTrigger::Zk {
         // Kafka: removePartitionsFromPreferredReplicaElection deletes the znode (the handler
         // re-arms its existence watch on the next read).
-        io.zk.delete(PreferredReplicaElectionZNode::PATH, None).await?;
-        io.zk.exists(PreferredReplicaElectionZNode::PATH, true).await?;
+        io.zk
+            .delete(PreferredReplicaElectionZNode::PATH, None)
+            .await?;
+        io.zk
+            .exists(PreferredReplicaElectionZNode::PATH, true)
+            .await?;
     }
     Ok((
         outcome

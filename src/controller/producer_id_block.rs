@@ -121,12 +121,20 @@ mod tests {
     fn blocks_follow_each_other() {
         let first = next_block(None, 2).unwrap();
         assert_eq!(
-            (first.assigned_broker_id, first.first_producer_id, first.last_producer_id()),
+            (
+                first.assigned_broker_id,
+                first.first_producer_id,
+                first.last_producer_id()
+            ),
             (2, 0, 999)
         );
         let second = next_block(Some(&first), 3).unwrap();
         assert_eq!(
-            (second.assigned_broker_id, second.first_producer_id, second.size),
+            (
+                second.assigned_broker_id,
+                second.first_producer_id,
+                second.size
+            ),
             (3, 1000, 1000)
         );
         let last = ProducerIdsBlock {

@@ -11,17 +11,25 @@ const ALTER_PARTITION_BROKER_STATE: &[Field] = &[
     f(Kind::Int64, 3, ALL), // BrokerEpoch
 ];
 const ALTER_PARTITION_PARTITION: &[Field] = &[
-    f(Kind::Int32, 0, ALL),                                                // PartitionIndex
-    f(Kind::Int32, 0, ALL),                                                // LeaderEpoch
-    f(Kind::Array(&Kind::Int32), 0, 2),                                    // NewIsr
-    f(Kind::Array(&Kind::Struct(ALTER_PARTITION_BROKER_STATE)), 3, ALL),   // NewIsrWithEpochs
-    f(Kind::Int8, 1, ALL),                                                 // LeaderRecoveryState
-    f(Kind::Int32, 0, ALL),                                                // PartitionEpoch
+    f(Kind::Int32, 0, ALL),             // PartitionIndex
+    f(Kind::Int32, 0, ALL),             // LeaderEpoch
+    f(Kind::Array(&Kind::Int32), 0, 2), // NewIsr
+    f(
+        Kind::Array(&Kind::Struct(ALTER_PARTITION_BROKER_STATE)),
+        3,
+        ALL,
+    ), // NewIsrWithEpochs
+    f(Kind::Int8, 1, ALL),              // LeaderRecoveryState
+    f(Kind::Int32, 0, ALL),             // PartitionEpoch
 ];
 const ALTER_PARTITION_TOPIC: &[Field] = &[
-    f(Kind::String, 0, 1),                                            // TopicName
-    f(Kind::Uuid, 2, ALL),                                            // TopicId
-    f(Kind::Array(&Kind::Struct(ALTER_PARTITION_PARTITION)), 0, ALL), // Partitions
+    f(Kind::String, 0, 1), // TopicName
+    f(Kind::Uuid, 2, ALL), // TopicId
+    f(
+        Kind::Array(&Kind::Struct(ALTER_PARTITION_PARTITION)),
+        0,
+        ALL,
+    ), // Partitions
 ];
 const ALTER_PARTITION_REQUEST: &[Field] = &[
     f(Kind::Int32, 0, ALL),                                       // BrokerId
@@ -37,7 +45,7 @@ const CONTROLLED_SHUTDOWN_REQUEST: &[Field] = &[
 
 /// `ElectLeadersRequest.json`: versions 0-2, flexible 2+.
 const ELECT_LEADERS_TOPIC: &[Field] = &[
-    f(Kind::String, 0, ALL),            // Topic
+    f(Kind::String, 0, ALL),              // Topic
     f(Kind::Array(&Kind::Int32), 0, ALL), // Partitions
 ];
 const ELECT_LEADERS_REQUEST: &[Field] = &[

@@ -34,26 +34,35 @@ pub struct ControlledShutdownConfig {
 
 impl ControlledShutdownConfig {
     /// Kafka's keys and defaults (`KafkaConfig`, `ServerConfigs`).
-    pub fn from_kafka_config(config: &KafkaConfig) -> Result<ControlledShutdownConfig, ConfigError> {
+    pub fn from_kafka_config(
+        config: &KafkaConfig,
+    ) -> Result<ControlledShutdownConfig, ConfigError> {
         Ok(ControlledShutdownConfig {
             enable: config.controlled_shutdown_enable,
             max_retries: config.get_i32("controlled.shutdown.max.retries", 3)?,
             retry_backoff_ms: config
                 .get_i64("controlled.shutdown.retry.backoff.ms", 5000)?
                 .max(0) as u64,
-            socket_timeout_ms: config.get_i64("controller.socket.timeout.ms", 30_000)?.max(0)
-                as u64,
+            socket_timeout_ms: config
+                .get_i64("controller.socket.timeout.ms", 30_000)?
+                .max(0) as u64,
         })
     }
 }
 
 /// Runs the controlled shutdown; returns whether the controller confirmed that this broker
 /// leads nothing more. Kafka: `KafkaServer.controlledShutdown` / `doControlledShutdown`.
-pub async fn controlled_shutdown(target: &ControllerTarget, config: &ControlledShutdownConfig) -> bool {
+pub async fn controlled_shutdown(
+    target: &ControllerTarget,
+    config: &ControlledShutdownConfig,
+) -> bool {
     if !config.enable {
         return false;
     }
-    tracing::info!("[KafkaServer id={}] Starting controlled shutdown", target.broker_id);
+    tracing::info!(
+        "[KafkaServer id={}] Starting controlled shutdown",
+        target.broker_id
+    );
     let mut remaining_retries = config.max_retries;
     while remaining_retries > 0 {
         remaining_retries -= 1;
@@ -65,7 +74,9 @@ pub async fn controlled_shutdown(target: &ControllerTarget, config: &ControlledS
             tracing::info!("Retrying controlled shutdown ({remaining_retries} retries remaining)");
         }
     }
-    tracing::warn!("Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed");
+    tracing::warn!(
+        "Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed"
+    );
     false
 }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{ControllerEventLoop, ControllerEvent};
+use super::{ControllerEvent, ControllerEventLoop};
 use crate::controller::broker_request_batch::ControllerIo;
 use crate::controller::controller_event::ElectionTrigger;
 use crate::controller::election::ElectionType;
@@ -163,14 +163,13 @@ impl ControllerEventLoop {
                 }
                 tracing::info!("Processing automatic preferred replica leader election");
                 let io = io!(self);
-                let r = preferred_election::check_and_trigger_auto_leader_rebalance(
-                    &io,
-                    &mut self.ctx,
-                )
-                .await;
+                let r =
+                    preferred_election::check_and_trigger_auto_leader_rebalance(&io, &mut self.ctx)
+                        .await;
                 // Kafka reschedules in `finally`, whatever the check did.
-                let interval =
-                    Duration::from_secs(self.config.leader_imbalance_check_interval_seconds.max(1) as u64);
+                let interval = Duration::from_secs(
+                    self.config.leader_imbalance_check_interval_seconds.max(1) as u64,
+                );
                 self.schedule_auto_leader_rebalance(interval);
                 r
             }
