@@ -94,12 +94,10 @@ def test_last_isr_member_is_never_removed_and_comes_back_as_leader(cluster: Zkaf
     assert back["leader_epoch"] == dead["leader_epoch"] + 1
 
 
-def test_unclean_election_by_topic_override(cluster: ZkafkaCluster) -> None:
-    """With `unclean.leader.election.enable=true` as a topic override in `/config/topics`, a
-    partition with no live ISR member gets a live replica outside the ISR as leader, with ISR =
-    [leader] (Kafka `collectUncleanLeaderElectionState`, `Election.leaderForOffline`; §1.4)."""
-    topic = f"unclean-{os.getpid()}"
-    create_topic(cluster, topic, {0: [1, 2]}, {"unclean.leader.election.enable": "true"})
+def _leaderless_with_out_of_sync_replica(cluster: ZkafkaCluster, topic: str, config: dict) -> dict:
+    """Topic [1, 2]: broker 2 dies (ISR [1]), then broker 1 (leader -1, ISR [1]), then broker 2
+    returns. Returns the leaderless state."""
+    create_topic(cluster, topic, {0: [1, 2]}, config)
     wait_state(cluster, topic, 0, lambda s: s["isr"] == [1, 2], 20, "initial ISR")
     broker2 = cluster.broker(2)
     broker2.kill()
@@ -107,6 +105,15 @@ def test_unclean_election_by_topic_override(cluster: ZkafkaCluster) -> None:
     cluster.broker(1).kill()
     dead, _ = wait_state(cluster, topic, 0, lambda s: s["leader"] == -1, SESSION_S + 10, "no leader")
     broker2.restart()
+    return dead
+
+
+def test_unclean_election_by_topic_override(cluster: ZkafkaCluster) -> None:
+    """With `unclean.leader.election.enable=true` as a topic override in `/config/topics`, a
+    partition with no live ISR member gets a live replica outside the ISR as leader, with ISR =
+    [leader] (Kafka `collectUncleanLeaderElectionState`, `Election.leaderForOffline`; §1.4)."""
+    topic = f"unclean-{os.getpid()}"
+    dead = _leaderless_with_out_of_sync_replica(cluster, topic, {"unclean.leader.election.enable": "true"})
     unclean, _ = wait_state(cluster, topic, 0, lambda s: s["leader"] == 2, 30, "unclean leader 2")
     assert unclean["isr"] == [2]
     assert unclean["leader_epoch"] == dead["leader_epoch"] + 1
@@ -143,14 +150,7 @@ def test_elect_leaders_unclean_elects_outside_the_isr(cluster: ZkafkaCluster) ->
     from harness.clients import run_java
 
     topic = f"unclean-api-{os.getpid()}"
-    create_topic(cluster, topic, {0: [1, 2]})
-    wait_state(cluster, topic, 0, lambda s: s["isr"] == [1, 2], 20, "initial ISR")
-    broker2 = cluster.broker(2)
-    broker2.kill()
-    wait_state(cluster, topic, 0, lambda s: s["isr"] == [1], SESSION_S + 10, "ISR [1]")
-    cluster.broker(1).kill()
-    dead, _ = wait_state(cluster, topic, 0, lambda s: s["leader"] == -1, SESSION_S + 10, "no leader")
-    broker2.restart()
+    dead = _leaderless_with_out_of_sync_replica(cluster, topic, {})
     time.sleep(2)
     assert state(cluster, topic, 0)[0]["leader"] == -1, "a clean-only election must not pick broker 2"
     bootstrap = ",".join(b.bootstrap for b in cluster.running())

@@ -31,6 +31,17 @@ def _leaders(cluster: ZkafkaCluster, topic: str, n: int) -> dict[int, int]:
     return {p: state(cluster, topic, p)[0]["leader"] for p in range(n)}
 
 
+def _topic_after_bounce(cluster: ZkafkaCluster, prefix: str) -> str:
+    """A 4-partition RF-3 topic with full ISRs, then broker 0 killed and restarted: its
+    preferred partitions (0 and 3) are led elsewhere."""
+    topic = f"{prefix}-{os.getpid()}"
+    create_topic(cluster, topic, _assignment())
+    for p in range(4):
+        wait_state(cluster, topic, p, lambda s: len(s["isr"]) == 3, 20, "initial ISR")
+    _bounce(cluster, 0, topic, 4)
+    return topic
+
+
 def _bounce(cluster: ZkafkaCluster, broker_id: int, topic: str, n: int) -> None:
     """Kills and restarts a broker, then waits until it is back in every ISR."""
     cluster.broker(broker_id).kill()
@@ -76,11 +87,7 @@ def test_elect_leaders_restores_preferred_leaders(cluster_factory) -> None:
     (ElectLeaders v2, PREFERRED, sent to the controller) moves each back to its first assigned
     replica; a second run finds nothing to do (ELECTION_NOT_NEEDED is not an error)."""
     cluster = cluster_factory(size=3, properties=NO_REBALANCE).start()
-    topic = f"pref-{os.getpid()}"
-    create_topic(cluster, topic, _assignment())
-    for p in range(4):
-        wait_state(cluster, topic, p, lambda s: len(s["isr"]) == 3, 20, "initial ISR")
-    _bounce(cluster, 0, topic, 4)
+    topic = _topic_after_bounce(cluster, "pref")
     moved = _leaders(cluster, topic, 4)
     assert moved[0] != 0 and moved[3] != 0, moved
     result = run_java(
@@ -107,11 +114,7 @@ def test_preferred_replica_election_znode(cluster_factory) -> None:
     the controller run a preferred election for them and delete the znode afterwards
     (`PreferredReplicaElectionHandler`, `removePartitionsFromPreferredReplicaElection`)."""
     cluster = cluster_factory(size=3, properties=NO_REBALANCE).start()
-    topic = f"prefzk-{os.getpid()}"
-    create_topic(cluster, topic, _assignment())
-    for p in range(4):
-        wait_state(cluster, topic, p, lambda s: len(s["isr"]) == 3, 20, "initial ISR")
-    _bounce(cluster, 0, topic, 4)
+    topic = _topic_after_bounce(cluster, "prefzk")
     body = {"version": 1, "partitions": [{"topic": topic, "partition": 0}, {"topic": topic, "partition": 3}]}
     cluster.view.client.create("/admin/preferred_replica_election", json.dumps(body).encode(), makepath=True)
     wait_state(cluster, topic, 0, lambda s: s["leader"] == 0, 20, "preferred leader 0")
@@ -128,11 +131,7 @@ def test_auto_leader_rebalance(cluster_factory) -> None:
         "auto.leader.rebalance.enable": "true",
         "leader.imbalance.check.interval.seconds": "1",
     }).start()
-    topic = f"auto-{os.getpid()}"
-    create_topic(cluster, topic, _assignment())
-    for p in range(4):
-        wait_state(cluster, topic, p, lambda s: len(s["isr"]) == 3, 20, "initial ISR")
-    _bounce(cluster, 0, topic, 4)
+    topic = _topic_after_bounce(cluster, "auto")
     for p, replicas in _assignment().items():
         wait_state(cluster, topic, p, lambda s, r=replicas: s["leader"] == r[0], 30, "preferred leader back")
 

@@ -83,30 +83,11 @@ pub const ALLOCATE_PRODUCER_IDS_REQUEST_SCHEMA: Schema = Schema {
 
 #[cfg(test)]
 mod tests {
-    use bytes::BytesMut;
     use kafka_protocol::messages::*;
-    use kafka_protocol::protocol::{Encodable, StrBytes};
+    use kafka_protocol::protocol::StrBytes;
     use uuid::Uuid;
 
-    use super::super::guard::{check_body, consumed};
-
-    fn check<T: Encodable>(
-        key: ApiKey,
-        versions: std::ops::RangeInclusive<i16>,
-        build: impl Fn(i16) -> T,
-    ) {
-        for v in versions {
-            let mut b = BytesMut::new();
-            build(v).encode(&mut b, v).unwrap();
-            assert_eq!(consumed(key, v, &b).unwrap(), b.len(), "{key:?} v{v}");
-            if b.len() > 1 {
-                assert!(
-                    check_body(key, v, &b[..b.len() - 1]).is_err(),
-                    "{key:?} v{v} truncated"
-                );
-            }
-        }
-    }
+    use super::super::guard_data_path::tests::check;
 
     /// The schemas walk the crate's encoding of every version byte for byte
     /// (`AlterPartitionRequest.json`, `ControlledShutdownRequest.json`,
