@@ -117,6 +117,9 @@ def test_unclean_election_by_topic_override(cluster: ZkafkaCluster) -> None:
     unclean, _ = wait_state(cluster, topic, 0, lambda s: s["leader"] == 2, 30, "unclean leader 2")
     assert unclean["isr"] == [2]
     assert unclean["leader_epoch"] == dead["leader_epoch"] + 1
+    # KIP-704: an unclean leader is written RECOVERING (the field appears only then) and stays so
+    # until its next AlterPartition (no follower can join while broker 1 is down).
+    assert unclean.get("leader_recovery_state") == 1, unclean
 
 
 def test_controller_killed_new_controller_elects_leaders_for_its_partitions(cluster: ZkafkaCluster) -> None:
@@ -163,3 +166,4 @@ def test_elect_leaders_unclean_elects_outside_the_isr(cluster: ZkafkaCluster) ->
     elected, _ = wait_state(cluster, topic, 0, lambda s: s["leader"] == 2, 20, "unclean leader 2")
     assert elected["isr"] == [2]
     assert elected["leader_epoch"] == dead["leader_epoch"] + 1
+    assert elected.get("leader_recovery_state") == 1, elected
