@@ -227,6 +227,11 @@ impl LogManager {
         *self.base_config.write().expect("config lock poisoned") = config;
     }
 
+    /// Every configured log dir (`log.dirs`), online or not.
+    pub fn log_dirs(&self) -> &[PathBuf] {
+        &self.log_dirs
+    }
+
     /// Configured dirs that are not offline.
     pub fn live_dirs(&self) -> Vec<PathBuf> {
         self.log_dirs

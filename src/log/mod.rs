@@ -37,8 +37,8 @@
 //! Append: one pass over batch headers (size, magic, CRC32C, counts), one memcpy into a reused
 //! buffer, offsets/epoch patched in place (outside the CRC), one `pwrite`. Read: one index
 //! lookup, a few header `pread`s, one `pread` of the byte range. Records are never decoded.
-//! Magic 0/1: see [`legacy`] (uncompressed v0/v1 is up-converted to v2 as Kafka 3.9 does;
-//! compressed v0/v1 answers UNSUPPORTED_FOR_MESSAGE_FORMAT).
+//! Magic 0/1: see [`legacy`] (v0/v1 produce data is up-converted to v2 as Kafka 3.9 does,
+//! compressed wrappers recompressed with their codec; Fetch v0–v3 is not served).
 //!
 //! # Background work
 //! Retention ([`retention`]), compaction ([`cleaner`], keeps offsets, never the active segment,
@@ -55,6 +55,7 @@ pub mod errors;
 pub mod index;
 pub mod leader_epoch;
 pub mod legacy;
+pub mod legacy_compressed;
 pub mod list_offsets;
 pub mod loader;
 pub mod manager;
