@@ -52,7 +52,7 @@ def test_time_retention_deletes_old_segments_in_two_steps(cluster_factory) -> No
     wait_leader(cluster.bootstrap_servers, topic, 1)
     d = partition_dir(broker, topic, 0)
 
-    producer = AckedProducer(cluster.bootstrap_servers)
+    producer = AckedProducer(cluster.bootstrap_servers, **{"batch.size": 1024})
     old = int(time.time() * 1000) - 10 * 60 * 1000  # ten minutes ago: past retention.ms
     for i in range(120):
         producer.send(topic, 0, f"k{i}".encode(), b"x" * 150 + f"-{i}".encode(), timestamp=old + i)
@@ -91,7 +91,7 @@ def test_size_retention_keeps_the_log_near_retention_bytes(cluster_factory) -> N
     })
     wait_leader(cluster.bootstrap_servers, topic, 1)
     d = partition_dir(broker, topic, 0)
-    producer = AckedProducer(cluster.bootstrap_servers)
+    producer = AckedProducer(cluster.bootstrap_servers, **{"batch.size": 1024})
     for i in range(200):
         producer.send(topic, 0, None, f"{i:04d}".encode() + b"y" * 200)
     producer.flush()
@@ -116,7 +116,7 @@ def test_compaction_keeps_latest_per_key_and_drops_tombstones_after_horizon(clus
         "delete.retention.ms": "3000", "file.delete.delay.ms": "500",
     })
     wait_leader(cluster.bootstrap_servers, topic, 1)
-    producer = AckedProducer(cluster.bootstrap_servers)
+    producer = AckedProducer(cluster.bootstrap_servers, **{"batch.size": 1024})
     for version in range(30):
         for k in range(10):
             producer.send(topic, 0, f"k{k}".encode(), f"k{k}-v{version}".encode())

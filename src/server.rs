@@ -246,6 +246,8 @@ impl KafkaServer {
                     .max(1) as u64,
                 cleaner_backoff_ms: config.get_i64("log.cleaner.backoff.ms", 15_000)?.max(1) as u64,
                 cleaner_enable: config.get_bool("log.cleaner.enable", true)?,
+                initial_task_delay_ms: config.get_i64("log.initial.task.delay.ms", 30_000)?.max(0)
+                    as u64,
                 topic_configs,
                 ..LogManagerOptions::default()
             },
