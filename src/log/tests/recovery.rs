@@ -212,4 +212,19 @@ fn write_fixture_for_kafka_dump_log() {
             .unwrap();
     }
     log.close().unwrap();
+    // A producer snapshot at the log end with one idempotent producer (id 4242, epoch 3,
+    // sequences 0..=35 at offsets 0..=35).
+    let mut m = crate::log::producer_state_manager::ProducerStateManager::new();
+    m.load_batches(&[crate::log::producer_state_manager::ProducerBatch {
+        producer_id: 4242,
+        producer_epoch: 3,
+        base_sequence: 0,
+        last_offset_delta: 35,
+        max_timestamp: T0 + 11_000,
+        is_transactional: false,
+        is_control: false,
+        first_offset: 0,
+        last_offset: 35,
+    }]);
+    m.take_snapshot(&log.dir()).unwrap();
 }
