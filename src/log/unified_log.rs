@@ -292,6 +292,7 @@ impl Log {
     ) -> Result<LogAppendInfo, LogError> {
         self.check_online()?;
         let config = self.config();
+        let records = self.complete_batches(records)?;
         let converted;
         let records = if super::legacy::contains_legacy(records) {
             converted = super::legacy::up_convert(records, &self.tp, config.compact())?;
@@ -358,6 +359,29 @@ impl Log {
             info.log_append_time = now;
         }
         Ok(info)
+    }
+
+    /// The complete batches of `records`: an incomplete batch at the end is not a batch (Kafka
+    /// `ByteBufferLogInputStream.nextBatch` returns null for it, so it is neither appended nor
+    /// an error), and no complete batch at all is INVALID_RECORD (`ProduceRequest.validateRecords`:
+    /// "must have at least one record batch"). A length field below the minimum is corrupt.
+    fn complete_batches<'r>(&self, records: &'r [u8]) -> Result<&'r [u8], LogError> {
+        let mut it = BatchIter::new(records);
+        for item in it.by_ref() {
+            match item {
+                Ok(_) => {}
+                Err(BatchError::Truncated { .. }) => break,
+                Err(e) => return Err(self.corrupt(e)),
+            }
+        }
+        let complete = &records[..it.position()];
+        if complete.is_empty() {
+            return Err(LogError::InvalidRecord {
+                partition: self.tp.to_string(),
+                reason: "produce requests must have at least one complete record batch".into(),
+            });
+        }
+        Ok(complete)
     }
 
     /// Kafka: `LogValidator.validateBatch` + `DefaultRecordBatch.ensureValid` + size and

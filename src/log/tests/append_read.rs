@@ -70,10 +70,23 @@ fn corrupt_batch_is_rejected_and_nothing_written() {
     assert_eq!(e.error_code(), codes::CORRUPT_MESSAGE, "{e}");
     assert_eq!(log.log_end_offset(), 0);
     assert_eq!(log.size(), 0);
-    // Truncated input is corrupt too.
+    // An incomplete batch is not a batch (Kafka `ByteBufferLogInputStream.nextBatch` returns
+    // null): alone it leaves no batch at all, INVALID_RECORD (`ProduceRequest.validateRecords`);
+    // after a complete batch it is ignored. A length below the minimum is corrupt.
     let short = &values_batch("x", 1, T0)[..30];
     assert_eq!(
         log.append_as_leader(short, 0).unwrap_err().error_code(),
+        codes::INVALID_RECORD
+    );
+    let mut tail = values_batch("ok", 2, T0).to_vec();
+    tail.extend_from_slice(short);
+    let info = log.append_as_leader(&tail, 0).unwrap();
+    assert_eq!((info.first_offset, info.last_offset), (0, 1));
+    assert_eq!(log.size(), tail.len() as u64 - short.len() as u64);
+    let mut tiny = values_batch("x", 1, T0).to_vec();
+    tiny[8..12].copy_from_slice(&5i32.to_be_bytes());
+    assert_eq!(
+        log.append_as_leader(&tiny, 0).unwrap_err().error_code(),
         codes::CORRUPT_MESSAGE
     );
 }
