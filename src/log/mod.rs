@@ -30,7 +30,12 @@
 //!   [`Log::end_offset_for_epoch`], [`Log::flush`], [`Log::delete_old_segments`].
 //! - [`LogError::error_code`] gives Kafka's wire code for every failure.
 //! - [`LogDirFailureChannel`]: on an I/O error the dir goes offline, its logs answer
-//!   KAFKA_STORAGE_ERROR, and the dir path is sent once to the subscriber.
+//!   KAFKA_STORAGE_ERROR, and the dir path is sent once to the subscriber
+//!   (`replica::log_dir_failure`: partitions offline, `/log_dir_event_notification`, halt when
+//!   the last dir fails).
+//! - Producer state lives with the partition: [`Log::take_rolled_segment_base`] tells it where
+//!   to write the `.snapshot` after a roll; [`Log::set_active_producers_provider`] tells the
+//!   cleaner each active producer's last batch (kept, KIP-534-style horizons for tombstones).
 //! - [`LogConfig`]: topic keys, [`LogConfig::from_broker_properties`], [`LogConfig::with_overrides`].
 //!
 //! # Hot path
