@@ -487,12 +487,20 @@ impl LogManager {
         let delayed = Some(o.initial_task_delay_ms);
         // (name, first run after (None = one interval), interval, job)
         let mut jobs: Vec<(&'static str, Option<u64>, u64, Job)> = vec![
-            ("kafka-log-retention", delayed, o.retention_check_interval_ms, |m| {
-                m.cleanup_logs();
-            }),
-            ("kafka-log-flusher", delayed, o.flush_check_interval_ms, |m| {
-                m.flush_dirty_logs()
-            }),
+            (
+                "kafka-log-retention",
+                delayed,
+                o.retention_check_interval_ms,
+                |m| {
+                    m.cleanup_logs();
+                },
+            ),
+            (
+                "kafka-log-flusher",
+                delayed,
+                o.flush_check_interval_ms,
+                |m| m.flush_dirty_logs(),
+            ),
             (
                 "kafka-recovery-point-checkpoint",
                 delayed,
@@ -511,7 +519,9 @@ impl LogManager {
                 o.high_watermark_checkpoint_interval_ms,
                 |m| m.checkpoint_high_watermarks(),
             ),
-            ("kafka-delete-logs", delayed, 1_000, |m| m.delete_pending_dirs()),
+            ("kafka-delete-logs", delayed, 1_000, |m| {
+                m.delete_pending_dirs()
+            }),
         ];
         if o.cleaner_enable {
             jobs.push(("kafka-log-cleaner", None, o.cleaner_backoff_ms, |m| {

@@ -239,10 +239,15 @@ fn flush_policy_moves_the_recovery_point() {
     let clock = mock_clock();
     let log = new_log(d.path(), small_config(), clock.clone());
     for i in 0..5 {
-        log.append_as_leader(&values_batch("x", 2, T0 + i), 0).unwrap();
+        log.append_as_leader(&values_batch("x", 2, T0 + i), 0)
+            .unwrap();
     }
     log.flush_if_due().unwrap();
-    assert_eq!(log.recovery_point(), 0, "default: no flush on the produce path");
+    assert_eq!(
+        log.recovery_point(),
+        0,
+        "default: no flush on the produce path"
+    );
 
     let by_messages = LogConfig {
         flush_messages: 6,

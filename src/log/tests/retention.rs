@@ -99,7 +99,11 @@ fn deleted_segments_wait_for_file_delete_delay() {
     };
     let log = filled(d.path(), cfg, clock.clone());
     log.update_high_watermark(log.log_end_offset());
-    let bases: Vec<i64> = log.segments_snapshot().iter().map(|s| s.base_offset()).collect();
+    let bases: Vec<i64> = log
+        .segments_snapshot()
+        .iter()
+        .map(|s| s.base_offset())
+        .collect();
     for b in &bases {
         let mut m = crate::log::producer_state_manager::ProducerStateManager::new();
         m.update_map_end_offset(*b);
