@@ -154,6 +154,13 @@ impl Log {
                     .map_err(|e| self.storage_error("renaming a segment to .deleted", e))?,
             );
         }
+        self.defer_delete(paths, now);
+        Ok(())
+    }
+
+    /// Removes `.deleted` paths now when `file.delete.delay.ms` is 0, else queues them for
+    /// [`delete_pending_files`](Self::delete_pending_files).
+    fn defer_delete(&self, paths: Vec<PathBuf>, now: i64) {
         let delay = self.config().file_delete_delay_ms;
         if delay <= 0 {
             remove_files(&paths);
@@ -163,7 +170,6 @@ impl Log {
                 .expect("pending deletes lock poisoned")
                 .push((now.saturating_add(delay), paths));
         }
-        Ok(())
     }
 
     /// A deleted segment's producer snapshot (`<base>.snapshot`) goes with it, by the same
@@ -188,17 +194,8 @@ impl Log {
                 }
             }
         }
-        if paths.is_empty() {
-            return;
-        }
-        let delay = self.config().file_delete_delay_ms;
-        if delay <= 0 {
-            remove_files(&paths);
-        } else {
-            self.pending_deletes
-                .lock()
-                .expect("pending deletes lock poisoned")
-                .push((now.saturating_add(delay), paths));
+        if !paths.is_empty() {
+            self.defer_delete(paths, now);
         }
     }
 

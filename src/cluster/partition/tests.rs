@@ -317,13 +317,7 @@ fn producer_state_survives_rebuild() {
     p.take_producer_snapshot();
     let b2 = idempotent(7, 0, 3, 2);
     assert_eq!(p.append_records_to_leader(&b2, -1).unwrap().first_offset, 3);
-    let again = Partition::new(
-        p.topic_partition().clone(),
-        None,
-        p.log().clone(),
-        p.ctx.clone(),
-    );
-    again.make_leader(&leader_state(1, &[1], &[1])).unwrap();
+    let again = restarted_leader(p);
     let dup = again.append_records_to_leader(&b2, -1).unwrap();
     assert_eq!((dup.first_offset, dup.last_offset), (3, 4));
     assert_eq!(again.log_end_offset(), 5);
@@ -335,6 +329,18 @@ fn producer_state_survives_rebuild() {
             .error_code(),
         45
     );
+}
+
+/// A new Partition over `p`'s log (what a broker restart builds), made leader at epoch 1.
+fn restarted_leader(p: &Partition) -> Arc<Partition> {
+    let again = Partition::new(
+        p.topic_partition().clone(),
+        None,
+        p.log().clone(),
+        p.ctx.clone(),
+    );
+    again.make_leader(&leader_state(1, &[1], &[1])).unwrap();
+    again
 }
 
 fn idempotent(pid: i64, epoch: i16, base_seq: i32, n: usize) -> bytes::Bytes {
@@ -411,13 +417,7 @@ fn producer_snapshot_at_every_roll_and_restart_loads_the_latest() {
     assert_eq!(m.map_end_offset(), newest);
 
     // "Restart": a new Partition over the same log rebuilds from the newest snapshot.
-    let again = Partition::new(
-        p.topic_partition().clone(),
-        None,
-        p.log().clone(),
-        p.ctx.clone(),
-    );
-    again.make_leader(&leader_state(1, &[1], &[1])).unwrap();
+    let again = restarted_leader(p);
     assert_eq!(
         again.producers().entry(7).unwrap().last_seq(),
         p.producers().entry(7).unwrap().last_seq()

@@ -487,31 +487,18 @@ fn compressed_legacy_wrappers_are_recompressed_as_v2() {
     let mut expected = Vec::new();
     for (n, (version, compression, stored)) in cases.iter().enumerate() {
         let records: Vec<Record> = (0..4)
-            .map(|i| Record {
-                transactional: false,
-                control: false,
-                partition_leader_epoch: -1,
-                producer_id: -1,
-                producer_epoch: -1,
-                timestamp_type: KpTs::Creation,
-                offset: i,
-                sequence: i as i32 - 1,
-                timestamp: if *version == 0 { -1 } else { T0 + i },
-                key: Some(Bytes::from(format!("k{i}"))),
-                value: Some(Bytes::from(format!("c{n}-{i}"))),
-                headers: Default::default(),
+            .map(|i| {
+                let ts = if *version == 0 { -1 } else { T0 + i };
+                record(
+                    i,
+                    Some(&format!("k{i}")),
+                    Some(&format!("c{n}-{i}")),
+                    ts,
+                    None,
+                )
             })
             .collect();
-        let mut buf = bytes::BytesMut::new();
-        RecordBatchEncoder::encode(
-            &mut buf,
-            &records,
-            &RecordEncodeOptions {
-                version: *version,
-                compression: *compression,
-            },
-        )
-        .unwrap();
+        let buf = encode(&records, *version, *compression);
         let info = log.append_as_leader(&buf, 0).unwrap();
         assert_eq!(
             (info.first_offset, info.last_offset),
@@ -534,30 +521,12 @@ fn compressed_legacy_wrappers_are_recompressed_as_v2() {
     assert_eq!(got, expected);
 
     // Flip a byte of the compressed value: the wrapper CRC no longer matches.
-    let records = vec![Record {
-        transactional: false,
-        control: false,
-        partition_leader_epoch: -1,
-        producer_id: -1,
-        producer_epoch: -1,
-        timestamp_type: KpTs::Creation,
-        offset: 0,
-        sequence: -1,
-        timestamp: T0,
-        key: None,
-        value: Some(Bytes::from_static(b"payload")),
-        headers: Default::default(),
-    }];
-    let mut buf = bytes::BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        &records,
-        &RecordEncodeOptions {
-            version: 1,
-            compression: Compression::Gzip,
-        },
+    let mut buf = encode(
+        &[record(0, None, Some("payload"), T0, None)],
+        1,
+        Compression::Gzip,
     )
-    .unwrap();
+    .to_vec();
     let last = buf.len() - 3;
     buf[last] ^= 0xff;
     let leo = log.log_end_offset();

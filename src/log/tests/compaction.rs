@@ -26,38 +26,20 @@ type Rec = (i64, Option<String>, Option<String>, i64);
 
 /// A keyed batch written by producer `pid` (epoch 0) starting at sequence `base_seq`.
 fn producer_batch(pid: i64, base_seq: i32, kvs: &[(String, Option<String>)], ts: i64) -> Bytes {
-    use kafka_protocol::records::{
-        Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-    };
-    let records: Vec<Record> = kvs
+    let records: Vec<_> = kvs
         .iter()
         .enumerate()
-        .map(|(i, (k, v))| Record {
-            transactional: false,
-            control: false,
-            partition_leader_epoch: -1,
-            producer_id: pid,
-            producer_epoch: 0,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            sequence: base_seq + i as i32,
-            timestamp: ts + i as i64,
-            key: Some(Bytes::from(k.clone())),
-            value: v.clone().map(Bytes::from),
-            headers: Default::default(),
+        .map(|(i, (k, v))| {
+            record(
+                i as i64,
+                Some(k),
+                v.as_deref(),
+                ts + i as i64,
+                Some((pid, 0, base_seq)),
+            )
         })
         .collect();
-    let mut buf = bytes::BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        &records,
-        &RecordEncodeOptions {
-            version: 2,
-            compression: Compression::None,
-        },
-    )
-    .unwrap();
-    buf.freeze()
+    encode(&records, 2, kafka_protocol::records::Compression::None)
 }
 
 /// Every batch header in the log: (base offset, last offset, producer id, base sequence,
