@@ -83,6 +83,55 @@ pub(crate) fn kv_batch(kvs: &[(&str, Option<&str>)], ts: i64) -> Bytes {
     test_batches::keyed_batch(&kvs, ts, Compression::None)
 }
 
+/// A kafka-protocol record for the encoder: offset `i` (kafka-protocol keeps offset − sequence
+/// constant within a batch), producer fields unset unless `producer` = (id, epoch, base sequence).
+pub(crate) fn record(
+    i: i64,
+    key: Option<&str>,
+    value: Option<&str>,
+    timestamp: i64,
+    producer: Option<(i64, i16, i32)>,
+) -> kafka_protocol::records::Record {
+    let (producer_id, producer_epoch, base_seq) = producer.unwrap_or((-1, -1, -1));
+    kafka_protocol::records::Record {
+        transactional: false,
+        control: false,
+        partition_leader_epoch: -1,
+        producer_id,
+        producer_epoch,
+        timestamp_type: kafka_protocol::records::TimestampType::Creation,
+        offset: i,
+        sequence: if producer.is_some() {
+            base_seq + i as i32
+        } else {
+            i as i32 - 1
+        },
+        timestamp,
+        key: key.map(|k| Bytes::from(k.to_string())),
+        value: value.map(|v| Bytes::from(v.to_string())),
+        headers: Default::default(),
+    }
+}
+
+/// Encodes `records` in message format `version` with `compression`.
+pub(crate) fn encode(
+    records: &[kafka_protocol::records::Record],
+    version: i8,
+    compression: Compression,
+) -> Bytes {
+    let mut buf = BytesMut::new();
+    kafka_protocol::records::RecordBatchEncoder::encode(
+        &mut buf,
+        records,
+        &kafka_protocol::records::RecordEncodeOptions {
+            version,
+            compression,
+        },
+    )
+    .expect("encoding a well-formed test batch cannot fail");
+    buf.freeze()
+}
+
 /// Decodes every record in `bytes` with the independent kafka-protocol decoder:
 /// (offset, key, value, timestamp).
 pub(crate) fn decode_all(bytes: &Bytes) -> Vec<(i64, Option<String>, Option<String>, i64)> {
