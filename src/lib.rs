@@ -31,6 +31,7 @@ pub mod metadata_cache;
 pub mod network;
 pub mod protocol;
 pub mod replica;
+pub mod security;
 pub mod server;
 pub mod time;
 pub mod utils;

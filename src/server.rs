@@ -52,6 +52,8 @@ pub enum ServerError {
     Log(#[from] LogError),
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
+    #[error("security: {0}")]
+    Security(#[from] crate::security::manager::SecurityStartError),
 }
 
 /// A running broker. Fields are `Some` while their component runs; shutdown takes them in
@@ -67,6 +69,8 @@ pub struct KafkaServer {
     log_manager: Option<Arc<LogManager>>,
     /// Step 7: bound listeners; request processing starts at step 11.
     socket_server: Option<SocketServer>,
+    /// Step 11: authorizer, SCRAM credential cache, listener TLS/SASL settings.
+    security: Option<crate::security::manager::SecurityManager>,
     /// `advertised.listeners` with port 0 replaced by the port actually bound (step 7).
     advertised_listeners: Vec<EndPoint>,
     /// Shared with `KafkaApis` (broker-epoch fence) and the controller (re-registration).
@@ -140,6 +144,7 @@ impl KafkaServer {
             zk: None,
             log_manager: None,
             socket_server: None,
+            security: None,
             replica_manager: None,
             // Replaced at step 8, once the broker id is known (it may be generated at step 4).
             metadata_cache: Arc::new(MetadataCache::new(-1)),
@@ -338,8 +343,19 @@ impl KafkaServer {
             Some(controller) => apis.with_controller(controller.handle()),
             None => apis,
         };
+        // Kafka: authorizer.start + ZkConfigManager.startup (SCRAM credentials), then the
+        // listeners' SSL/SASL channel builders.
+        let security =
+            crate::security::manager::SecurityManager::start(&config, Arc::clone(&zk)).await?;
+        let mut apis = apis.with_credential_cache(Arc::clone(&security.credential_cache));
+        if let Some(authorizer) = &security.authorizer {
+            apis = apis.with_authorizer(Arc::clone(authorizer));
+        }
+        let listener_security = security.listener_security.clone();
+        self.security = Some(security);
         if let Some(socket_server) = &self.socket_server {
-            socket_server.enable_request_processing(Arc::new(apis))?;
+            socket_server
+                .enable_request_processing_with_security(Arc::new(apis), &listener_security)?;
         }
         Ok(())
     }
@@ -398,6 +414,9 @@ impl KafkaServer {
                 self.broker_id
             );
             socket_server.shutdown().await;
+        }
+        if let Some(security) = self.security.take() {
+            security.shutdown();
         }
         // 10.
         if let Some(controller) = self.controller.take() {

@@ -101,7 +101,14 @@ mod tests {
                     (6, 0, 8),
                     (18, 0, 4),
                     (22, 0, 5),
-                    (23, 0, 4)
+                    (23, 0, 4),
+                    (17, 0, 1),
+                    (36, 0, 2),
+                    (29, 0, 3),
+                    (30, 0, 3),
+                    (31, 0, 3),
+                    (50, 0, 0),
+                    (51, 0, 0)
                 ]
                 .to_vec(),
                 "v{v}"
@@ -127,7 +134,7 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(11); // compact array: 10 entries + 1
+        expected.push(18); // compact array: 17 entries + 1
         for (k, min, max) in [
             (0i16, 0i16, 11i16),
             (1, 4, 17),
@@ -139,6 +146,13 @@ mod tests {
             (18, 0, 4),
             (22, 0, 5),
             (23, 0, 4),
+            (17, 0, 1),
+            (36, 0, 2),
+            (29, 0, 3),
+            (30, 0, 3),
+            (31, 0, 3),
+            (50, 0, 0),
+            (51, 0, 0),
         ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());

@@ -7,9 +7,15 @@
 //! group coordinator ...) joins [`KafkaApis`] as another optional `Arc` with a `with_*` setter,
 //! filled by the server at startup.
 
+pub mod alter_user_scram_credentials;
 pub mod api_versions;
+pub mod authorize;
 pub mod auto_topic_creation;
 pub mod controller_epoch;
+pub mod create_acls;
+pub mod delete_acls;
+pub mod describe_acls;
+pub mod describe_user_scram_credentials;
 pub mod fetch;
 pub mod fetch_response;
 pub mod init_producer_id;
@@ -18,6 +24,8 @@ pub mod list_offsets;
 pub mod metadata;
 pub mod offset_for_leader_epoch;
 pub mod produce;
+pub mod sasl_authenticate;
+pub mod sasl_handshake;
 pub mod stop_replica;
 pub mod update_metadata;
 
@@ -33,6 +41,8 @@ use crate::network::{BoxFuture, Request, RequestHandler, Response, ResponseSend}
 use crate::protocol::api_keys::is_unsupported_api_versions_request;
 use crate::protocol::{encode_response, guard};
 use crate::replica::{ProducerIdManager, ReplicaManager};
+use crate::security::credential_cache::CredentialCache;
+use crate::security::AclAuthorizer;
 use crate::zk::KafkaZkClient;
 
 pub use auto_topic_creation::{AutoCreatedTopic, AutoTopicCreationManager};
@@ -73,6 +83,11 @@ pub struct KafkaApis {
     /// The broker's ZooKeeper client, for handlers that write znodes directly as Kafka's
     /// `ZkSupport` does (topic auto-creation, configs, ACLs).
     pub zk: Option<Arc<KafkaZkClient>>,
+    /// `authorizer.class.name=kafka.security.authorizer.AclAuthorizer`; `None` allows everything
+    /// (Kafka without an authorizer). See [`authorize`].
+    pub authorizer: Option<Arc<AclAuthorizer>>,
+    /// SCRAM credentials (DescribeUserScramCredentials reads them).
+    pub credential_cache: Option<Arc<CredentialCache>>,
 }
 
 impl KafkaApis {
@@ -87,6 +102,8 @@ impl KafkaApis {
             producer_id_manager: None,
             controller: None,
             zk: None,
+            authorizer: None,
+            credential_cache: None,
         }
     }
 
@@ -127,6 +144,16 @@ impl KafkaApis {
 
     pub fn with_zk(mut self, zk: Arc<KafkaZkClient>) -> KafkaApis {
         self.zk = Some(zk);
+        self
+    }
+
+    pub fn with_authorizer(mut self, authorizer: Arc<AclAuthorizer>) -> KafkaApis {
+        self.authorizer = Some(authorizer);
+        self
+    }
+
+    pub fn with_credential_cache(mut self, cache: Arc<CredentialCache>) -> KafkaApis {
+        self.credential_cache = Some(cache);
         self
     }
 
@@ -192,7 +219,35 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn offset_for_leader_epoch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(offset_for_leader_epoch::handle(a, r))
     }
+    fn sasl_handshake<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(sasl_handshake::handle(a, r))
+    }
+    fn sasl_authenticate<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(sasl_authenticate::handle(a, r))
+    }
+    fn create_acls<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(create_acls::handle(a, r))
+    }
+    fn describe_acls<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_acls::handle(a, r))
+    }
+    fn delete_acls<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(delete_acls::handle(a, r))
+    }
+    fn describe_scram<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_user_scram_credentials::handle(a, r))
+    }
+    fn alter_scram<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_user_scram_credentials::handle(a, r))
+    }
     match api_key {
+        ApiKey::SaslHandshake => Some(sasl_handshake),
+        ApiKey::SaslAuthenticate => Some(sasl_authenticate),
+        ApiKey::CreateAcls => Some(create_acls),
+        ApiKey::DescribeAcls => Some(describe_acls),
+        ApiKey::DeleteAcls => Some(delete_acls),
+        ApiKey::DescribeUserScramCredentials => Some(describe_scram),
+        ApiKey::AlterUserScramCredentials => Some(alter_scram),
         ApiKey::Produce => Some(produce),
         ApiKey::Fetch => Some(fetch),
         ApiKey::ListOffsets => Some(list_offsets),
@@ -314,6 +369,7 @@ pub(crate) mod test_support {
                 listener_name: listener.into(),
                 security_protocol: SecurityProtocol::Plaintext,
                 client_information: Default::default(),
+                principal: Default::default(),
             },
             body: frame,
             received_at: Instant::now(),

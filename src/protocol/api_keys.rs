@@ -20,6 +20,12 @@ use crate::protocol::guard_data_path::{
     LIST_OFFSETS_REQUEST_SCHEMA, OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA, PRODUCE_REQUEST_SCHEMA,
     STOP_REPLICA_REQUEST_SCHEMA,
 };
+use crate::protocol::guard_security::{
+    ALTER_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA, CREATE_ACLS_REQUEST_SCHEMA,
+    DELETE_ACLS_REQUEST_SCHEMA, DESCRIBE_ACLS_REQUEST_SCHEMA,
+    DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA, SASL_AUTHENTICATE_REQUEST_SCHEMA,
+    SASL_HANDSHAKE_REQUEST_SCHEMA,
+};
 
 /// One row of the supported-versions table.
 #[derive(Debug, Clone, Copy)]
@@ -106,6 +112,55 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         min_version: 0,
         max_version: 4,
         request_schema: &OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `SaslHandshakeRequest.json`: versions 0-1 (v0: raw tokens follow; v1: SaslAuthenticate).
+    SupportedApi {
+        api_key: ApiKey::SaslHandshake,
+        min_version: 0,
+        max_version: 1,
+        request_schema: &SASL_HANDSHAKE_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `SaslAuthenticateRequest.json`: versions 0-2.
+    SupportedApi {
+        api_key: ApiKey::SaslAuthenticate,
+        min_version: 0,
+        max_version: 2,
+        request_schema: &SASL_AUTHENTICATE_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `DescribeAclsRequest.json`: versions 0-3.
+    SupportedApi {
+        api_key: ApiKey::DescribeAcls,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &DESCRIBE_ACLS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `CreateAclsRequest.json`: versions 0-3.
+    SupportedApi {
+        api_key: ApiKey::CreateAcls,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &CREATE_ACLS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `DeleteAclsRequest.json`: versions 0-3.
+    SupportedApi {
+        api_key: ApiKey::DeleteAcls,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &DELETE_ACLS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `DescribeUserScramCredentialsRequest.json`: version 0.
+    SupportedApi {
+        api_key: ApiKey::DescribeUserScramCredentials,
+        min_version: 0,
+        max_version: 0,
+        request_schema: &DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `AlterUserScramCredentialsRequest.json`: version 0.
+    SupportedApi {
+        api_key: ApiKey::AlterUserScramCredentials,
+        min_version: 0,
+        max_version: 0,
+        request_schema: &ALTER_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA,
     },
 ];
 

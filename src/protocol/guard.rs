@@ -427,6 +427,14 @@ mod tests {
             ApiKey::StopReplica,
             ApiKey::InitProducerId,
             ApiKey::OffsetForLeaderEpoch,
+            // Round-tripped in `guard_security::tests`.
+            ApiKey::SaslHandshake,
+            ApiKey::SaslAuthenticate,
+            ApiKey::DescribeAcls,
+            ApiKey::CreateAcls,
+            ApiKey::DeleteAcls,
+            ApiKey::DescribeUserScramCredentials,
+            ApiKey::AlterUserScramCredentials,
         ];
         for s in SUPPORTED_APIS {
             assert!(
