@@ -1,6 +1,8 @@
 //! The `zkafka` subcommands. `main.rs` only parses and dispatches.
 
+pub mod acls;
 pub mod broker;
+pub mod configs;
 pub mod consume;
 pub mod perf;
 pub mod produce;
