@@ -343,7 +343,10 @@ async fn execute(args: &AclsArgs) -> Result<String, String> {
             let base = DeleteAclsFilter::default()
                 .with_resource_type_filter(resource_type_code(r.resource_type))
                 .with_resource_name_filter(Some(StrBytes::from_string(r.name.clone())))
-                .with_pattern_type_filter(pattern_type);
+                .with_pattern_type_filter(pattern_type)
+                // The crate's defaults are "" (match nothing); null matches every value.
+                .with_principal_filter(None)
+                .with_host_filter(None);
             if principals.is_empty() {
                 // No principal: remove every ACL of the resource.
                 filters.push(base.with_operation(ANY).with_permission_type(ANY));
@@ -413,6 +416,8 @@ async fn list(
             requests.push(
                 DescribeAclsRequest::default()
                     .with_resource_type_filter(ANY)
+                    .with_resource_name_filter(None)
+                    .with_host_filter(None)
                     .with_pattern_type_filter(ANY)
                     .with_principal_filter(pf.clone().map(StrBytes::from_string))
                     .with_operation(ANY)
@@ -425,6 +430,7 @@ async fn list(
                     .with_resource_type_filter(resource_type_code(r.resource_type))
                     .with_resource_name_filter(Some(StrBytes::from_string(r.name.clone())))
                     .with_pattern_type_filter(pattern_type.unwrap_or(3))
+                    .with_host_filter(None)
                     .with_principal_filter(pf.clone().map(StrBytes::from_string))
                     .with_operation(ANY)
                     .with_permission_type(ANY),

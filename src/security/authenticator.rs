@@ -180,7 +180,15 @@ impl SaslServerAuthenticator {
         let correlation_id = header.correlation_id();
         match (self.state, header.api_key) {
             (SaslState::HandshakeOrVersions, ApiKey::ApiVersions) => {
-                self.state = SaslState::Handshake;
+                // Kafka: `handleApiVersionsRequest` — an ApiVersions of a version we do not
+                // know is answered (v0, UNSUPPORTED_VERSION) without leaving this state, so
+                // the client can retry with a lower version (KIP-511).
+                if !crate::protocol::api_keys::is_unsupported_api_versions_request(
+                    header.api_key,
+                    version,
+                ) {
+                    self.state = SaslState::Handshake;
+                }
                 AuthAction::ApiVersions
             }
             (SaslState::HandshakeOrVersions | SaslState::Handshake, ApiKey::SaslHandshake) => {
