@@ -294,9 +294,9 @@ impl AdminZkClient {
             )));
         };
         if current.assignment.values().any(|a| a.is_being_reassigned()) {
-            return Err(AdminError::ReassignmentInProgress(
-                "A partition reassignment is in progress.".to_string(),
-            ));
+            return Err(AdminError::ReassignmentInProgress(format!(
+                "A partition reassignment is in progress for the topic '{name}'."
+            )));
         }
         let existing: BTreeMap<i32, Vec<i32>> = current
             .assignment
