@@ -11,6 +11,9 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
+use crate::admin::{AdminZkClient, CreateTopicDefaults};
+use crate::apis::auto_topic_creation::ZkAutoTopicCreationManager;
+use crate::apis::zk_admin_manager::{AdminManagerConfig, ZkAdminManager};
 use crate::apis::{BrokerEpoch, ControllerEpochFence, KafkaApis, KafkaApisConfig};
 use crate::cluster::EndPoint;
 use crate::config::KafkaConfig;
@@ -338,6 +341,30 @@ impl KafkaServer {
             Some(controller) => apis.with_controller(controller.handle()),
             None => apis,
         };
+        // Kafka: ZkAdminManager + AutoTopicCreationManager (topic lifecycle, `admin` module).
+        let admin_manager = Arc::new(ZkAdminManager::new(
+            AdminZkClient::new(Arc::clone(&zk)).with_log_config(log_manager.base_config()),
+            Arc::clone(&self.metadata_cache),
+            AdminManagerConfig {
+                defaults: CreateTopicDefaults {
+                    num_partitions: config.num_partitions,
+                    default_replication_factor: config.default_replication_factor as i16,
+                },
+                delete_topic_enable: config.get_bool("delete.topic.enable", true)?,
+                offsets_topic_num_partitions: config.get_i32("offsets.topic.num.partitions", 50)?,
+                offsets_topic_replication_factor: config
+                    .get_i32("offsets.topic.replication.factor", 3)?
+                    as i16,
+                offsets_topic_segment_bytes: config
+                    .get_i32("offsets.topic.segment.bytes", 104_857_600)?,
+                broker_originals: config.originals().clone(),
+            },
+        ));
+        let apis = apis
+            .with_auto_topic_creation(Arc::new(ZkAutoTopicCreationManager::new(Arc::clone(
+                &admin_manager,
+            ))))
+            .with_admin_manager(admin_manager);
         if let Some(socket_server) = &self.socket_server {
             socket_server.enable_request_processing(Arc::new(apis))?;
         }

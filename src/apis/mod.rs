@@ -10,6 +10,10 @@
 pub mod api_versions;
 pub mod auto_topic_creation;
 pub mod controller_epoch;
+pub mod create_partitions;
+pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_configs;
 pub mod fetch;
 pub mod fetch_response;
 pub mod init_producer_id;
@@ -20,6 +24,7 @@ pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod stop_replica;
 pub mod update_metadata;
+pub mod zk_admin_manager;
 
 use std::sync::Arc;
 
@@ -73,6 +78,8 @@ pub struct KafkaApis {
     /// The broker's ZooKeeper client, for handlers that write znodes directly as Kafka's
     /// `ZkSupport` does (topic auto-creation, configs, ACLs).
     pub zk: Option<Arc<KafkaZkClient>>,
+    /// Topic administration (CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs).
+    pub admin_manager: Option<Arc<zk_admin_manager::ZkAdminManager>>,
 }
 
 impl KafkaApis {
@@ -87,6 +94,7 @@ impl KafkaApis {
             producer_id_manager: None,
             controller: None,
             zk: None,
+            admin_manager: None,
         }
     }
 
@@ -127,6 +135,14 @@ impl KafkaApis {
 
     pub fn with_zk(mut self, zk: Arc<KafkaZkClient>) -> KafkaApis {
         self.zk = Some(zk);
+        self
+    }
+
+    pub fn with_admin_manager(
+        mut self,
+        manager: Arc<zk_admin_manager::ZkAdminManager>,
+    ) -> KafkaApis {
+        self.admin_manager = Some(manager);
         self
     }
 
@@ -192,7 +208,23 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn offset_for_leader_epoch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(offset_for_leader_epoch::handle(a, r))
     }
+    fn create_topics<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(create_topics::handle(a, r))
+    }
+    fn delete_topics<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(delete_topics::handle(a, r))
+    }
+    fn create_partitions<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(create_partitions::handle(a, r))
+    }
+    fn describe_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_configs::handle(a, r))
+    }
     match api_key {
+        ApiKey::CreateTopics => Some(create_topics),
+        ApiKey::DeleteTopics => Some(delete_topics),
+        ApiKey::CreatePartitions => Some(create_partitions),
+        ApiKey::DescribeConfigs => Some(describe_configs),
         ApiKey::Produce => Some(produce),
         ApiKey::Fetch => Some(fetch),
         ApiKey::ListOffsets => Some(list_offsets),

@@ -15,6 +15,10 @@ use kafka_protocol::protocol::VersionRange;
 use crate::protocol::guard::{
     Schema, API_VERSIONS_REQUEST_SCHEMA, METADATA_REQUEST_SCHEMA, UPDATE_METADATA_REQUEST_SCHEMA,
 };
+use crate::protocol::guard_admin::{
+    CREATE_PARTITIONS_REQUEST_SCHEMA, CREATE_TOPICS_REQUEST_SCHEMA,
+    DELETE_TOPICS_REQUEST_SCHEMA, DESCRIBE_CONFIGS_REQUEST_SCHEMA,
+};
 use crate::protocol::guard_data_path::{
     FETCH_REQUEST_SCHEMA, INIT_PRODUCER_ID_REQUEST_SCHEMA, LEADER_AND_ISR_REQUEST_SCHEMA,
     LIST_OFFSETS_REQUEST_SCHEMA, OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA, PRODUCE_REQUEST_SCHEMA,
@@ -106,6 +110,30 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         min_version: 0,
         max_version: 4,
         request_schema: &OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::CreateTopics,
+        min_version: 0,
+        max_version: 7,
+        request_schema: &CREATE_TOPICS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DeleteTopics,
+        min_version: 0,
+        max_version: 6,
+        request_schema: &DELETE_TOPICS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::CreatePartitions,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &CREATE_PARTITIONS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DescribeConfigs,
+        min_version: 0,
+        max_version: 4,
+        request_schema: &DESCRIBE_CONFIGS_REQUEST_SCHEMA,
     },
 ];
 
