@@ -82,6 +82,8 @@ pub struct KafkaServer {
     controller_epoch: Arc<ControllerEpochFence>,
     /// Step 10.
     controller: Option<KafkaController>,
+    /// Step 11: consumer groups and offsets.
+    group_coordinator: Option<Arc<crate::coordinator::group::GroupCoordinator>>,
 }
 
 /// Total number of startup steps, for the "step k/N" log lines.
@@ -150,6 +152,7 @@ impl KafkaServer {
             advertised_listeners: Vec::new(),
             broker_epoch_cell: Arc::new(BrokerEpoch::default()),
             controller: None,
+            group_coordinator: None,
         };
         tracing::info!("starting");
         match server.run_startup_steps().await {
@@ -341,6 +344,7 @@ impl KafkaServer {
             Some(controller) => apis.with_controller(controller.handle()),
             None => apis,
         };
+        let apis = apis.with_group_coordinator(self.start_group_coordinator(&replica_manager)?);
         // Kafka: ZkAdminManager + AutoTopicCreationManager (topic lifecycle, `admin` module).
         let admin_manager = Arc::new(ZkAdminManager::new(
             AdminZkClient::new(Arc::clone(&zk)).with_log_config(log_manager.base_config()),
@@ -369,6 +373,31 @@ impl KafkaServer {
             socket_server.enable_request_processing(Arc::new(apis))?;
         }
         Ok(())
+    }
+
+    /// Kafka: `groupCoordinator.startup` — the coordinator loads `__consumer_offsets`
+    /// partitions as LeaderAndIsr makes this broker their leader.
+    fn start_group_coordinator(
+        &mut self,
+        replica_manager: &Arc<ReplicaManager>,
+    ) -> Result<Arc<crate::coordinator::group::GroupCoordinator>, ServerError> {
+        use crate::coordinator::group::{GroupCoordinator, GroupCoordinatorConfig, ReplicaOffsetsLog};
+        let config = GroupCoordinatorConfig::from_kafka_config(&self.config)?;
+        let log = ReplicaOffsetsLog::new(
+            Arc::clone(replica_manager),
+            SystemClock::shared(),
+            config.offsets_topic_compression_codec,
+        );
+        let coordinator = GroupCoordinator::new(config, SystemClock::shared(), Arc::new(log));
+        let weak = Arc::downgrade(&coordinator);
+        replica_manager.add_leadership_listener(Arc::new(move |leaders, followers| {
+            if let Some(c) = weak.upgrade() {
+                c.on_leadership_change(leaders, followers);
+            }
+        }));
+        coordinator.startup();
+        self.group_coordinator = Some(Arc::clone(&coordinator));
+        Ok(coordinator)
     }
 
     /// Kafka: `KafkaServer.createBrokerInfo` — advertised listeners with empty hosts replaced by
@@ -425,6 +454,9 @@ impl KafkaServer {
                 self.broker_id
             );
             socket_server.shutdown().await;
+        }
+        if let Some(coordinator) = self.group_coordinator.take() {
+            coordinator.shutdown();
         }
         // 10.
         if let Some(controller) = self.controller.take() {

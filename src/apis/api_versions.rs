@@ -101,7 +101,22 @@ mod tests {
                     (6, 0, 8),
                     (18, 0, 4),
                     (22, 0, 5),
-                    (23, 0, 4)
+                    (23, 0, 4),
+                    (19, 0, 7),
+                    (20, 0, 6),
+                    (37, 0, 3),
+                    (32, 0, 4),
+                    (8, 0, 9),
+                    (9, 0, 9),
+                    (10, 0, 6),
+                    (11, 0, 9),
+                    (12, 0, 4),
+                    (13, 0, 5),
+                    (14, 0, 5),
+                    (15, 0, 5),
+                    (16, 0, 5),
+                    (42, 0, 2),
+                    (47, 0, 0),
                 ]
                 .to_vec(),
                 "v{v}"
@@ -127,7 +142,7 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(11); // compact array: 10 entries + 1
+        expected.push(26); // compact array: 25 entries + 1
         for (k, min, max) in [
             (0i16, 0i16, 11i16),
             (1, 4, 17),
@@ -139,6 +154,21 @@ mod tests {
             (18, 0, 4),
             (22, 0, 5),
             (23, 0, 4),
+            (19, 0, 7),
+            (20, 0, 6),
+            (37, 0, 3),
+            (32, 0, 4),
+            (8, 0, 9),
+            (9, 0, 9),
+            (10, 0, 6),
+            (11, 0, 9),
+            (12, 0, 4),
+            (13, 0, 5),
+            (14, 0, 5),
+            (15, 0, 5),
+            (16, 0, 5),
+            (42, 0, 2),
+            (47, 0, 0),
         ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());

@@ -15,6 +15,7 @@ pub mod frame;
 pub mod guard;
 pub mod guard_admin;
 pub mod guard_data_path;
+pub mod guard_groups;
 pub mod header;
 pub mod record_batch;
 

@@ -117,16 +117,4 @@ impl GroupCoordinatorConfig {
             .max(1) as usize,
         })
     }
-
-    /// The topic configs of `__consumer_offsets`. Kafka: `GroupCoordinator.offsetsTopicConfigs`.
-    pub fn offsets_topic_configs(&self) -> Vec<(String, String)> {
-        vec![
-            ("cleanup.policy".into(), "compact".into()),
-            (
-                "segment.bytes".into(),
-                self.offsets_topic_segment_bytes.to_string(),
-            ),
-            ("compression.type".into(), "producer".into()),
-        ]
-    }
 }

@@ -162,7 +162,8 @@ impl GroupCoordinator {
         }
         for (tp, epoch) in followers {
             if tp.topic == GROUP_METADATA_TOPIC_NAME {
-                self.on_resignation(tp.partition, Some(*epoch));
+                // Kafka: a negative epoch (StopReplica's -1/-2) means "unknown".
+                self.on_resignation(tp.partition, (*epoch >= 0).then_some(*epoch));
             }
         }
     }

@@ -27,3 +27,5 @@ pub mod record_codec;
 pub use config::GroupCoordinatorConfig;
 pub use group_coordinator::GroupCoordinator;
 pub use offsets_log::{OffsetsLog, ReplicaOffsetsLog, GROUP_METADATA_TOPIC_NAME};
+#[cfg(test)]
+mod tests;
