@@ -22,6 +22,8 @@ enum Command {
     Zk(cli::zk::ZkArgs),
     /// Create, list, describe, alter and delete topics (like kafka-topics.sh).
     Topics(cli::topics::TopicsArgs),
+    /// List, describe, delete consumer groups and reset their offsets (like kafka-consumer-groups.sh).
+    Groups(cli::groups::GroupsArgs),
     /// Produce stdin lines as records (like kafka-console-producer.sh).
     Produce(cli::produce::ProduceArgs),
     /// Print records of a topic (like kafka-console-consumer.sh).
@@ -37,6 +39,7 @@ fn main() {
         Command::Broker(args) => cli::broker::run(args),
         Command::Zk(args) => cli::zk::run(args),
         Command::Topics(args) => cli::topics::run(args),
+        Command::Groups(args) => cli::groups::run(args),
         Command::Produce(args) => cli::produce::run(args),
         Command::Consume(args) => cli::consume::run(args),
         Command::Perf(args) => cli::perf::run(args),

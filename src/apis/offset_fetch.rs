@@ -28,13 +28,7 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .iter()
             .map(|g| {
                 let tps = g.topics.as_ref().map(|ts| {
-                    ts.iter()
-                        .flat_map(|t| {
-                            t.partition_indexes
-                                .iter()
-                                .map(|p| TopicPartition::new(t.name.to_string(), *p))
-                        })
-                        .collect::<Vec<_>>()
+                    partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes)))
                 });
                 let (error, offsets) = fetch(apis, &g.group_id, req.require_stable, tps.as_deref());
                 OffsetFetchResponseGroup::default()
@@ -59,15 +53,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .collect();
         return respond(request, &OffsetFetchResponse::default().with_groups(groups));
     }
-    let tps = req.topics.as_ref().map(|ts| {
-        ts.iter()
-            .flat_map(|t| {
-                t.partition_indexes
-                    .iter()
-                    .map(|p| TopicPartition::new(t.name.to_string(), *p))
-            })
-            .collect::<Vec<_>>()
-    });
+    let tps = req
+        .topics
+        .as_ref()
+        .map(|ts| partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes))));
     let (error, mut offsets) = fetch(apis, &req.group_id, req.require_stable, tps.as_deref());
     let mut resp = OffsetFetchResponse::default();
     if error != 0 {
@@ -110,6 +99,13 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     })
     .collect();
     respond(request, &resp)
+}
+
+/// The requested partitions of one group, in request order.
+fn partitions<'a>(topics: impl Iterator<Item = (&'a TopicName, &'a Vec<i32>)>) -> Vec<TopicPartition> {
+    topics
+        .flat_map(|(name, ps)| ps.iter().map(|p| TopicPartition::new(name.to_string(), *p)))
+        .collect()
 }
 
 fn fetch(

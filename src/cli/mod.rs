@@ -2,6 +2,7 @@
 
 pub mod broker;
 pub mod consume;
+pub mod groups;
 pub mod perf;
 pub mod produce;
 pub mod topics;

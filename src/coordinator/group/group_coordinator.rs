@@ -339,27 +339,11 @@ impl GroupCoordinator {
             self.partition_for(&g.group_id),
             g.members.len()
         );
-        let leader_members = g.current_member_metadata();
-        let (generation, protocol_type, protocol_name, leader) = (
-            g.generation_id,
-            g.protocol_type.clone(),
-            g.protocol_name.clone(),
-            g.leader_or_empty(),
-        );
         let ids: Vec<String> = g.members.keys().cloned().collect();
         for id in ids {
-            let is_leader = g.is_leader(&id);
+            let result = g.join_result(&id, g.is_leader(&id), g.leader_or_empty(), false);
             if let Some(m) = g.members.get_mut(&id) {
-                m.invoke_join(JoinGroupResult {
-                    members: if is_leader { leader_members.clone() } else { Vec::new() },
-                    member_id: id.clone(),
-                    generation_id: generation,
-                    protocol_type: protocol_type.clone(),
-                    protocol_name: protocol_name.clone(),
-                    leader_id: leader.clone(),
-                    skip_assignment: false,
-                    error: 0,
-                });
+                m.invoke_join(result);
                 m.is_new = false;
             }
             self.schedule_heartbeat(g, &id, None);

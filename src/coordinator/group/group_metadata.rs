@@ -15,7 +15,7 @@ use bytes::{Buf, Bytes};
 use kafka_protocol::indexmap::IndexMap;
 
 use super::group_state::GroupState;
-use super::member_metadata::{JoinGroupMember, MemberMetadata};
+use super::member_metadata::{JoinGroupMember, JoinGroupResult, MemberMetadata};
 use super::offset_commit_record::OffsetCommitValue;
 use crate::cluster::TopicPartition;
 
@@ -306,6 +306,32 @@ impl GroupMetadata {
                 metadata: m.metadata(protocol).cloned().unwrap_or_default(),
             })
             .collect()
+    }
+
+    /// The JoinGroup answer for `member_id` in the current generation; with `with_members`
+    /// (the leader) it carries every member's metadata. Kafka: `JoinGroupResult(...)` built
+    /// in `onCompleteJoin` and `doCurrentMemberJoinGroup`.
+    pub fn join_result(
+        &self,
+        member_id: &str,
+        with_members: bool,
+        leader_id: String,
+        skip_assignment: bool,
+    ) -> JoinGroupResult {
+        JoinGroupResult {
+            members: if with_members {
+                self.current_member_metadata()
+            } else {
+                Vec::new()
+            },
+            member_id: member_id.to_string(),
+            generation_id: self.generation_id,
+            protocol_type: self.protocol_type.clone(),
+            protocol_name: self.protocol_name.clone(),
+            leader_id,
+            skip_assignment,
+            error: 0,
+        }
     }
 
     /// The topics in the members' consumer-protocol subscriptions; `None` when the group does

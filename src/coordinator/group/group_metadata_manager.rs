@@ -140,6 +140,17 @@ impl GroupMetadataManager {
                 .is_none_or(|g| lock(&g).is(GroupState::Dead))
     }
 
+    /// The error for a group that is absent or Dead here: GROUP_ID_NOT_FOUND when this broker
+    /// owns its partition, NOT_COORDINATOR otherwise. Kafka: `handleDeleteGroups`,
+    /// `handleDeleteOffsets`.
+    pub fn missing_group_error(&self, group_id: &str) -> i16 {
+        if self.group_not_exists(group_id) {
+            ResponseError::GroupIdNotFound.code()
+        } else {
+            ResponseError::NotCoordinator.code()
+        }
+    }
+
     /// Persists the group's metadata with `assignment` (member id → assignment) and returns
     /// the error to report, mapped as Kafka's `storeGroup` callback does.
     pub async fn store_group(

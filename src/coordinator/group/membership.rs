@@ -198,20 +198,9 @@ impl GroupCoordinator {
                 self.update_member_and_rebalance(g, &member_id, p, rx_tx);
                 Reply::Later(rx)
             }
-            GroupState::CompletingRebalance if matches => Reply::Now(JoinGroupResult {
-                members: if is_leader {
-                    g.current_member_metadata()
-                } else {
-                    Vec::new()
-                },
-                member_id,
-                generation_id: g.generation_id,
-                protocol_type: g.protocol_type.clone(),
-                protocol_name: g.protocol_name.clone(),
-                leader_id: g.leader_or_empty(),
-                skip_assignment: false,
-                error: 0,
-            }),
+            GroupState::CompletingRebalance if matches => {
+                Reply::Now(g.join_result(&member_id, is_leader, g.leader_or_empty(), false))
+            }
             GroupState::CompletingRebalance => {
                 self.update_member_and_rebalance(g, &member_id, p, rx_tx);
                 Reply::Later(rx)
@@ -220,16 +209,9 @@ impl GroupCoordinator {
                 self.update_member_and_rebalance(g, &member_id, p, rx_tx);
                 Reply::Later(rx)
             }
-            GroupState::Stable => Reply::Now(JoinGroupResult {
-                members: Vec::new(),
-                member_id,
-                generation_id: g.generation_id,
-                protocol_type: g.protocol_type.clone(),
-                protocol_name: g.protocol_name.clone(),
-                leader_id: g.leader_or_empty(),
-                skip_assignment: false,
-                error: 0,
-            }),
+            GroupState::Stable => {
+                Reply::Now(g.join_result(&member_id, false, g.leader_or_empty(), false))
+            }
             GroupState::Empty | GroupState::Dead => Reply::Now(JoinGroupResult::error(
                 member_id,
                 ResponseError::UnknownMemberId.code(),
@@ -358,48 +340,19 @@ impl GroupCoordinator {
                             g.replace_static_member(&instance, &new, &old);
                             me.schedule_heartbeat(&mut g, &old, None);
                             if let Some(tx) = reply {
-                                let _ = tx.send(JoinGroupResult {
-                                    members: Vec::new(),
-                                    member_id: String::new(),
-                                    generation_id: g.generation_id,
-                                    protocol_type: g.protocol_type.clone(),
-                                    protocol_name: g.protocol_name.clone(),
-                                    leader_id: current_leader,
-                                    skip_assignment: false,
-                                    error,
-                                });
+                                let mut r = g.join_result("", false, current_leader, false);
+                                r.error = error;
+                                let _ = tx.send(r);
                             }
                             return;
                         }
                         let is_leader = g.is_leader(&new);
                         let result = if skip {
-                            JoinGroupResult {
-                                members: if is_leader {
-                                    g.current_member_metadata()
-                                } else {
-                                    Vec::new()
-                                },
-                                member_id: new.clone(),
-                                generation_id: g.generation_id,
-                                protocol_type: g.protocol_type.clone(),
-                                protocol_name: g.protocol_name.clone(),
-                                leader_id: g.leader_or_empty(),
-                                skip_assignment: is_leader,
-                                error: 0,
-                            }
+                            g.join_result(&new, is_leader, g.leader_or_empty(), is_leader)
                         } else {
                             // Before v9 the rejoining static leader is told the persisted
                             // leader id, so it acts as a follower and no rebalance happens.
-                            JoinGroupResult {
-                                members: Vec::new(),
-                                member_id: new.clone(),
-                                generation_id: g.generation_id,
-                                protocol_type: g.protocol_type.clone(),
-                                protocol_name: g.protocol_name.clone(),
-                                leader_id: current_leader,
-                                skip_assignment: false,
-                                error: 0,
-                            }
+                            g.join_result(&new, false, current_leader, false)
                         };
                         if let Some(m) = g.members.get_mut(&new) {
                             m.invoke_join(result);

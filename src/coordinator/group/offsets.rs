@@ -186,13 +186,7 @@ impl GroupCoordinator {
         if let Some(code) = self.validate_group_status(group_id, GroupApi::OffsetDelete) {
             return (code, Vec::new());
         }
-        let missing = || {
-            if self.manager.group_not_exists(group_id) {
-                ResponseError::GroupIdNotFound.code()
-            } else {
-                ResponseError::NotCoordinator.code()
-            }
-        };
+        let missing = || self.manager.missing_group_error(group_id);
         let Some(gref) = self.manager.get_group(group_id) else {
             return (missing(), Vec::new());
         };
