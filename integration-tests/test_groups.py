@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from harness.broker import ZkafkaCluster, is_reference_kafka
-from harness.clients import confluent_config, kafka_python_config, run_java
+from harness.clients import confluent_config, kafka_python_config, kcat_metadata, run_java
 from harness.waiting import wait_until
 
 # Java consumer default (Kafka 3.x `session.timeout.ms`); the tests use shorter ones where a
@@ -37,6 +37,14 @@ def create_topic(cluster: ZkafkaCluster, topic: str, partitions: int, rf: int = 
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": cluster.bootstrap_servers})
+    # Brokers learn the live broker list from the controller's UpdateMetadata; creating with
+    # rf=3 before then fails with INVALID_REPLICATION_FACTOR, as in Kafka.
+    live = len(cluster.running())
+    wait_until(
+        lambda: all(len(kcat_metadata(b.bootstrap)["brokers"]) == live for b in cluster.running()),
+        30.0,
+        "every broker to know the live brokers",
+    )
     futures = admin.create_topics([NewTopic(topic, partitions, rf)], operation_timeout=30)
     futures[topic].result(timeout=60)
 
@@ -56,7 +64,7 @@ def produce(cluster: ZkafkaCluster, topic: str, values: list[str], partition: in
     """acks=all produce of `values` (spread by the default partitioner when no key)."""
     from confluent_kafka import Producer
 
-    p = Producer(confluent_config(cluster.bootstrap_servers, acks="all", linger_ms=5))
+    p = Producer(confluent_config(cluster.bootstrap_servers, **{"acks": "all", "linger.ms": 5}))
     errors: list = []
     for i, v in enumerate(values):
         kwargs = {"partition": partition} if partition is not None else {"key": str(i)}
@@ -92,6 +100,20 @@ def poll_until(consumers: list, condition, timeout: float, what: str, sink: list
         if condition():
             return
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def java_string_hash_code(s: str) -> int:
+    """Java `String.hashCode` over UTF-16 code units, with int overflow."""
+    h = 0
+    data = s.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        h = (31 * h + int.from_bytes(data[i : i + 2], "big")) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= (1 << 31) else h
+
+
+def java_abs(n: int) -> int:
+    """Kafka `Utils.abs`: `Integer.MIN_VALUE` maps to 0."""
+    return 0 if n == -(1 << 31) else abs(n)
 
 
 def assignment_sizes(consumers: list) -> list[int]:
@@ -462,7 +484,6 @@ def test_coordinator_failover_keeps_committed_offsets(cluster: ZkafkaCluster) ->
     `__consumer_offsets` partition, that broker loads the partition from its log (Kafka:
     `onElection` → `doLoadGroupsAndOffsets`) and serves the group's committed offsets."""
     from confluent_kafka import TopicPartition
-    from kafka import KafkaAdminClient
 
     create_topic(cluster, "failover", 2)
     c = consumer(cluster, "g-failover")
@@ -472,9 +493,11 @@ def test_coordinator_failover_keeps_committed_offsets(cluster: ZkafkaCluster) ->
         c.commit(offsets=[TopicPartition("failover", 0, 11), TopicPartition("failover", 1, 22)], asynchronous=False)
     finally:
         c.close()
-    admin = KafkaAdminClient(**kafka_python_config(cluster.bootstrap_servers))
-    coordinator_id = admin._find_coordinator_ids(["g-failover"])["g-failover"]
-    admin.close()
+    from confluent_kafka.admin import AdminClient
+
+    md = AdminClient({"bootstrap.servers": cluster.bootstrap_servers}).list_topics("__consumer_offsets", timeout=10)
+    partition = java_abs(java_string_hash_code("g-failover")) % 50
+    coordinator_id = md.topics["__consumer_offsets"].partitions[partition].leader
     cluster.broker(coordinator_id).kill()
     survivors = ",".join(b.bootstrap for b in cluster.running() if b.broker_id != coordinator_id)
 
