@@ -25,6 +25,7 @@ pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod controller;
+pub mod coordinator;
 pub mod log;
 pub mod meta_properties;
 pub mod metadata_cache;

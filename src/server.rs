@@ -11,6 +11,9 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
+use crate::admin::{AdminZkClient, CreateTopicDefaults};
+use crate::apis::auto_topic_creation::ZkAutoTopicCreationManager;
+use crate::apis::zk_admin_manager::{AdminManagerConfig, ZkAdminManager};
 use crate::apis::{BrokerEpoch, ControllerEpochFence, KafkaApis, KafkaApisConfig};
 use crate::cluster::EndPoint;
 use crate::config::KafkaConfig;
@@ -83,6 +86,8 @@ pub struct KafkaServer {
     controller_epoch: Arc<ControllerEpochFence>,
     /// Step 10.
     controller: Option<KafkaController>,
+    /// Step 11: consumer groups and offsets.
+    group_coordinator: Option<Arc<crate::coordinator::group::GroupCoordinator>>,
 }
 
 /// Total number of startup steps, for the "step k/N" log lines.
@@ -152,6 +157,7 @@ impl KafkaServer {
             advertised_listeners: Vec::new(),
             broker_epoch_cell: Arc::new(BrokerEpoch::default()),
             controller: None,
+            group_coordinator: None,
         };
         tracing::info!("starting");
         match server.run_startup_steps().await {
@@ -353,11 +359,61 @@ impl KafkaServer {
         }
         let listener_security = security.listener_security.clone();
         self.security = Some(security);
+        let apis = apis.with_group_coordinator(self.start_group_coordinator(&replica_manager)?);
+        // Kafka: ZkAdminManager + AutoTopicCreationManager (topic lifecycle, `admin` module).
+        let admin_manager = Arc::new(ZkAdminManager::new(
+            AdminZkClient::new(Arc::clone(&zk)).with_log_config(log_manager.base_config()),
+            Arc::clone(&self.metadata_cache),
+            AdminManagerConfig {
+                defaults: CreateTopicDefaults {
+                    num_partitions: config.num_partitions,
+                    default_replication_factor: config.default_replication_factor as i16,
+                },
+                delete_topic_enable: config.get_bool("delete.topic.enable", true)?,
+                offsets_topic_num_partitions: config.get_i32("offsets.topic.num.partitions", 50)?,
+                offsets_topic_replication_factor: config
+                    .get_i32("offsets.topic.replication.factor", 3)?
+                    as i16,
+                offsets_topic_segment_bytes: config
+                    .get_i32("offsets.topic.segment.bytes", 104_857_600)?,
+                broker_originals: config.originals().clone(),
+            },
+        ));
+        let apis = apis
+            .with_auto_topic_creation(Arc::new(ZkAutoTopicCreationManager::new(Arc::clone(
+                &admin_manager,
+            ))))
+            .with_admin_manager(admin_manager);
         if let Some(socket_server) = &self.socket_server {
             socket_server
                 .enable_request_processing_with_security(Arc::new(apis), &listener_security)?;
         }
         Ok(())
+    }
+
+    /// Kafka: `groupCoordinator.startup` — the coordinator loads `__consumer_offsets`
+    /// partitions as LeaderAndIsr makes this broker their leader.
+    fn start_group_coordinator(
+        &mut self,
+        replica_manager: &Arc<ReplicaManager>,
+    ) -> Result<Arc<crate::coordinator::group::GroupCoordinator>, ServerError> {
+        use crate::coordinator::group::{GroupCoordinator, GroupCoordinatorConfig, ReplicaOffsetsLog};
+        let config = GroupCoordinatorConfig::from_kafka_config(&self.config)?;
+        let log = ReplicaOffsetsLog::new(
+            Arc::clone(replica_manager),
+            SystemClock::shared(),
+            config.offsets_topic_compression_codec,
+        );
+        let coordinator = GroupCoordinator::new(config, SystemClock::shared(), Arc::new(log));
+        let weak = Arc::downgrade(&coordinator);
+        replica_manager.add_leadership_listener(Arc::new(move |leaders, followers| {
+            if let Some(c) = weak.upgrade() {
+                c.on_leadership_change(leaders, followers);
+            }
+        }));
+        coordinator.startup();
+        self.group_coordinator = Some(Arc::clone(&coordinator));
+        Ok(coordinator)
     }
 
     /// Kafka: `KafkaServer.createBrokerInfo` — advertised listeners with empty hosts replaced by
@@ -417,6 +473,9 @@ impl KafkaServer {
         }
         if let Some(security) = self.security.take() {
             security.shutdown();
+        }
+        if let Some(coordinator) = self.group_coordinator.take() {
+            coordinator.shutdown();
         }
         // 10.
         if let Some(controller) = self.controller.take() {

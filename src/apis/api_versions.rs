@@ -108,7 +108,22 @@ mod tests {
                     (30, 0, 3),
                     (31, 0, 3),
                     (50, 0, 0),
-                    (51, 0, 0)
+                    (51, 0, 0),
+                    (19, 0, 7),
+                    (20, 0, 6),
+                    (37, 0, 3),
+                    (32, 0, 4),
+                    (8, 0, 9),
+                    (9, 0, 9),
+                    (10, 0, 6),
+                    (11, 0, 9),
+                    (12, 0, 4),
+                    (13, 0, 5),
+                    (14, 0, 5),
+                    (15, 0, 5),
+                    (16, 0, 5),
+                    (42, 0, 2),
+                    (47, 0, 0),
                 ]
                 .to_vec(),
                 "v{v}"
@@ -134,7 +149,7 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(18); // compact array: 17 entries + 1
+        expected.push(33); // compact array: 32 entries + 1
         for (k, min, max) in [
             (0i16, 0i16, 11i16),
             (1, 4, 17),
@@ -153,6 +168,21 @@ mod tests {
             (31, 0, 3),
             (50, 0, 0),
             (51, 0, 0),
+            (19, 0, 7),
+            (20, 0, 6),
+            (37, 0, 3),
+            (32, 0, 4),
+            (8, 0, 9),
+            (9, 0, 9),
+            (10, 0, 6),
+            (11, 0, 9),
+            (12, 0, 4),
+            (13, 0, 5),
+            (14, 0, 5),
+            (15, 0, 5),
+            (16, 0, 5),
+            (42, 0, 2),
+            (47, 0, 0),
         ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());

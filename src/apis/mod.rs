@@ -16,6 +16,10 @@ pub mod create_acls;
 pub mod delete_acls;
 pub mod describe_acls;
 pub mod describe_user_scram_credentials;
+pub mod create_partitions;
+pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_configs;
 pub mod fetch;
 pub mod fetch_response;
 pub mod init_producer_id;
@@ -28,6 +32,18 @@ pub mod sasl_authenticate;
 pub mod sasl_handshake;
 pub mod stop_replica;
 pub mod update_metadata;
+pub mod delete_groups;
+pub mod describe_groups;
+pub mod find_coordinator;
+pub mod heartbeat;
+pub mod join_group;
+pub mod leave_group;
+pub mod list_groups;
+pub mod offset_commit;
+pub mod offset_delete;
+pub mod offset_fetch;
+pub mod sync_group;
+pub mod zk_admin_manager;
 
 use std::sync::Arc;
 
@@ -88,6 +104,10 @@ pub struct KafkaApis {
     pub authorizer: Option<Arc<AclAuthorizer>>,
     /// SCRAM credentials (DescribeUserScramCredentials reads them).
     pub credential_cache: Option<Arc<CredentialCache>>,
+    /// Topic administration (CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs).
+    pub admin_manager: Option<Arc<zk_admin_manager::ZkAdminManager>>,
+    /// Consumer groups and committed offsets (FindCoordinator, JoinGroup, OffsetCommit ...).
+    pub group_coordinator: Option<Arc<crate::coordinator::group::GroupCoordinator>>,
 }
 
 impl KafkaApis {
@@ -104,6 +124,8 @@ impl KafkaApis {
             zk: None,
             authorizer: None,
             credential_cache: None,
+            admin_manager: None,
+            group_coordinator: None,
         }
     }
 
@@ -154,6 +176,22 @@ impl KafkaApis {
 
     pub fn with_credential_cache(mut self, cache: Arc<CredentialCache>) -> KafkaApis {
         self.credential_cache = Some(cache);
+        self
+    }
+
+    pub fn with_admin_manager(
+        mut self,
+        manager: Arc<zk_admin_manager::ZkAdminManager>,
+    ) -> KafkaApis {
+        self.admin_manager = Some(manager);
+        self
+    }
+
+    pub fn with_group_coordinator(
+        mut self,
+        coordinator: Arc<crate::coordinator::group::GroupCoordinator>,
+    ) -> KafkaApis {
+        self.group_coordinator = Some(coordinator);
         self
     }
 
@@ -240,6 +278,51 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn alter_scram<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(alter_user_scram_credentials::handle(a, r))
     }
+    fn create_topics<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(create_topics::handle(a, r))
+    }
+    fn delete_topics<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(delete_topics::handle(a, r))
+    }
+    fn create_partitions<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(create_partitions::handle(a, r))
+    }
+    fn describe_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_configs::handle(a, r))
+    }
+    fn offset_commit<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(offset_commit::handle(a, r))
+    }
+    fn offset_fetch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(offset_fetch::handle(a, r))
+    }
+    fn find_coordinator<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(find_coordinator::handle(a, r))
+    }
+    fn join_group<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(join_group::handle(a, r))
+    }
+    fn heartbeat<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(heartbeat::handle(a, r))
+    }
+    fn leave_group<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(leave_group::handle(a, r))
+    }
+    fn sync_group<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(sync_group::handle(a, r))
+    }
+    fn describe_groups<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_groups::handle(a, r))
+    }
+    fn list_groups<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(list_groups::handle(a, r))
+    }
+    fn delete_groups<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(delete_groups::handle(a, r))
+    }
+    fn offset_delete<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(offset_delete::handle(a, r))
+    }
     match api_key {
         ApiKey::SaslHandshake => Some(sasl_handshake),
         ApiKey::SaslAuthenticate => Some(sasl_authenticate),
@@ -248,6 +331,10 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
         ApiKey::DeleteAcls => Some(delete_acls),
         ApiKey::DescribeUserScramCredentials => Some(describe_scram),
         ApiKey::AlterUserScramCredentials => Some(alter_scram),
+        ApiKey::CreateTopics => Some(create_topics),
+        ApiKey::DeleteTopics => Some(delete_topics),
+        ApiKey::CreatePartitions => Some(create_partitions),
+        ApiKey::DescribeConfigs => Some(describe_configs),
         ApiKey::Produce => Some(produce),
         ApiKey::Fetch => Some(fetch),
         ApiKey::ListOffsets => Some(list_offsets),
@@ -258,6 +345,17 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
         ApiKey::ApiVersions => Some(api_versions),
         ApiKey::Metadata => Some(metadata),
         ApiKey::UpdateMetadata => Some(update_metadata),
+        ApiKey::OffsetCommit => Some(offset_commit),
+        ApiKey::OffsetFetch => Some(offset_fetch),
+        ApiKey::FindCoordinator => Some(find_coordinator),
+        ApiKey::JoinGroup => Some(join_group),
+        ApiKey::Heartbeat => Some(heartbeat),
+        ApiKey::LeaveGroup => Some(leave_group),
+        ApiKey::SyncGroup => Some(sync_group),
+        ApiKey::DescribeGroups => Some(describe_groups),
+        ApiKey::ListGroups => Some(list_groups),
+        ApiKey::DeleteGroups => Some(delete_groups),
+        ApiKey::OffsetDelete => Some(offset_delete),
         _ => None,
     }
 }
@@ -274,7 +372,7 @@ mod tests {
         for s in SUPPORTED_APIS {
             assert!(handler_for(s.api_key).is_some(), "{:?}", s.api_key);
         }
-        assert!(handler_for(ApiKey::JoinGroup).is_none());
+        assert!(handler_for(ApiKey::AddOffsetsToTxn).is_none());
     }
 }
 

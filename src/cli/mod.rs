@@ -4,6 +4,7 @@ pub mod acls;
 pub mod broker;
 pub mod configs;
 pub mod consume;
+pub mod groups;
 pub mod perf;
 pub mod produce;
 pub mod topics;

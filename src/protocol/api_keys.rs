@@ -15,6 +15,10 @@ use kafka_protocol::protocol::VersionRange;
 use crate::protocol::guard::{
     Schema, API_VERSIONS_REQUEST_SCHEMA, METADATA_REQUEST_SCHEMA, UPDATE_METADATA_REQUEST_SCHEMA,
 };
+use crate::protocol::guard_admin::{
+    CREATE_PARTITIONS_REQUEST_SCHEMA, CREATE_TOPICS_REQUEST_SCHEMA,
+    DELETE_TOPICS_REQUEST_SCHEMA, DESCRIBE_CONFIGS_REQUEST_SCHEMA,
+};
 use crate::protocol::guard_data_path::{
     FETCH_REQUEST_SCHEMA, INIT_PRODUCER_ID_REQUEST_SCHEMA, LEADER_AND_ISR_REQUEST_SCHEMA,
     LIST_OFFSETS_REQUEST_SCHEMA, OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA, PRODUCE_REQUEST_SCHEMA,
@@ -26,6 +30,7 @@ use crate::protocol::guard_security::{
     DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA, SASL_AUTHENTICATE_REQUEST_SCHEMA,
     SASL_HANDSHAKE_REQUEST_SCHEMA,
 };
+use crate::protocol::guard_groups as groups;
 
 /// One row of the supported-versions table.
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +167,97 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         max_version: 0,
         request_schema: &ALTER_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA,
     },
+    SupportedApi {
+        api_key: ApiKey::CreateTopics,
+        min_version: 0,
+        max_version: 7,
+        request_schema: &CREATE_TOPICS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DeleteTopics,
+        min_version: 0,
+        max_version: 6,
+        request_schema: &DELETE_TOPICS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::CreatePartitions,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &CREATE_PARTITIONS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DescribeConfigs,
+        min_version: 0,
+        max_version: 4,
+        request_schema: &DESCRIBE_CONFIGS_REQUEST_SCHEMA,
+    },
+    // Group coordinator APIs: Kafka 3.9 zkBroker ranges (`ApiKeys.zkBrokerApis`, checked with kafka-clients 3.9.1).
+    SupportedApi {
+        api_key: ApiKey::OffsetCommit,
+        min_version: 0,
+        max_version: 9,
+        request_schema: &groups::OFFSET_COMMIT_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::OffsetFetch,
+        min_version: 0,
+        max_version: 9,
+        request_schema: &groups::OFFSET_FETCH_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::FindCoordinator,
+        min_version: 0,
+        max_version: 6,
+        request_schema: &groups::FIND_COORDINATOR_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::JoinGroup,
+        min_version: 0,
+        max_version: 9,
+        request_schema: &groups::JOIN_GROUP_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::Heartbeat,
+        min_version: 0,
+        max_version: 4,
+        request_schema: &groups::HEARTBEAT_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::LeaveGroup,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &groups::LEAVE_GROUP_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::SyncGroup,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &groups::SYNC_GROUP_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DescribeGroups,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &groups::DESCRIBE_GROUPS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::ListGroups,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &groups::LIST_GROUPS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DeleteGroups,
+        min_version: 0,
+        max_version: 2,
+        request_schema: &groups::DELETE_GROUPS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::OffsetDelete,
+        min_version: 0,
+        max_version: 0,
+        request_schema: &groups::OFFSET_DELETE_REQUEST_SCHEMA,
+    },
 ];
 
 /// The versions of `api_key` this broker implements, or `None` when it does not serve it.
@@ -238,7 +334,7 @@ mod tests {
         assert_eq!((r.min, r.max), (0, 8));
         let r = supported_versions(ApiKey::ApiVersions).unwrap();
         assert_eq!((r.min, r.max), (0, 4));
-        assert!(supported_versions(ApiKey::JoinGroup).is_none());
+        assert!(supported_versions(ApiKey::AddOffsetsToTxn).is_none());
     }
 
     /// Kafka: `ApiKeys.isVersionEnabled` accepts every ApiVersions version; other APIs only
