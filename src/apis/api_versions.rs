@@ -99,6 +99,7 @@ mod tests {
                     (4, 0, 7),
                     (5, 0, 4),
                     (6, 0, 8),
+                    (7, 0, 3),
                     (18, 0, 4),
                     (22, 0, 5),
                     (23, 0, 4),
@@ -124,6 +125,9 @@ mod tests {
                     (16, 0, 5),
                     (42, 0, 2),
                     (47, 0, 0),
+                    (43, 0, 2),
+                    (56, 0, 3),
+                    (67, 0, 0)
                 ]
                 .to_vec(),
                 "v{v}"
@@ -149,7 +153,7 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(33); // compact array: 32 entries + 1
+        expected.push(37); // compact array: 36 entries + 1
         for (k, min, max) in [
             (0i16, 0i16, 11i16),
             (1, 4, 17),
@@ -158,6 +162,7 @@ mod tests {
             (4, 0, 7),
             (5, 0, 4),
             (6, 0, 8),
+            (7, 0, 3),
             (18, 0, 4),
             (22, 0, 5),
             (23, 0, 4),
@@ -183,6 +188,9 @@ mod tests {
             (16, 0, 5),
             (42, 0, 2),
             (47, 0, 0),
+            (43, 0, 2),
+            (56, 0, 3),
+            (67, 0, 0),
         ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());
