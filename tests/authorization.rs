@@ -1,4 +1,6 @@
-//! Operation × resource of every API served, checked through the real handlers: a principal
+//! Operation × resource of every API served (CreateTopics, DeleteTopics, CreatePartitions and
+//! DescribeConfigs answer NOT_CONTROLLER / need the admin manager first, so they are covered by
+//! reading their handlers, not here), checked through the real handlers: a principal
 //! without ACLs gets Kafka's authorization error, and the one ACL Kafka requires for that API
 //! removes it (semantics doc §6.2 table; Kafka: `KafkaApis.handle*` with `AuthHelper`,
 //! "Operations and Resources on Protocols" in Kafka's security documentation).
@@ -30,6 +32,7 @@ use zkafka::zk::znodes::{
 const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
 const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
 const TRANSACTIONAL_ID_AUTHORIZATION_FAILED: i16 = 53;
+const GROUP_AUTHORIZATION_FAILED: i16 = 30;
 
 fn name(s: &'static str) -> TopicName {
     TopicName(StrBytes::from_static_str(s))
@@ -148,8 +151,77 @@ fn rows() -> Vec<Row> {
     fn describe_scram_error(r: Response, k: ApiKey, v: i16) -> i16 {
         body::<DescribeUserScramCredentialsResponse>(r, k, v).error_code
     }
+    fn join_group_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<JoinGroupResponse>(r, k, v).error_code
+    }
+    fn sync_group_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<SyncGroupResponse>(r, k, v).error_code
+    }
+    fn heartbeat_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<HeartbeatResponse>(r, k, v).error_code
+    }
+    fn leave_group_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<LeaveGroupResponse>(r, k, v).error_code
+    }
+    fn find_coordinator_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<FindCoordinatorResponse>(r, k, v).error_code
+    }
+    fn describe_groups_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<DescribeGroupsResponse>(r, k, v).groups[0].error_code
+    }
+    fn delete_groups_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<DeleteGroupsResponse>(r, k, v).results[0].error_code
+    }
+    fn offset_delete_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<OffsetDeleteResponse>(r, k, v).error_code
+    }
+    fn offset_commit_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<OffsetCommitResponse>(r, k, v).topics[0].partitions[0].error_code
+    }
+    fn offset_fetch_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<OffsetFetchResponse>(r, k, v).error_code
+    }
+    fn alter_partition_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<AlterPartitionResponse>(r, k, v).error_code
+    }
+    fn allocate_producer_ids_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<AllocateProducerIdsResponse>(r, k, v).error_code
+    }
+    fn controlled_shutdown_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<ControlledShutdownResponse>(r, k, v).error_code
+    }
+    fn elect_leaders_error(r: Response, k: ApiKey, v: i16) -> i16 {
+        body::<ElectLeadersResponse>(r, k, v).replica_election_results[0].partition_result[0].error_code
+    }
+    let group = || GroupId(StrBytes::from_static_str("g"));
     let cluster = "kafka-cluster";
     vec![
+        Row { what: "JoinGroup", key: ApiKey::JoinGroup, version: 5, request: request(ApiKey::JoinGroup, 5, &JoinGroupRequest::default().with_group_id(group()).with_session_timeout_ms(10000).with_rebalance_timeout_ms(10000).with_protocol_type(StrBytes::from_static_str("consumer"))), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g")], error: join_group_error },
+        Row { what: "SyncGroup", key: ApiKey::SyncGroup, version: 3, request: request(ApiKey::SyncGroup, 3, &SyncGroupRequest::default().with_group_id(group())), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g")], error: sync_group_error },
+        Row { what: "Heartbeat", key: ApiKey::Heartbeat, version: 3, request: request(ApiKey::Heartbeat, 3, &HeartbeatRequest::default().with_group_id(group())), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g")], error: heartbeat_error },
+        Row { what: "LeaveGroup", key: ApiKey::LeaveGroup, version: 2, request: request(ApiKey::LeaveGroup, 2, &LeaveGroupRequest::default().with_group_id(group())), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g")], error: leave_group_error },
+        Row { what: "FindCoordinator (group)", key: ApiKey::FindCoordinator, version: 3, request: request(ApiKey::FindCoordinator, 3, &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")).with_key_type(0)), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Describe, Rt::Group, "g")], error: find_coordinator_error },
+        Row { what: "FindCoordinator (transaction)", key: ApiKey::FindCoordinator, version: 3, request: request(ApiKey::FindCoordinator, 3, &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("tx")).with_key_type(1)), denied: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, grant: vec![(Op::Describe, Rt::TransactionalId, "tx")], error: find_coordinator_error },
+        Row { what: "DescribeGroups", key: ApiKey::DescribeGroups, version: 5, request: request(ApiKey::DescribeGroups, 5, &DescribeGroupsRequest::default().with_groups(vec![group()])), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Describe, Rt::Group, "g")], error: describe_groups_error },
+        Row { what: "DeleteGroups", key: ApiKey::DeleteGroups, version: 2, request: request(ApiKey::DeleteGroups, 2, &DeleteGroupsRequest::default().with_groups_names(vec![group()])), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Delete, Rt::Group, "g")], error: delete_groups_error },
+        Row { what: "OffsetDelete", key: ApiKey::OffsetDelete, version: 0, request: request(ApiKey::OffsetDelete, 0, &OffsetDeleteRequest::default().with_group_id(group())), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Delete, Rt::Group, "g")], error: offset_delete_error },
+        Row {
+            what: "OffsetCommit", key: ApiKey::OffsetCommit, version: 8,
+            request: request(ApiKey::OffsetCommit, 8, &OffsetCommitRequest::default().with_group_id(group()).with_topics(vec![
+                offset_commit_request::OffsetCommitRequestTopic::default().with_name(name("t")).with_partitions(vec![
+                    offset_commit_request::OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(5)])])),
+            denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g"), (Op::Read, Rt::Topic, "t")], error: offset_commit_error,
+        },
+        Row { what: "OffsetFetch", key: ApiKey::OffsetFetch, version: 7, request: request(ApiKey::OffsetFetch, 7, &OffsetFetchRequest::default().with_group_id(group()).with_topics(None)), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Describe, Rt::Group, "g")], error: offset_fetch_error },
+        Row { what: "AlterPartition", key: ApiKey::AlterPartition, version: 3, request: request(ApiKey::AlterPartition, 3, &AlterPartitionRequest::default().with_broker_id(BrokerId(2))), denied: CLUSTER_AUTHORIZATION_FAILED, grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)], error: alter_partition_error },
+        Row { what: "AllocateProducerIds", key: ApiKey::AllocateProducerIds, version: 0, request: request(ApiKey::AllocateProducerIds, 0, &AllocateProducerIdsRequest::default().with_broker_id(BrokerId(2))), denied: CLUSTER_AUTHORIZATION_FAILED, grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)], error: allocate_producer_ids_error },
+        Row { what: "ControlledShutdown", key: ApiKey::ControlledShutdown, version: 3, request: request(ApiKey::ControlledShutdown, 3, &ControlledShutdownRequest::default().with_broker_id(BrokerId(2))), denied: CLUSTER_AUTHORIZATION_FAILED, grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)], error: controlled_shutdown_error },
+        Row {
+            what: "ElectLeaders", key: ApiKey::ElectLeaders, version: 2,
+            request: request(ApiKey::ElectLeaders, 2, &ElectLeadersRequest::default().with_timeout_ms(100).with_topic_partitions(Some(vec![
+                elect_leaders_request::TopicPartitions::default().with_topic(name("t")).with_partitions(vec![0])]))),
+            denied: CLUSTER_AUTHORIZATION_FAILED, grant: vec![(Op::Alter, Rt::Cluster, cluster)], error: elect_leaders_error,
+        },
         Row {
             what: "Produce",
             key: ApiKey::Produce,

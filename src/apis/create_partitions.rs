@@ -56,6 +56,15 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             r.error_code = code;
             r.error_message = message.map(StrBytes::from_string);
         };
+        // Kafka: `handleCreatePartitionsRequest` — Alter on each topic.
+        if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Alter, crate::zk::znodes::ResourceType::Topic, name) {
+            fail(
+                &mut results[i],
+                kafka_protocol::ResponseError::TopicAuthorizationFailed.code(),
+                Some("Authorization failed.".into()),
+            );
+            continue;
+        }
         if names.iter().filter(|n| *n == name).count() > 1 {
             fail(
                 &mut results[i],

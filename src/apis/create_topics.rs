@@ -56,7 +56,16 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     };
     // Kafka: "Found multiple entries for this topic." for a name given twice.
     let mut to_create = Vec::new();
+    // Kafka: `handleCreateTopicsRequest` — Create on the cluster, else Create on each topic.
+    let cluster_create = apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::Create);
     for (i, topic) in req.topics.iter().enumerate() {
+        if !cluster_create
+            && !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Create, crate::zk::znodes::ResourceType::Topic, &names[i])
+        {
+            results[i].error_code = kafka_protocol::ResponseError::TopicAuthorizationFailed.code();
+            results[i].error_message = Some(StrBytes::from_static_str("Authorization failed."));
+            continue;
+        }
         if names.iter().filter(|n| **n == names[i]).count() > 1 {
             results[i].error_code = INVALID_REQUEST;
             results[i].error_message =

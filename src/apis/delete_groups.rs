@@ -14,14 +14,24 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Ok(r) => r,
         Err(close) => return close,
     };
-    let ids: Vec<String> = req.groups_names.iter().map(|g| g.to_string()).collect();
-    let results = match apis.group_coordinator.as_ref() {
+    // Kafka: `handleDeleteGroupsRequest` — Delete on each group.
+    let (ids, denied): (Vec<String>, Vec<String>) = req
+        .groups_names
+        .iter()
+        .map(|g| g.to_string())
+        .partition(|g| apis.authorize(&request.context, crate::zk::znodes::AclOperation::Delete, crate::zk::znodes::ResourceType::Group, g));
+    let mut results: Vec<(String, i16)> = match apis.group_coordinator.as_ref() {
         None => ids
             .into_iter()
             .map(|g| (g, ResponseError::CoordinatorNotAvailable.code()))
             .collect(),
         Some(c) => c.handle_delete_groups(&ids).await,
     };
+    results.extend(
+        denied
+            .into_iter()
+            .map(|g| (g, ResponseError::GroupAuthorizationFailed.code())),
+    );
     let results = results
         .into_iter()
         .map(|(g, e)| {

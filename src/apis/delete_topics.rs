@@ -102,6 +102,15 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         };
         match resolved {
             None => results.push(result(None, id, UNKNOWN_TOPIC_ID)),
+            // Kafka: `handleDeleteTopicsRequest` — Delete on each topic (checked before
+            // existence, so unauthorized principals learn nothing).
+            Some(n) if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Delete, crate::zk::znodes::ResourceType::Topic, &n) => {
+                results.push(result(
+                    Some(n),
+                    id,
+                    kafka_protocol::ResponseError::TopicAuthorizationFailed.code(),
+                ))
+            }
             Some(n) if !manager.metadata_cache.contains_topic(&n) => {
                 results.push(result(Some(n), id, UNKNOWN_TOPIC_OR_PARTITION))
             }

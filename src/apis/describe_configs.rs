@@ -254,7 +254,21 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let mut results = Vec::with_capacity(req.resources.len());
     for resource in &req.resources {
         let name = resource.resource_name.to_string();
+        // Kafka: `handleDescribeConfigsRequest` — DescribeConfigs on the topic, or on the
+        // cluster for broker resources.
+        let authorized = match resource.resource_type {
+            RESOURCE_TOPIC => {
+                apis.authorize(&request.context, crate::zk::znodes::AclOperation::DescribeConfigs, crate::zk::znodes::ResourceType::Topic, &name)
+            }
+            RESOURCE_BROKER => apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::DescribeConfigs),
+            _ => true,
+        };
         let outcome: Result<Vec<ConfigEntry>, (i16, String)> = match resource.resource_type {
+            _ if !authorized => Err(if resource.resource_type == RESOURCE_TOPIC {
+                (29, "Topic authorization failed.".to_string())
+            } else {
+                (31, "Cluster authorization failed.".to_string())
+            }),
             RESOURCE_TOPIC => match validate_topic_name(&name) {
                 Err(e) => Err((e.error_code(), e.to_string())),
                 Ok(()) if !manager.metadata_cache.contains_topic(&name) => Err((

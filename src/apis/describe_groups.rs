@@ -24,6 +24,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         .iter()
         .map(|group_id| {
             let described = DescribedGroup::default().with_group_id(group_id.clone());
+            // Kafka: `handleDescribeGroupsRequest` — Describe on each group.
+            if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Group, group_id) {
+                return described.with_error_code(ResponseError::GroupAuthorizationFailed.code());
+            }
             let Some(c) = apis.group_coordinator.as_ref() else {
                 return described.with_error_code(ResponseError::CoordinatorNotAvailable.code());
             };

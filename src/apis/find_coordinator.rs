@@ -74,6 +74,18 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
 /// COORDINATOR_NOT_AVAILABLE meanwhile); the coordinator is the partition leader's endpoint
 /// on the request's listener.
 async fn get_coordinator(apis: &KafkaApis, request: &Request, key_type: i8, key: &str) -> Found {
+    // Kafka: `getCoordinator` — Describe on the group or the transactional id.
+    match key_type {
+        KEY_TYPE_GROUP if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Group, key) => {
+            return Found::error(ResponseError::GroupAuthorizationFailed.code())
+        }
+        KEY_TYPE_TRANSACTION
+            if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::TransactionalId, key) =>
+        {
+            return Found::error(ResponseError::TransactionalIdAuthorizationFailed.code())
+        }
+        _ => {}
+    }
     let topic = match key_type {
         KEY_TYPE_GROUP => GROUP_METADATA_TOPIC_NAME,
         // No transaction coordinator in this broker yet: clients retry.

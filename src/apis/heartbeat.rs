@@ -11,7 +11,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Ok(r) => r,
         Err(close) => return close,
     };
+    // Kafka: `handleHeartbeatRequest` — Read on the group.
+    let authorized = apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id);
     let code = match apis.group_coordinator.as_ref() {
+        _ if !authorized => ResponseError::GroupAuthorizationFailed.code(),
         None => ResponseError::CoordinatorNotAvailable.code(),
         Some(c) => c.handle_heartbeat(
             &req.group_id,

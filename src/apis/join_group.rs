@@ -15,6 +15,14 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     let version = request.context.header.api_version();
+    // Kafka: `handleJoinGroupRequest` — Read on the group.
+    if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id) {
+        let resp = JoinGroupResponse::default()
+            .with_error_code(ResponseError::GroupAuthorizationFailed.code())
+            .with_generation_id(-1)
+            .with_member_id(req.member_id.clone());
+        return respond(request, &finish(resp, version));
+    }
     let Some(coordinator) = apis.group_coordinator.as_ref() else {
         let resp = JoinGroupResponse::default()
             .with_error_code(ResponseError::CoordinatorNotAvailable.code())

@@ -24,8 +24,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let states: Vec<String> = req.states_filter.iter().map(|s| s.to_string()).collect();
     let types: Vec<String> = req.types_filter.iter().map(|s| s.to_string()).collect();
     let (error, groups) = c.handle_list_groups(&states, &types);
+    // Kafka: `handleListGroupsRequest` — Describe on the cluster lists every group; otherwise
+    // only the groups the principal may describe (no error).
+    let all = apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::Describe);
     let groups = groups
         .into_iter()
+        .filter(|g| all || apis.authorize(&request.context, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Group, &g.group_id))
         .map(|g| {
             ListedGroup::default()
                 .with_group_id(GroupId(StrBytes::from_string(g.group_id)))

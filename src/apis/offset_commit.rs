@@ -31,13 +31,22 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let mut known = Vec::new();
     // (topic index, partition index, error) for each partition, in request order.
     let mut errors: Vec<Vec<i16>> = Vec::with_capacity(req.topics.len());
+    // Kafka: `handleOffsetCommitRequest` — Read on the group (else every partition fails),
+    // then Read on each topic.
+    let group_ok = apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id);
     for t in &req.topics {
         let exists = apis.metadata_cache.contains_topic(&t.name);
-        errors.push(vec![
-            if exists { 0 } else { ResponseError::UnknownTopicOrPartition.code() };
-            t.partitions.len()
-        ]);
-        if !exists {
+        let code = if !group_ok {
+            ResponseError::GroupAuthorizationFailed.code()
+        } else if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Topic, &t.name) {
+            ResponseError::TopicAuthorizationFailed.code()
+        } else if !exists {
+            ResponseError::UnknownTopicOrPartition.code()
+        } else {
+            0
+        };
+        errors.push(vec![code; t.partitions.len()]);
+        if code != 0 {
             continue;
         }
         for p in &t.partitions {

@@ -16,6 +16,14 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Ok(r) => r,
         Err(close) => return close,
     };
+    // Kafka: `handleDeleteOffsetsRequest` — Delete on the group, then Read on each topic.
+    if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Delete, crate::zk::znodes::ResourceType::Group, &req.group_id) {
+        return respond(
+            request,
+            &OffsetDeleteResponse::default()
+                .with_error_code(ResponseError::GroupAuthorizationFailed.code()),
+        );
+    }
     let Some(c) = apis.group_coordinator.as_ref() else {
         return respond(
             request,
@@ -28,7 +36,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     for t in &req.topics {
         for p in &t.partitions {
             let tp = TopicPartition::new(t.name.to_string(), p.partition_index);
-            if apis.metadata_cache.contains_partition(&tp) {
+            if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Topic, &t.name) {
+                errors.push((tp, ResponseError::TopicAuthorizationFailed.code()));
+            } else if apis.metadata_cache.contains_partition(&tp) {
                 known.push(tp);
             } else {
                 errors.push((tp, ResponseError::UnknownTopicOrPartition.code()));

@@ -30,7 +30,7 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 let tps = g.topics.as_ref().map(|ts| {
                     partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes)))
                 });
-                let (error, offsets) = fetch(apis, &g.group_id, req.require_stable, tps.as_deref());
+                let (error, offsets) = fetch(apis, request, &g.group_id, req.require_stable, tps.as_deref());
                 OffsetFetchResponseGroup::default()
                     .with_group_id(g.group_id.clone())
                     .with_error_code(error)
@@ -57,7 +57,7 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         .topics
         .as_ref()
         .map(|ts| partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes))));
-    let (error, mut offsets) = fetch(apis, &req.group_id, req.require_stable, tps.as_deref());
+    let (error, mut offsets) = fetch(apis, request, &req.group_id, req.require_stable, tps.as_deref());
     let mut resp = OffsetFetchResponse::default();
     if error != 0 {
         if version < 2 {
@@ -108,16 +108,40 @@ fn partitions<'a>(topics: impl Iterator<Item = (&'a TopicName, &'a Vec<i32>)>) -
         .collect()
 }
 
+/// Kafka: `handleOffsetFetchRequest` — Describe on the group (else GROUP_AUTHORIZATION_FAILED),
+/// then Describe on each topic: requested partitions of other topics get
+/// TOPIC_AUTHORIZATION_FAILED, and an all-partitions fetch leaves them out.
 fn fetch(
     apis: &KafkaApis,
+    request: &Request,
     group_id: &GroupId,
     require_stable: bool,
     tps: Option<&[TopicPartition]>,
 ) -> (i16, Vec<(TopicPartition, FetchedOffset)>) {
-    match apis.group_coordinator.as_ref() {
+    let ctx = &request.context;
+    if !apis.authorize(ctx, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Group, group_id) {
+        return (ResponseError::GroupAuthorizationFailed.code(), Vec::new());
+    }
+    let (error, offsets) = match apis.group_coordinator.as_ref() {
         None => (ResponseError::CoordinatorNotAvailable.code(), Vec::new()),
         Some(c) => c.handle_fetch_offsets(group_id, require_stable, tps),
-    }
+    };
+    let offsets = offsets
+        .into_iter()
+        .filter_map(|(tp, mut o)| {
+            if apis.authorize(ctx, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Topic, &tp.topic) {
+                return Some((tp, o));
+            }
+            tps.is_some().then(|| {
+                o.offset = -1;
+                o.leader_epoch = -1;
+                o.metadata = String::new();
+                o.error = ResponseError::TopicAuthorizationFailed.code();
+                (tp, o)
+            })
+        })
+        .collect();
+    (error, offsets)
 }
 
 /// Groups partitions by topic, keeping first-seen topic order.

@@ -19,6 +19,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     if version >= 5 && (req.protocol_type.is_none() || req.protocol_name.is_none()) {
         return error(ResponseError::InconsistentGroupProtocol.code());
     }
+    // Kafka: `handleSyncGroupRequest` — Read on the group.
+    if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id) {
+        return error(ResponseError::GroupAuthorizationFailed.code());
+    }
     let Some(coordinator) = apis.group_coordinator.as_ref() else {
         return error(ResponseError::CoordinatorNotAvailable.code());
     };
