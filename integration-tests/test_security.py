@@ -152,9 +152,13 @@ def produce(bootstrap: str, topic: str, config: dict, values: list[bytes], timeo
     from confluent_kafka import Producer
 
     results: list = []
+
+    def delivered(err, msg) -> None:  # noqa: ANN001 - confluent-kafka callback
+        results.append(err)
+
     p = Producer(confluent_config(bootstrap, **config, **{"message.timeout.ms": int(timeout * 1000)}))
     for v in values:
-        p.produce(topic, v, callback=lambda err, msg: results.append(err))
+        p.produce(topic, v, on_delivery=delivered)
     p.flush(timeout + 5)
     return results
 

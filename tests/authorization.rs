@@ -191,36 +191,232 @@ fn rows() -> Vec<Row> {
         body::<ControlledShutdownResponse>(r, k, v).error_code
     }
     fn elect_leaders_error(r: Response, k: ApiKey, v: i16) -> i16 {
-        body::<ElectLeadersResponse>(r, k, v).replica_election_results[0].partition_result[0].error_code
+        body::<ElectLeadersResponse>(r, k, v).replica_election_results[0].partition_result[0]
+            .error_code
     }
     let group = || GroupId(StrBytes::from_static_str("g"));
     let cluster = "kafka-cluster";
     vec![
-        Row { what: "JoinGroup", key: ApiKey::JoinGroup, version: 5, request: request(ApiKey::JoinGroup, 5, &JoinGroupRequest::default().with_group_id(group()).with_session_timeout_ms(10000).with_rebalance_timeout_ms(10000).with_protocol_type(StrBytes::from_static_str("consumer"))), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g")], error: join_group_error },
-        Row { what: "SyncGroup", key: ApiKey::SyncGroup, version: 3, request: request(ApiKey::SyncGroup, 3, &SyncGroupRequest::default().with_group_id(group())), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g")], error: sync_group_error },
-        Row { what: "Heartbeat", key: ApiKey::Heartbeat, version: 3, request: request(ApiKey::Heartbeat, 3, &HeartbeatRequest::default().with_group_id(group())), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g")], error: heartbeat_error },
-        Row { what: "LeaveGroup", key: ApiKey::LeaveGroup, version: 2, request: request(ApiKey::LeaveGroup, 2, &LeaveGroupRequest::default().with_group_id(group())), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g")], error: leave_group_error },
-        Row { what: "FindCoordinator (group)", key: ApiKey::FindCoordinator, version: 3, request: request(ApiKey::FindCoordinator, 3, &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")).with_key_type(0)), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Describe, Rt::Group, "g")], error: find_coordinator_error },
-        Row { what: "FindCoordinator (transaction)", key: ApiKey::FindCoordinator, version: 3, request: request(ApiKey::FindCoordinator, 3, &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("tx")).with_key_type(1)), denied: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, grant: vec![(Op::Describe, Rt::TransactionalId, "tx")], error: find_coordinator_error },
-        Row { what: "DescribeGroups", key: ApiKey::DescribeGroups, version: 5, request: request(ApiKey::DescribeGroups, 5, &DescribeGroupsRequest::default().with_groups(vec![group()])), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Describe, Rt::Group, "g")], error: describe_groups_error },
-        Row { what: "DeleteGroups", key: ApiKey::DeleteGroups, version: 2, request: request(ApiKey::DeleteGroups, 2, &DeleteGroupsRequest::default().with_groups_names(vec![group()])), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Delete, Rt::Group, "g")], error: delete_groups_error },
-        Row { what: "OffsetDelete", key: ApiKey::OffsetDelete, version: 0, request: request(ApiKey::OffsetDelete, 0, &OffsetDeleteRequest::default().with_group_id(group())), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Delete, Rt::Group, "g")], error: offset_delete_error },
         Row {
-            what: "OffsetCommit", key: ApiKey::OffsetCommit, version: 8,
-            request: request(ApiKey::OffsetCommit, 8, &OffsetCommitRequest::default().with_group_id(group()).with_topics(vec![
-                offset_commit_request::OffsetCommitRequestTopic::default().with_name(name("t")).with_partitions(vec![
-                    offset_commit_request::OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(5)])])),
-            denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Read, Rt::Group, "g"), (Op::Read, Rt::Topic, "t")], error: offset_commit_error,
+            what: "JoinGroup",
+            key: ApiKey::JoinGroup,
+            version: 5,
+            request: request(
+                ApiKey::JoinGroup,
+                5,
+                &JoinGroupRequest::default()
+                    .with_group_id(group())
+                    .with_session_timeout_ms(10000)
+                    .with_rebalance_timeout_ms(10000)
+                    .with_protocol_type(StrBytes::from_static_str("consumer")),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Read, Rt::Group, "g")],
+            error: join_group_error,
         },
-        Row { what: "OffsetFetch", key: ApiKey::OffsetFetch, version: 7, request: request(ApiKey::OffsetFetch, 7, &OffsetFetchRequest::default().with_group_id(group()).with_topics(None)), denied: GROUP_AUTHORIZATION_FAILED, grant: vec![(Op::Describe, Rt::Group, "g")], error: offset_fetch_error },
-        Row { what: "AlterPartition", key: ApiKey::AlterPartition, version: 3, request: request(ApiKey::AlterPartition, 3, &AlterPartitionRequest::default().with_broker_id(BrokerId(2))), denied: CLUSTER_AUTHORIZATION_FAILED, grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)], error: alter_partition_error },
-        Row { what: "AllocateProducerIds", key: ApiKey::AllocateProducerIds, version: 0, request: request(ApiKey::AllocateProducerIds, 0, &AllocateProducerIdsRequest::default().with_broker_id(BrokerId(2))), denied: CLUSTER_AUTHORIZATION_FAILED, grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)], error: allocate_producer_ids_error },
-        Row { what: "ControlledShutdown", key: ApiKey::ControlledShutdown, version: 3, request: request(ApiKey::ControlledShutdown, 3, &ControlledShutdownRequest::default().with_broker_id(BrokerId(2))), denied: CLUSTER_AUTHORIZATION_FAILED, grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)], error: controlled_shutdown_error },
         Row {
-            what: "ElectLeaders", key: ApiKey::ElectLeaders, version: 2,
-            request: request(ApiKey::ElectLeaders, 2, &ElectLeadersRequest::default().with_timeout_ms(100).with_topic_partitions(Some(vec![
-                elect_leaders_request::TopicPartitions::default().with_topic(name("t")).with_partitions(vec![0])]))),
-            denied: CLUSTER_AUTHORIZATION_FAILED, grant: vec![(Op::Alter, Rt::Cluster, cluster)], error: elect_leaders_error,
+            what: "SyncGroup",
+            key: ApiKey::SyncGroup,
+            version: 3,
+            request: request(
+                ApiKey::SyncGroup,
+                3,
+                &SyncGroupRequest::default().with_group_id(group()),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Read, Rt::Group, "g")],
+            error: sync_group_error,
+        },
+        Row {
+            what: "Heartbeat",
+            key: ApiKey::Heartbeat,
+            version: 3,
+            request: request(
+                ApiKey::Heartbeat,
+                3,
+                &HeartbeatRequest::default().with_group_id(group()),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Read, Rt::Group, "g")],
+            error: heartbeat_error,
+        },
+        Row {
+            what: "LeaveGroup",
+            key: ApiKey::LeaveGroup,
+            version: 2,
+            request: request(
+                ApiKey::LeaveGroup,
+                2,
+                &LeaveGroupRequest::default().with_group_id(group()),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Read, Rt::Group, "g")],
+            error: leave_group_error,
+        },
+        Row {
+            what: "FindCoordinator (group)",
+            key: ApiKey::FindCoordinator,
+            version: 3,
+            request: request(
+                ApiKey::FindCoordinator,
+                3,
+                &FindCoordinatorRequest::default()
+                    .with_key(StrBytes::from_static_str("g"))
+                    .with_key_type(0),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Describe, Rt::Group, "g")],
+            error: find_coordinator_error,
+        },
+        Row {
+            what: "FindCoordinator (transaction)",
+            key: ApiKey::FindCoordinator,
+            version: 3,
+            request: request(
+                ApiKey::FindCoordinator,
+                3,
+                &FindCoordinatorRequest::default()
+                    .with_key(StrBytes::from_static_str("tx"))
+                    .with_key_type(1),
+            ),
+            denied: TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Describe, Rt::TransactionalId, "tx")],
+            error: find_coordinator_error,
+        },
+        Row {
+            what: "DescribeGroups",
+            key: ApiKey::DescribeGroups,
+            version: 5,
+            request: request(
+                ApiKey::DescribeGroups,
+                5,
+                &DescribeGroupsRequest::default().with_groups(vec![group()]),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Describe, Rt::Group, "g")],
+            error: describe_groups_error,
+        },
+        Row {
+            what: "DeleteGroups",
+            key: ApiKey::DeleteGroups,
+            version: 2,
+            request: request(
+                ApiKey::DeleteGroups,
+                2,
+                &DeleteGroupsRequest::default().with_groups_names(vec![group()]),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Delete, Rt::Group, "g")],
+            error: delete_groups_error,
+        },
+        Row {
+            what: "OffsetDelete",
+            key: ApiKey::OffsetDelete,
+            version: 0,
+            request: request(
+                ApiKey::OffsetDelete,
+                0,
+                &OffsetDeleteRequest::default().with_group_id(group()),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Delete, Rt::Group, "g")],
+            error: offset_delete_error,
+        },
+        Row {
+            what: "OffsetCommit",
+            key: ApiKey::OffsetCommit,
+            version: 8,
+            request: request(
+                ApiKey::OffsetCommit,
+                8,
+                &OffsetCommitRequest::default()
+                    .with_group_id(group())
+                    .with_topics(vec![
+                        offset_commit_request::OffsetCommitRequestTopic::default()
+                            .with_name(name("t"))
+                            .with_partitions(vec![
+                                offset_commit_request::OffsetCommitRequestPartition::default()
+                                    .with_partition_index(0)
+                                    .with_committed_offset(5),
+                            ]),
+                    ]),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Read, Rt::Group, "g"), (Op::Read, Rt::Topic, "t")],
+            error: offset_commit_error,
+        },
+        Row {
+            what: "OffsetFetch",
+            key: ApiKey::OffsetFetch,
+            version: 7,
+            request: request(
+                ApiKey::OffsetFetch,
+                7,
+                &OffsetFetchRequest::default()
+                    .with_group_id(group())
+                    .with_topics(None),
+            ),
+            denied: GROUP_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Describe, Rt::Group, "g")],
+            error: offset_fetch_error,
+        },
+        Row {
+            what: "AlterPartition",
+            key: ApiKey::AlterPartition,
+            version: 3,
+            request: request(
+                ApiKey::AlterPartition,
+                3,
+                &AlterPartitionRequest::default().with_broker_id(BrokerId(2)),
+            ),
+            denied: CLUSTER_AUTHORIZATION_FAILED,
+            grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)],
+            error: alter_partition_error,
+        },
+        Row {
+            what: "AllocateProducerIds",
+            key: ApiKey::AllocateProducerIds,
+            version: 0,
+            request: request(
+                ApiKey::AllocateProducerIds,
+                0,
+                &AllocateProducerIdsRequest::default().with_broker_id(BrokerId(2)),
+            ),
+            denied: CLUSTER_AUTHORIZATION_FAILED,
+            grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)],
+            error: allocate_producer_ids_error,
+        },
+        Row {
+            what: "ControlledShutdown",
+            key: ApiKey::ControlledShutdown,
+            version: 3,
+            request: request(
+                ApiKey::ControlledShutdown,
+                3,
+                &ControlledShutdownRequest::default().with_broker_id(BrokerId(2)),
+            ),
+            denied: CLUSTER_AUTHORIZATION_FAILED,
+            grant: vec![(Op::ClusterAction, Rt::Cluster, cluster)],
+            error: controlled_shutdown_error,
+        },
+        Row {
+            what: "ElectLeaders",
+            key: ApiKey::ElectLeaders,
+            version: 2,
+            request: request(
+                ApiKey::ElectLeaders,
+                2,
+                &ElectLeadersRequest::default()
+                    .with_timeout_ms(100)
+                    .with_topic_partitions(Some(vec![
+                        elect_leaders_request::TopicPartitions::default()
+                            .with_topic(name("t"))
+                            .with_partitions(vec![0]),
+                    ])),
+            ),
+            denied: CLUSTER_AUTHORIZATION_FAILED,
+            grant: vec![(Op::Alter, Rt::Cluster, cluster)],
+            error: elect_leaders_error,
         },
         Row {
             what: "Produce",

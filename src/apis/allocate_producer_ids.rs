@@ -20,7 +20,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     // Kafka: `handleAllocateProducerIdsRequest` — ClusterAction on the cluster.
-    if !apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::ClusterAction) {
+    if !apis.authorize_cluster(
+        &request.context,
+        crate::zk::znodes::AclOperation::ClusterAction,
+    ) {
         let r = AllocateProducerIdsResponse::default()
             .with_error_code(ResponseError::ClusterAuthorizationFailed.code());
         return respond(request, &r);

@@ -57,7 +57,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             r.error_message = message.map(StrBytes::from_string);
         };
         // Kafka: `handleCreatePartitionsRequest` — Alter on each topic.
-        if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Alter, crate::zk::znodes::ResourceType::Topic, name) {
+        if !apis.authorize(
+            &request.context,
+            crate::zk::znodes::AclOperation::Alter,
+            crate::zk::znodes::ResourceType::Topic,
+            name,
+        ) {
             fail(
                 &mut results[i],
                 kafka_protocol::ResponseError::TopicAuthorizationFailed.code(),

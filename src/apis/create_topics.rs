@@ -51,16 +51,25 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             for r in &mut results {
                 r.error_code = NOT_CONTROLLER;
             }
-            return respond(request, &CreateTopicsResponse::default().with_topics(results));
+            return respond(
+                request,
+                &CreateTopicsResponse::default().with_topics(results),
+            );
         }
     };
     // Kafka: "Found multiple entries for this topic." for a name given twice.
     let mut to_create = Vec::new();
     // Kafka: `handleCreateTopicsRequest` — Create on the cluster, else Create on each topic.
-    let cluster_create = apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::Create);
+    let cluster_create =
+        apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::Create);
     for (i, topic) in req.topics.iter().enumerate() {
         if !cluster_create
-            && !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Create, crate::zk::znodes::ResourceType::Topic, &names[i])
+            && !apis.authorize(
+                &request.context,
+                crate::zk::znodes::AclOperation::Create,
+                crate::zk::znodes::ResourceType::Topic,
+                &names[i],
+            )
         {
             results[i].error_code = kafka_protocol::ResponseError::TopicAuthorizationFailed.code();
             results[i].error_message = Some(StrBytes::from_static_str("Authorization failed."));
@@ -68,8 +77,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         }
         if names.iter().filter(|n| **n == names[i]).count() > 1 {
             results[i].error_code = INVALID_REQUEST;
-            results[i].error_message =
-                Some(StrBytes::from_static_str("Found multiple entries for this topic."));
+            results[i].error_message = Some(StrBytes::from_static_str(
+                "Found multiple entries for this topic.",
+            ));
             continue;
         }
         to_create.push((
@@ -81,7 +91,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 assignments: topic
                     .assignments
                     .iter()
-                    .map(|a| (a.partition_index, a.broker_ids.iter().map(|b| b.0).collect()))
+                    .map(|a| {
+                        (
+                            a.partition_index,
+                            a.broker_ids.iter().map(|b| b.0).collect(),
+                        )
+                    })
                     .collect(),
                 configs: topic
                     .configs
@@ -140,7 +155,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             r.topic_id = uuid::Uuid::nil();
         }
     }
-    respond(request, &CreateTopicsResponse::default().with_topics(results))
+    respond(
+        request,
+        &CreateTopicsResponse::default().with_topics(results),
+    )
 }
 
 /// Every topic config of the new topic with its source (v5+).

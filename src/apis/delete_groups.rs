@@ -19,7 +19,14 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         .groups_names
         .iter()
         .map(|g| g.to_string())
-        .partition(|g| apis.authorize(&request.context, crate::zk::znodes::AclOperation::Delete, crate::zk::znodes::ResourceType::Group, g));
+        .partition(|g| {
+            apis.authorize(
+                &request.context,
+                crate::zk::znodes::AclOperation::Delete,
+                crate::zk::znodes::ResourceType::Group,
+                g,
+            )
+        });
     let mut results: Vec<(String, i16)> = match apis.group_coordinator.as_ref() {
         None => ids
             .into_iter()
@@ -40,5 +47,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .with_error_code(e)
         })
         .collect();
-    respond(request, &DeleteGroupsResponse::default().with_results(results))
+    respond(
+        request,
+        &DeleteGroupsResponse::default().with_results(results),
+    )
 }

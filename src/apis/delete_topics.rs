@@ -104,7 +104,14 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             None => results.push(result(None, id, UNKNOWN_TOPIC_ID)),
             // Kafka: `handleDeleteTopicsRequest` — Delete on each topic (checked before
             // existence, so unauthorized principals learn nothing).
-            Some(n) if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Delete, crate::zk::znodes::ResourceType::Topic, &n) => {
+            Some(n)
+                if !apis.authorize(
+                    &request.context,
+                    crate::zk::znodes::AclOperation::Delete,
+                    crate::zk::znodes::ResourceType::Topic,
+                    &n,
+                ) =>
+            {
                 results.push(result(
                     Some(n),
                     id,

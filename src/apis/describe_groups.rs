@@ -25,7 +25,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         .map(|group_id| {
             let described = DescribedGroup::default().with_group_id(group_id.clone());
             // Kafka: `handleDescribeGroupsRequest` — Describe on each group.
-            if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Group, group_id) {
+            if !apis.authorize(
+                &request.context,
+                crate::zk::znodes::AclOperation::Describe,
+                crate::zk::znodes::ResourceType::Group,
+                group_id,
+            ) {
                 return described.with_error_code(ResponseError::GroupAuthorizationFailed.code());
             }
             let Some(c) = apis.group_coordinator.as_ref() else {
@@ -58,5 +63,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 })
         })
         .collect();
-    respond(request, &DescribeGroupsResponse::default().with_groups(groups))
+    respond(
+        request,
+        &DescribeGroupsResponse::default().with_groups(groups),
+    )
 }

@@ -63,11 +63,17 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     };
     // Kafka: `handleElectLeaders` — Alter on the cluster (the documentation table says
     // ClusterAction; the code checks ALTER), else every partition CLUSTER_AUTHORIZATION_FAILED.
-    let authorized = apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::Alter);
+    let authorized =
+        apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::Alter);
     let results = match apis.controller.as_ref() {
         _ if !authorized => partitions
             .iter()
-            .map(|tp| (tp.clone(), Err((ResponseError::ClusterAuthorizationFailed.code(), None))))
+            .map(|tp| {
+                (
+                    tp.clone(),
+                    Err((ResponseError::ClusterAuthorizationFailed.code(), None)),
+                )
+            })
             .collect(),
         None => not_controller(&partitions),
         Some(controller) => {

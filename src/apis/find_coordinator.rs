@@ -76,11 +76,23 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
 async fn get_coordinator(apis: &KafkaApis, request: &Request, key_type: i8, key: &str) -> Found {
     // Kafka: `getCoordinator` — Describe on the group or the transactional id.
     match key_type {
-        KEY_TYPE_GROUP if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Group, key) => {
+        KEY_TYPE_GROUP
+            if !apis.authorize(
+                &request.context,
+                crate::zk::znodes::AclOperation::Describe,
+                crate::zk::znodes::ResourceType::Group,
+                key,
+            ) =>
+        {
             return Found::error(ResponseError::GroupAuthorizationFailed.code())
         }
         KEY_TYPE_TRANSACTION
-            if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::TransactionalId, key) =>
+            if !apis.authorize(
+                &request.context,
+                crate::zk::znodes::AclOperation::Describe,
+                crate::zk::znodes::ResourceType::TransactionalId,
+                key,
+            ) =>
         {
             return Found::error(ResponseError::TransactionalIdAuthorizationFailed.code())
         }
@@ -89,9 +101,7 @@ async fn get_coordinator(apis: &KafkaApis, request: &Request, key_type: i8, key:
     let topic = match key_type {
         KEY_TYPE_GROUP => GROUP_METADATA_TOPIC_NAME,
         // No transaction coordinator in this broker yet: clients retry.
-        KEY_TYPE_TRANSACTION => {
-            return Found::error(ResponseError::CoordinatorNotAvailable.code())
-        }
+        KEY_TYPE_TRANSACTION => return Found::error(ResponseError::CoordinatorNotAvailable.code()),
         _ => return Found::error(ResponseError::InvalidRequest.code()),
     };
     let Some(coordinator) = apis.group_coordinator.as_ref() else {

@@ -12,7 +12,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     // Kafka: `handleHeartbeatRequest` — Read on the group.
-    let authorized = apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id);
+    let authorized = apis.authorize(
+        &request.context,
+        crate::zk::znodes::AclOperation::Read,
+        crate::zk::znodes::ResourceType::Group,
+        &req.group_id,
+    );
     let code = match apis.group_coordinator.as_ref() {
         _ if !authorized => ResponseError::GroupAuthorizationFailed.code(),
         None => ResponseError::CoordinatorNotAvailable.code(),

@@ -16,7 +16,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     };
     let version = request.context.header.api_version();
     // Kafka: `handleJoinGroupRequest` — Read on the group.
-    if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id) {
+    if !apis.authorize(
+        &request.context,
+        crate::zk::znodes::AclOperation::Read,
+        crate::zk::znodes::ResourceType::Group,
+        &req.group_id,
+    ) {
         let resp = JoinGroupResponse::default()
             .with_error_code(ResponseError::GroupAuthorizationFailed.code())
             .with_generation_id(-1)

@@ -29,9 +29,17 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             })
             .collect()
     };
-    let reason = req.members.iter().find_map(|m| m.reason.as_ref().map(|r| r.to_string()));
+    let reason = req
+        .members
+        .iter()
+        .find_map(|m| m.reason.as_ref().map(|r| r.to_string()));
     // Kafka: `handleLeaveGroupRequest` — Read on the group.
-    let authorized = apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id);
+    let authorized = apis.authorize(
+        &request.context,
+        crate::zk::znodes::AclOperation::Read,
+        crate::zk::znodes::ResourceType::Group,
+        &req.group_id,
+    );
     let (error, member_errors) = match apis.group_coordinator.as_ref() {
         _ if !authorized => (ResponseError::GroupAuthorizationFailed.code(), Vec::new()),
         None => (ResponseError::CoordinatorNotAvailable.code(), Vec::new()),

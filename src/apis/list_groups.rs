@@ -29,7 +29,14 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let all = apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::Describe);
     let groups = groups
         .into_iter()
-        .filter(|g| all || apis.authorize(&request.context, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Group, &g.group_id))
+        .filter(|g| {
+            all || apis.authorize(
+                &request.context,
+                crate::zk::znodes::AclOperation::Describe,
+                crate::zk::znodes::ResourceType::Group,
+                &g.group_id,
+            )
+        })
         .map(|g| {
             ListedGroup::default()
                 .with_group_id(GroupId(StrBytes::from_string(g.group_id)))

@@ -33,12 +33,22 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let mut errors: Vec<Vec<i16>> = Vec::with_capacity(req.topics.len());
     // Kafka: `handleOffsetCommitRequest` — Read on the group (else every partition fails),
     // then Read on each topic.
-    let group_ok = apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id);
+    let group_ok = apis.authorize(
+        &request.context,
+        crate::zk::znodes::AclOperation::Read,
+        crate::zk::znodes::ResourceType::Group,
+        &req.group_id,
+    );
     for t in &req.topics {
         let exists = apis.metadata_cache.contains_topic(&t.name);
         let code = if !group_ok {
             ResponseError::GroupAuthorizationFailed.code()
-        } else if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Topic, &t.name) {
+        } else if !apis.authorize(
+            &request.context,
+            crate::zk::znodes::AclOperation::Read,
+            crate::zk::znodes::ResourceType::Topic,
+            &t.name,
+        ) {
             ResponseError::TopicAuthorizationFailed.code()
         } else if !exists {
             ResponseError::UnknownTopicOrPartition.code()
@@ -98,7 +108,11 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .iter()
                 .zip(errs)
                 .map(|(p, e)| {
-                    let code = if e != 0 { e } else { results.next().unwrap_or(e) };
+                    let code = if e != 0 {
+                        e
+                    } else {
+                        results.next().unwrap_or(e)
+                    };
                     OffsetCommitResponsePartition::default()
                         .with_partition_index(p.partition_index)
                         .with_error_code(code)
@@ -109,5 +123,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .with_partitions(partitions)
         })
         .collect();
-    respond(request, &OffsetCommitResponse::default().with_topics(topics))
+    respond(
+        request,
+        &OffsetCommitResponse::default().with_topics(topics),
+    )
 }

@@ -17,7 +17,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     // Kafka: `handleDeleteOffsetsRequest` — Delete on the group, then Read on each topic.
-    if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Delete, crate::zk::znodes::ResourceType::Group, &req.group_id) {
+    if !apis.authorize(
+        &request.context,
+        crate::zk::znodes::AclOperation::Delete,
+        crate::zk::znodes::ResourceType::Group,
+        &req.group_id,
+    ) {
         return respond(
             request,
             &OffsetDeleteResponse::default()
@@ -36,7 +41,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     for t in &req.topics {
         for p in &t.partitions {
             let tp = TopicPartition::new(t.name.to_string(), p.partition_index);
-            if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Topic, &t.name) {
+            if !apis.authorize(
+                &request.context,
+                crate::zk::znodes::AclOperation::Read,
+                crate::zk::znodes::ResourceType::Topic,
+                &t.name,
+            ) {
                 errors.push((tp, ResponseError::TopicAuthorizationFailed.code()));
             } else if apis.metadata_cache.contains_partition(&tp) {
                 known.push(tp);
@@ -63,7 +73,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .map(|p| {
                     let code = errors
                         .iter()
-                        .find(|(tp, _)| tp.topic == t.name.as_str() && tp.partition == p.partition_index)
+                        .find(|(tp, _)| {
+                            tp.topic == t.name.as_str() && tp.partition == p.partition_index
+                        })
                         .map_or(0, |(_, e)| *e);
                     OffsetDeleteResponsePartition::default()
                         .with_partition_index(p.partition_index)
@@ -75,5 +87,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .with_partitions(partitions)
         })
         .collect();
-    respond(request, &OffsetDeleteResponse::default().with_topics(topics))
+    respond(
+        request,
+        &OffsetDeleteResponse::default().with_topics(topics),
+    )
 }

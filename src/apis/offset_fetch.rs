@@ -27,28 +27,37 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .groups
             .iter()
             .map(|g| {
-                let tps = g.topics.as_ref().map(|ts| {
-                    partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes)))
-                });
-                let (error, offsets) = fetch(apis, request, &g.group_id, req.require_stable, tps.as_deref());
+                let tps = g
+                    .topics
+                    .as_ref()
+                    .map(|ts| partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes))));
+                let (error, offsets) = fetch(
+                    apis,
+                    request,
+                    &g.group_id,
+                    req.require_stable,
+                    tps.as_deref(),
+                );
                 OffsetFetchResponseGroup::default()
                     .with_group_id(g.group_id.clone())
                     .with_error_code(error)
-                    .with_topics(group_topics(offsets, |tp, o| {
-                        OffsetFetchResponsePartitions::default()
-                            .with_partition_index(tp.partition)
-                            .with_committed_offset(o.offset)
-                            .with_committed_leader_epoch(o.leader_epoch)
-                            .with_metadata(Some(StrBytes::from_string(o.metadata)))
-                            .with_error_code(o.error)
-                    })
-                    .into_iter()
-                    .map(|(name, partitions)| {
-                        OffsetFetchResponseTopics::default()
-                            .with_name(name)
-                            .with_partitions(partitions)
-                    })
-                    .collect())
+                    .with_topics(
+                        group_topics(offsets, |tp, o| {
+                            OffsetFetchResponsePartitions::default()
+                                .with_partition_index(tp.partition)
+                                .with_committed_offset(o.offset)
+                                .with_committed_leader_epoch(o.leader_epoch)
+                                .with_metadata(Some(StrBytes::from_string(o.metadata)))
+                                .with_error_code(o.error)
+                        })
+                        .into_iter()
+                        .map(|(name, partitions)| {
+                            OffsetFetchResponseTopics::default()
+                                .with_name(name)
+                                .with_partitions(partitions)
+                        })
+                        .collect(),
+                    )
             })
             .collect();
         return respond(request, &OffsetFetchResponse::default().with_groups(groups));
@@ -57,7 +66,13 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         .topics
         .as_ref()
         .map(|ts| partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes))));
-    let (error, mut offsets) = fetch(apis, request, &req.group_id, req.require_stable, tps.as_deref());
+    let (error, mut offsets) = fetch(
+        apis,
+        request,
+        &req.group_id,
+        req.require_stable,
+        tps.as_deref(),
+    );
     let mut resp = OffsetFetchResponse::default();
     if error != 0 {
         if version < 2 {
@@ -102,7 +117,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
 }
 
 /// The requested partitions of one group, in request order.
-fn partitions<'a>(topics: impl Iterator<Item = (&'a TopicName, &'a Vec<i32>)>) -> Vec<TopicPartition> {
+fn partitions<'a>(
+    topics: impl Iterator<Item = (&'a TopicName, &'a Vec<i32>)>,
+) -> Vec<TopicPartition> {
     topics
         .flat_map(|(name, ps)| ps.iter().map(|p| TopicPartition::new(name.to_string(), *p)))
         .collect()
@@ -119,7 +136,12 @@ fn fetch(
     tps: Option<&[TopicPartition]>,
 ) -> (i16, Vec<(TopicPartition, FetchedOffset)>) {
     let ctx = &request.context;
-    if !apis.authorize(ctx, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Group, group_id) {
+    if !apis.authorize(
+        ctx,
+        crate::zk::znodes::AclOperation::Describe,
+        crate::zk::znodes::ResourceType::Group,
+        group_id,
+    ) {
         return (ResponseError::GroupAuthorizationFailed.code(), Vec::new());
     }
     let (error, offsets) = match apis.group_coordinator.as_ref() {
@@ -129,7 +151,12 @@ fn fetch(
     let offsets = offsets
         .into_iter()
         .filter_map(|(tp, mut o)| {
-            if apis.authorize(ctx, crate::zk::znodes::AclOperation::Describe, crate::zk::znodes::ResourceType::Topic, &tp.topic) {
+            if apis.authorize(
+                ctx,
+                crate::zk::znodes::AclOperation::Describe,
+                crate::zk::znodes::ResourceType::Topic,
+                &tp.topic,
+            ) {
                 return Some((tp, o));
             }
             tps.is_some().then(|| {

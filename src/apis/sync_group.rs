@@ -20,7 +20,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         return error(ResponseError::InconsistentGroupProtocol.code());
     }
     // Kafka: `handleSyncGroupRequest` — Read on the group.
-    if !apis.authorize(&request.context, crate::zk::znodes::AclOperation::Read, crate::zk::znodes::ResourceType::Group, &req.group_id) {
+    if !apis.authorize(
+        &request.context,
+        crate::zk::znodes::AclOperation::Read,
+        crate::zk::znodes::ResourceType::Group,
+        &req.group_id,
+    ) {
         return error(ResponseError::GroupAuthorizationFailed.code());
     }
     let Some(coordinator) = apis.group_coordinator.as_ref() else {

@@ -28,13 +28,13 @@ use crate::protocol::guard_data_path::{
     LIST_OFFSETS_REQUEST_SCHEMA, OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA, PRODUCE_REQUEST_SCHEMA,
     STOP_REPLICA_REQUEST_SCHEMA,
 };
+use crate::protocol::guard_groups as groups;
 use crate::protocol::guard_security::{
     ALTER_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA, CREATE_ACLS_REQUEST_SCHEMA,
     DELETE_ACLS_REQUEST_SCHEMA, DESCRIBE_ACLS_REQUEST_SCHEMA,
     DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA, SASL_AUTHENTICATE_REQUEST_SCHEMA,
     SASL_HANDSHAKE_REQUEST_SCHEMA,
 };
-use crate::protocol::guard_groups as groups;
 
 /// One row of the supported-versions table.
 #[derive(Debug, Clone, Copy)]
