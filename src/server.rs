@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
+use crate::admin::topic_config_listener::TopicConfigChangeListener;
 use crate::admin::{AdminZkClient, CreateTopicDefaults};
 use crate::apis::auto_topic_creation::ZkAutoTopicCreationManager;
 use crate::apis::zk_admin_manager::{AdminManagerConfig, ZkAdminManager};
@@ -82,6 +83,8 @@ pub struct KafkaServer {
     controller_epoch: Arc<ControllerEpochFence>,
     /// Step 10.
     controller: Option<KafkaController>,
+    /// Step 11: applies `/config/changes` topic notifications to local logs.
+    topic_config_listener: Option<TopicConfigChangeListener>,
 }
 
 /// Total number of startup steps, for the "step k/N" log lines.
@@ -150,6 +153,7 @@ impl KafkaServer {
             advertised_listeners: Vec::new(),
             broker_epoch_cell: Arc::new(BrokerEpoch::default()),
             controller: None,
+            topic_config_listener: None,
         };
         tracing::info!("starting");
         match server.run_startup_steps().await {
@@ -365,6 +369,11 @@ impl KafkaServer {
                 &admin_manager,
             ))))
             .with_admin_manager(admin_manager);
+        // Kafka: ZkConfigManager (topic configs) — every broker applies config changes.
+        self.topic_config_listener = Some(TopicConfigChangeListener::start(
+            Arc::clone(&zk),
+            Arc::clone(&log_manager),
+        ));
         if let Some(socket_server) = &self.socket_server {
             socket_server.enable_request_processing(Arc::new(apis))?;
         }
@@ -425,6 +434,9 @@ impl KafkaServer {
                 self.broker_id
             );
             socket_server.shutdown().await;
+        }
+        if let Some(listener) = self.topic_config_listener.take() {
+            listener.shutdown();
         }
         // 10.
         if let Some(controller) = self.controller.take() {

@@ -100,8 +100,14 @@ mod tests {
                     (5, 0, 4),
                     (6, 0, 8),
                     (18, 0, 4),
+                    (19, 0, 7),
+                    (20, 0, 6),
                     (22, 0, 5),
-                    (23, 0, 4)
+                    (23, 0, 4),
+                    (32, 0, 4),
+                    (33, 0, 2),
+                    (37, 0, 3),
+                    (44, 0, 1)
                 ]
                 .to_vec(),
                 "v{v}"
@@ -127,7 +133,7 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(11); // compact array: 10 entries + 1
+        expected.push(17); // compact array: 16 entries + 1
         for (k, min, max) in [
             (0i16, 0i16, 11i16),
             (1, 4, 17),
@@ -137,8 +143,14 @@ mod tests {
             (5, 0, 4),
             (6, 0, 8),
             (18, 0, 4),
+            (19, 0, 7),
+            (20, 0, 6),
             (22, 0, 5),
             (23, 0, 4),
+            (32, 0, 4),
+            (33, 0, 2),
+            (37, 0, 3),
+            (44, 0, 1),
         ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());

@@ -155,3 +155,46 @@ fn creatable_configs(
     })
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use kafka_protocol::messages::create_topics_request::CreatableTopic;
+    use kafka_protocol::messages::{ApiKey, TopicName};
+
+    /// A broker that is not the active controller answers NOT_CONTROLLER for every topic at
+    /// every version (`KafkaApis.handleCreateTopicsRequest`, ZooKeeper mode).
+    #[tokio::test]
+    async fn not_controller_for_every_topic() {
+        let apis = apis();
+        for v in 0..=7 {
+            let req = CreateTopicsRequest::default().with_topics(vec![
+                CreatableTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("a")))
+                    .with_num_partitions(1)
+                    .with_replication_factor(1),
+                CreatableTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("b")))
+                    .with_num_partitions(-1)
+                    .with_replication_factor(-1),
+            ]);
+            let header_version = if v >= 5 { 1 } else { 0 };
+            let (_, body): (i32, CreateTopicsResponse) = response(
+                apis.handle(&request(ApiKey::CreateTopics, v, &req)).await,
+                header_version,
+                v,
+            );
+            let codes: Vec<(String, i16)> = body
+                .topics
+                .iter()
+                .map(|t| (t.name.0.to_string(), t.error_code))
+                .collect();
+            assert_eq!(
+                codes,
+                vec![("a".into(), NOT_CONTROLLER), ("b".into(), NOT_CONTROLLER)],
+                "v{v}"
+            );
+        }
+    }
+}

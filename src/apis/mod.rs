@@ -7,6 +7,7 @@
 //! group coordinator ...) joins [`KafkaApis`] as another optional `Arc` with a `with_*` setter,
 //! filled by the server at startup.
 
+pub mod alter_configs;
 pub mod api_versions;
 pub mod auto_topic_creation;
 pub mod controller_epoch;
@@ -220,7 +221,15 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn describe_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(describe_configs::handle(a, r))
     }
+    fn alter_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_configs::handle_legacy(a, r))
+    }
+    fn incremental_alter_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_configs::handle_incremental(a, r))
+    }
     match api_key {
+        ApiKey::AlterConfigs => Some(alter_configs),
+        ApiKey::IncrementalAlterConfigs => Some(incremental_alter_configs),
         ApiKey::CreateTopics => Some(create_topics),
         ApiKey::DeleteTopics => Some(delete_topics),
         ApiKey::CreatePartitions => Some(create_partitions),

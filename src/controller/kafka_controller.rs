@@ -111,6 +111,7 @@ impl KafkaController {
             inter_broker_listener_name,
             channel: None,
             broker_epoch_cell,
+            topic_deletion: Default::default(),
         };
         let task = tokio::spawn(event_loop.run(rx));
         KafkaController {
@@ -209,6 +210,11 @@ impl ControllerHandle {
     }
 }
 
+/// Topic deletion and partition additions (Kafka's `TopicDeletionManager`,
+/// `processPartitionModifications`), kept in their own file.
+#[path = "topic_deletion.rs"]
+mod topic_deletion;
+
 /// The single task that owns `ControllerContext`.
 struct ControllerEventLoop {
     broker_id: i32,
@@ -228,6 +234,8 @@ struct ControllerEventLoop {
     channel: Option<ControllerChannelManager>,
     /// The broker epoch `KafkaApis` fences control requests with; updated on re-registration.
     broker_epoch_cell: Arc<BrokerEpoch>,
+    /// Topics queued for deletion, replica deletion states, per-topic data watches.
+    topic_deletion: topic_deletion::TopicDeletionState,
 }
 
 /// Kafka: `ControllerChangeHandler` — every broker watches `/controller`.
@@ -320,6 +328,14 @@ impl ControllerEventLoop {
                 ControllerEvent::TopicChange => self.process_topic_change().await,
                 ControllerEvent::BrokerModifications { broker_id } => {
                     self.process_broker_modification(broker_id).await
+                }
+                ControllerEvent::TopicDeletion => self.process_topic_deletion().await,
+                ControllerEvent::PartitionModifications { topic } => {
+                    self.process_partition_modifications(&topic).await
+                }
+                ControllerEvent::TopicDeletionStopReplicaResponseReceived { broker_id, errors } => {
+                    self.process_topic_deletion_stop_replica_response(broker_id, errors)
+                        .await
                 }
                 // Already handled by `maybe_process_expire` above.
                 ControllerEvent::Expire => Ok(()),
@@ -547,7 +563,9 @@ impl ControllerEventLoop {
         self.send_leader_and_isr(&created, true);
         let all: Vec<TopicPartition> = self.ctx.partition_leadership.keys().cloned().collect();
         self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &all);
-        // slot: resume reassignments / deletions / preferred elections, auto-rebalance scheduler.
+        // Kafka: registerPartitionModificationsHandlers, topicDeletionManager.init, tryTopicDeletion.
+        self.init_topic_lifecycle().await?;
+        // slot: resume reassignments / preferred elections, auto-rebalance scheduler.
         tracing::info!(
             "Ready to serve as the new controller with epoch {} (live brokers: {})",
             self.ctx.epoch,
@@ -610,7 +628,8 @@ impl ControllerEventLoop {
         if let Some(mut channel) = self.channel.take() {
             channel.shutdown();
         }
-        // slot: shut down partition/replica state machines, topic deletion manager,
+        self.reset_topic_lifecycle();
+        // slot: shut down partition/replica state machines,
         // scheduler; unregister topic/partition handlers.
         self.ctx.reset_context();
         tracing::info!("Resigned as controller (broker {})", self.broker_id);
@@ -738,7 +757,9 @@ impl ControllerEventLoop {
         let created = psm::initialize_new_partitions(&self.zk, &mut self.ctx, &all).await?;
         self.send_leader_and_isr(&created, true);
         self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &created);
-        // slot: resume reassignment/deletion.
+        // Kafka: resume deletion of topics that waited for these brokers.
+        self.resume_topic_deletions().await?;
+        // slot: resume reassignment.
         self.register_broker_modifications_handlers(ids).await
     }
 
@@ -865,6 +886,8 @@ impl ControllerEventLoop {
                 .join(",")
         );
         psm::read_topics(&self.zk, &mut self.ctx, &new_topics).await?;
+        self.register_partition_modifications_handlers(&new_topics)
+            .await?;
         let partitions: Vec<TopicPartition> = self
             .ctx
             .partition_assignments

@@ -432,6 +432,8 @@ mod tests {
             ApiKey::DeleteTopics,
             ApiKey::CreatePartitions,
             ApiKey::DescribeConfigs,
+            ApiKey::AlterConfigs,
+            ApiKey::IncrementalAlterConfigs,
         ];
         for s in SUPPORTED_APIS {
             assert!(

@@ -1,5 +1,5 @@
 //! Request schemas of the topic-administration APIs for [`super::guard`]: CreateTopics,
-//! DeleteTopics, CreatePartitions, DescribeConfigs. Transcribed from Kafka 3.9's
+//! DeleteTopics, CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs. Transcribed from Kafka 3.9's
 //! `clients/src/main/resources/common/message/*Request.json`; each schema is checked by
 //! encoding with `kafka-protocol` at every version and walking the bytes.
 
@@ -76,6 +76,51 @@ const DESCRIBE_CONFIGS_REQUEST: &[Field] = &[
     f(Kind::Bool, 3, ALL),                                            // IncludeDocumentation
 ];
 
+/// `IncrementalAlterConfigsRequest.json`: versions 0-1, flexible 1+.
+const ALTERABLE_CONFIG_INCREMENTAL: &[Field] = &[
+    f(Kind::String, 0, ALL), // Name
+    f(Kind::Int8, 0, ALL),   // ConfigOperation
+    f(Kind::String, 0, ALL), // Value
+];
+const ALTER_CONFIGS_RESOURCE_INCREMENTAL: &[Field] = &[
+    f(Kind::Int8, 0, ALL),                                                // ResourceType
+    f(Kind::String, 0, ALL),                                              // ResourceName
+    f(Kind::Array(&Kind::Struct(ALTERABLE_CONFIG_INCREMENTAL)), 0, ALL), // Configs
+];
+const INCREMENTAL_ALTER_CONFIGS_REQUEST: &[Field] = &[
+    f(
+        Kind::Array(&Kind::Struct(ALTER_CONFIGS_RESOURCE_INCREMENTAL)),
+        0,
+        ALL,
+    ), // Resources
+    f(Kind::Bool, 0, ALL), // ValidateOnly
+];
+
+/// `AlterConfigsRequest.json`: versions 0-2, flexible 2+.
+const ALTERABLE_CONFIG: &[Field] = &[
+    f(Kind::String, 0, ALL), // Name
+    f(Kind::String, 0, ALL), // Value
+];
+const ALTER_CONFIGS_RESOURCE: &[Field] = &[
+    f(Kind::Int8, 0, ALL),                                    // ResourceType
+    f(Kind::String, 0, ALL),                                  // ResourceName
+    f(Kind::Array(&Kind::Struct(ALTERABLE_CONFIG)), 0, ALL), // Configs
+];
+const ALTER_CONFIGS_REQUEST: &[Field] = &[
+    f(Kind::Array(&Kind::Struct(ALTER_CONFIGS_RESOURCE)), 0, ALL), // Resources
+    f(Kind::Bool, 0, ALL),                                         // ValidateOnly
+];
+
+/// `IncrementalAlterConfigsRequest.json` schema.
+pub const INCREMENTAL_ALTER_CONFIGS_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 1,
+    fields: INCREMENTAL_ALTER_CONFIGS_REQUEST,
+};
+/// `AlterConfigsRequest.json` schema.
+pub const ALTER_CONFIGS_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 2,
+    fields: ALTER_CONFIGS_REQUEST,
+};
 /// `CreateTopicsRequest.json` schema.
 pub const CREATE_TOPICS_REQUEST_SCHEMA: Schema = Schema {
     flexible_from: 5,
@@ -179,6 +224,35 @@ mod tests {
                 .with_topics(vec![t, none])
                 .with_timeout_ms(5)
                 .with_validate_only(true)
+        });
+        check(ApiKey::IncrementalAlterConfigs, 0..=1, |_| {
+            let c = incremental_alter_configs_request::AlterableConfig::default()
+                .with_name(StrBytes::from_static_str("retention.ms"))
+                .with_config_operation(0)
+                .with_value(Some(StrBytes::from_static_str("5")));
+            let d = incremental_alter_configs_request::AlterableConfig::default()
+                .with_name(StrBytes::from_static_str("segment.ms"))
+                .with_config_operation(1)
+                .with_value(None);
+            IncrementalAlterConfigsRequest::default()
+                .with_resources(vec![
+                    incremental_alter_configs_request::AlterConfigsResource::default()
+                        .with_resource_type(2)
+                        .with_resource_name(StrBytes::from_static_str("t"))
+                        .with_configs(vec![c, d]),
+                ])
+                .with_validate_only(true)
+        });
+        check(ApiKey::AlterConfigs, 0..=2, |_| {
+            let c = alter_configs_request::AlterableConfig::default()
+                .with_name(StrBytes::from_static_str("retention.ms"))
+                .with_value(Some(StrBytes::from_static_str("5")));
+            AlterConfigsRequest::default()
+                .with_resources(vec![alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(StrBytes::from_static_str("t"))
+                    .with_configs(vec![c])])
+                .with_validate_only(false)
         });
         check(ApiKey::DescribeConfigs, 0..=4, |v| {
             let r = describe_configs_request::DescribeConfigsResource::default()
