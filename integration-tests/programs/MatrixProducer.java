@@ -22,8 +22,11 @@ public class MatrixProducer {
         p.put("value.serializer", StringSerializer.class.getName());
         p.put("compression.type", compression);
         p.put("linger.ms", "5");
-        p.put("delivery.timeout.ms", "60000");
-        p.put("max.block.ms", "30000");
+        // Test-friendly timeouts only (a broken cluster fails in ~20 s, not minutes); the
+        // delivery guarantees stay at the defaults.
+        p.put("request.timeout.ms", "10000");
+        p.put("delivery.timeout.ms", "20000");
+        p.put("max.block.ms", "10000");
         if (mode.equals("no-idempotence")) {
             p.put("enable.idempotence", "false");
             p.put("acks", "all");
