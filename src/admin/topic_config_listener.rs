@@ -47,7 +47,10 @@ impl ZNodeChildChangeHandler for ChangeHandler {
 
 impl TopicConfigChangeListener {
     /// Registers the watch and starts processing (everything present is replayed first).
-    pub fn start(zk: Arc<KafkaZkClient>, log_manager: Arc<LogManager>) -> TopicConfigChangeListener {
+    pub fn start(
+        zk: Arc<KafkaZkClient>,
+        log_manager: Arc<LogManager>,
+    ) -> TopicConfigChangeListener {
         let notify = Arc::new(Notify::new());
         zk.register_znode_child_change_handler(Arc::new(ChangeHandler(Arc::clone(&notify))));
         {

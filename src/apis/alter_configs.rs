@@ -65,7 +65,11 @@ async fn alter_topic_configs(
         return (0, None);
     }
     tracing::info!("Updating topic {topic} with new configuration : {overrides:?}");
-    match manager.admin_zk.change_topic_config(topic, &overrides).await {
+    match manager
+        .admin_zk
+        .change_topic_config(topic, &overrides)
+        .await
+    {
         Ok(()) => (0, None),
         Err(e) => error(e),
     }
@@ -97,7 +101,11 @@ fn apply_incremental(
                     return Err((40, Some(format!("Unknown topic config name: {name}"))));
                 }
                 if !is_list {
-                    let verb = if *op == OP_APPEND { "append" } else { "subtract" };
+                    let verb = if *op == OP_APPEND {
+                        "append"
+                    } else {
+                        "subtract"
+                    };
                     return Err(invalid_request(format!(
                         "Config value {verb} is not allowed for config key: {name}"
                     )));
@@ -137,8 +145,27 @@ fn split_list(v: &str) -> Vec<String> {
         .collect()
 }
 
-fn broker_not_supported() -> Outcome {
-    invalid_request("Dynamic broker configs are not supported by zkafka.")
+/// One resource of either request: topics get `topic_props()` (the new override set) written,
+/// brokers are refused (no dynamic broker configs), other types are unsupported.
+async fn alter_resource<F, Fut>(
+    manager: &ZkAdminManager,
+    resource_type: i8,
+    name: &str,
+    validate_only: bool,
+    topic_props: F,
+) -> Outcome
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<BTreeMap<String, String>, Outcome>>,
+{
+    match resource_type {
+        RESOURCE_TOPIC => match topic_props().await {
+            Ok(props) => alter_topic_configs(manager, name, props, validate_only).await,
+            Err(outcome) => outcome,
+        },
+        RESOURCE_BROKER => invalid_request("Dynamic broker configs are not supported by zkafka."),
+        other => invalid_request(format!("Unsupported resource type: {other}")),
+    }
 }
 
 fn duplicates<'a>(names: impl Iterator<Item = &'a str>) -> bool {
@@ -172,22 +199,22 @@ pub(super) async fn handle_incremental(apis: &KafkaApis, request: &Request) -> R
             // Kafka: KafkaApis.handleIncrementalAlterConfigsRequest.
             invalid_request("Error due to duplicate config keys")
         } else {
-            match resource.resource_type {
-                RESOURCE_TOPIC => {
-                    match manager.admin_zk.fetch_entity_config("topics", &name).await {
-                        Err(e) => error(e),
-                        Ok(mut props) => match apply_incremental(&mut props, &ops) {
-                            Err(outcome) => outcome,
-                            Ok(()) => {
-                                alter_topic_configs(&manager, &name, props, req.validate_only)
-                                    .await
-                            }
-                        },
-                    }
-                }
-                RESOURCE_BROKER => broker_not_supported(),
-                other => invalid_request(format!("Unsupported resource type: {other}")),
-            }
+            alter_resource(
+                &manager,
+                resource.resource_type,
+                &name,
+                req.validate_only,
+                || async {
+                    let mut props = manager
+                        .admin_zk
+                        .fetch_entity_config("topics", &name)
+                        .await
+                        .map_err(error)?;
+                    apply_incremental(&mut props, &ops)?;
+                    Ok(props)
+                },
+            )
+            .await
         };
         responses.push(
             AlterConfigsResourceResponse::default()
@@ -226,22 +253,23 @@ pub(super) async fn handle_legacy(apis: &KafkaApis, request: &Request) -> Respon
                 nulls.join(",")
             ))
         } else {
-            match resource.resource_type {
-                RESOURCE_TOPIC => {
-                    let props: BTreeMap<String, String> = resource
-                        .configs
-                        .iter()
-                        .filter_map(|c| {
-                            c.value
-                                .as_ref()
-                                .map(|v| (c.name.to_string(), v.to_string()))
-                        })
-                        .collect();
-                    alter_topic_configs(&manager, &name, props, req.validate_only).await
-                }
-                RESOURCE_BROKER => broker_not_supported(),
-                other => invalid_request(format!("Unsupported resource type: {other}")),
-            }
+            let props: BTreeMap<String, String> = resource
+                .configs
+                .iter()
+                .filter_map(|c| {
+                    c.value
+                        .as_ref()
+                        .map(|v| (c.name.to_string(), v.to_string()))
+                })
+                .collect();
+            alter_resource(
+                &manager,
+                resource.resource_type,
+                &name,
+                req.validate_only,
+                || async { Ok(props) },
+            )
+            .await
         };
         responses.push(
             LegacyResult::default()
@@ -290,8 +318,11 @@ mod tests {
             ]
             .into()
         );
-        apply_incremental(&mut props, &ops(&[("cleanup.policy", OP_SUBTRACT, Some("delete"))]))
-            .unwrap();
+        apply_incremental(
+            &mut props,
+            &ops(&[("cleanup.policy", OP_SUBTRACT, Some("delete"))]),
+        )
+        .unwrap();
         assert_eq!(props["cleanup.policy"], "compact");
         let err = apply_incremental(&mut props, &ops(&[("segment.ms", OP_APPEND, Some("1"))]))
             .unwrap_err();

@@ -18,6 +18,7 @@ use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::protocol::StrBytes;
 
 use super::describe_configs::topic_config_entries;
+use super::zk_admin_manager::active_controller_admin;
 use super::zk_admin_manager::{TopicToCreate, REQUEST_TIMED_OUT};
 use super::{decode_body, respond, KafkaApis};
 use crate::controller::partition_state_machine::topic_uuid;
@@ -34,24 +35,27 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     let names: Vec<String> = req.topics.iter().map(|t| t.name.0.to_string()).collect();
+    // Kafka leaves `errorMessage` at its schema default ("") for topics answered before
+    // `createTopics` runs (NOT_CONTROLLER); topics that went through it carry the ApiError's
+    // message, null on success (checked against Kafka 3.9.1).
     let mut results: Vec<CreatableTopicResult> = names
         .iter()
         .map(|n| {
-            CreatableTopicResult::default()
-                .with_name(kafka_protocol::messages::TopicName(StrBytes::from_string(
-                    n.clone(),
-                )))
-                .with_error_message(None)
+            CreatableTopicResult::default().with_name(kafka_protocol::messages::TopicName(
+                StrBytes::from_string(n.clone()),
+            ))
         })
         .collect();
-    let active = apis.controller.as_ref().is_some_and(|c| c.is_active());
-    let manager = match (&apis.admin_manager, active) {
-        (Some(m), true) => m.clone(),
-        _ => {
+    let manager = match active_controller_admin(apis) {
+        Some(m) => m,
+        None => {
             for r in &mut results {
                 r.error_code = NOT_CONTROLLER;
             }
-            return respond(request, &CreateTopicsResponse::default().with_topics(results));
+            return respond(
+                request,
+                &CreateTopicsResponse::default().with_topics(results),
+            );
         }
     };
     // Kafka: "Found multiple entries for this topic." for a name given twice.
@@ -59,8 +63,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     for (i, topic) in req.topics.iter().enumerate() {
         if names.iter().filter(|n| **n == names[i]).count() > 1 {
             results[i].error_code = INVALID_REQUEST;
-            results[i].error_message =
-                Some(StrBytes::from_static_str("Found multiple entries for this topic."));
+            results[i].error_message = Some(StrBytes::from_static_str(
+                "Found multiple entries for this topic.",
+            ));
             continue;
         }
         to_create.push((
@@ -72,7 +77,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 assignments: topic
                     .assignments
                     .iter()
-                    .map(|a| (a.partition_index, a.broker_ids.iter().map(|b| b.0).collect()))
+                    .map(|a| {
+                        (
+                            a.partition_index,
+                            a.broker_ids.iter().map(|b| b.0).collect(),
+                        )
+                    })
                     .collect(),
                 configs: topic
                     .configs
@@ -131,7 +141,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             r.topic_id = uuid::Uuid::nil();
         }
     }
-    respond(request, &CreateTopicsResponse::default().with_topics(results))
+    respond(
+        request,
+        &CreateTopicsResponse::default().with_topics(results),
+    )
 }
 
 /// Every topic config of the new topic with its source (v5+).

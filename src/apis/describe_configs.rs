@@ -139,13 +139,21 @@ pub fn topic_config_entries(
             }
             for key in broker_synonyms(name) {
                 if let Some(v) = broker_originals.get(key) {
-                    synonyms.push((key.to_string(), Some(v.clone()), SOURCE_STATIC_BROKER_CONFIG));
+                    synonyms.push((
+                        key.to_string(),
+                        Some(v.clone()),
+                        SOURCE_STATIC_BROKER_CONFIG,
+                    ));
                 }
             }
             for key in broker_synonyms(name) {
                 if let Some((d, _)) = broker_default(key) {
                     if d != "null" {
-                        synonyms.push((key.to_string(), Some(d.to_string()), SOURCE_DEFAULT_CONFIG));
+                        synonyms.push((
+                            key.to_string(),
+                            Some(d.to_string()),
+                            SOURCE_DEFAULT_CONFIG,
+                        ));
                     }
                 }
             }
@@ -237,7 +245,11 @@ fn response_configs(
                 .with_is_sensitive(e.is_sensitive)
                 .with_synonyms(synonyms)
                 .with_config_type(if version >= 3 { e.config_type } else { 0 })
-                .with_documentation(if version >= 3 { None } else { Some(StrBytes::default()) })
+                .with_documentation(if version >= 3 {
+                    None
+                } else {
+                    Some(StrBytes::default())
+                })
         })
         .collect()
 }
@@ -258,10 +270,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         let outcome: Result<Vec<ConfigEntry>, (i16, String)> = match resource.resource_type {
             RESOURCE_TOPIC => match validate_topic_name(&name) {
                 Err(e) => Err((e.error_code(), e.to_string())),
-                Ok(()) if !manager.metadata_cache.contains_topic(&name) => Err((
-                    3,
-                    format!("The topic '{name}' does not exist."),
-                )),
+                Ok(()) if !manager.metadata_cache.contains_topic(&name) => {
+                    Err((3, format!("The topic '{name}' does not exist.")))
+                }
                 Ok(()) => match manager.admin_zk.fetch_entity_config("topics", &name).await {
                     Ok(overrides) => Ok(topic_config_entries(
                         manager.admin_zk.base_log_config(),
@@ -294,14 +305,15 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .with_resource_type(resource.resource_type)
             .with_resource_name(resource.resource_name.clone());
         results.push(match outcome {
-            Ok(entries) => result.with_error_code(0).with_error_message(None).with_configs(
-                response_configs(
+            Ok(entries) => result
+                .with_error_code(0)
+                .with_error_message(None)
+                .with_configs(response_configs(
                     entries,
                     resource.configuration_keys.as_deref(),
                     req.include_synonyms,
                     version,
-                ),
-            ),
+                )),
             Err((code, message)) => result
                 .with_error_code(code)
                 .with_error_message(Some(StrBytes::from_string(message))),
@@ -368,11 +380,17 @@ mod tests {
         let entries = broker_config_entries(&originals);
         let get = |n: &str| entries.iter().find(|e| e.name == n).unwrap().clone();
         assert_eq!(
-            (get("num.partitions").value.as_deref(), get("num.partitions").source),
+            (
+                get("num.partitions").value.as_deref(),
+                get("num.partitions").source
+            ),
             (Some("6"), SOURCE_STATIC_BROKER_CONFIG)
         );
         let pw = get("ssl.key.password");
         assert!(pw.is_sensitive && pw.value.is_none());
-        assert_eq!(get("auto.create.topics.enable").source, SOURCE_DEFAULT_CONFIG);
+        assert_eq!(
+            get("auto.create.topics.enable").source,
+            SOURCE_DEFAULT_CONFIG
+        );
     }
 }

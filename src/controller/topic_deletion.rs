@@ -235,13 +235,7 @@ impl ControllerEventLoop {
             if self.topic_deletion.in_progress(&topic) {
                 continue;
             }
-            let partitions: Vec<TopicPartition> = self
-                .ctx
-                .partition_assignments
-                .keys()
-                .filter(|tp| tp.topic == topic)
-                .cloned()
-                .collect();
+            let partitions = partitions_of(&self.ctx, &topic);
             let dead: BTreeSet<i32> = partitions
                 .iter()
                 .flat_map(|tp| self.ctx.partition_assignments[tp].iter().copied())
@@ -277,8 +271,12 @@ impl ControllerEventLoop {
         }
         for id in self.ctx.live_or_shutting_down_broker_ids() {
             if let Some(&epoch) = self.ctx.live_broker_id_and_epochs().get(&id) {
-                let request =
-                    request_batch::update_metadata_request(self.broker_id, &self.ctx, epoch, states.clone());
+                let request = request_batch::update_metadata_request(
+                    self.broker_id,
+                    &self.ctx,
+                    epoch,
+                    states.clone(),
+                );
                 channel.send(id, ControlRequest::UpdateMetadata(request), None);
             }
         }
@@ -357,7 +355,9 @@ impl ControllerEventLoop {
                 tracing::warn!(
                     "Deletion of replica {tp} on broker {broker_id} failed with error code {code}; retrying later"
                 );
-                self.topic_deletion.topics_ineligible.insert(tp.topic.clone());
+                self.topic_deletion
+                    .topics_ineligible
+                    .insert(tp.topic.clone());
                 ReplicaState::ReplicaDeletionIneligible
             };
             self.topic_deletion.replica_states.insert(key, state);
@@ -379,13 +379,7 @@ impl ControllerEventLoop {
         self.topic_deletion
             .partition_modification_handlers
             .remove(topic);
-        let partitions: Vec<TopicPartition> = self
-            .ctx
-            .partition_assignments
-            .keys()
-            .filter(|tp| tp.topic == topic)
-            .cloned()
-            .collect();
+        let partitions = partitions_of(&self.ctx, topic);
         // `/brokers/topics/<t>` recursively, deepest first (Kafka: deleteRecursive).
         let partition_ids: Vec<String> = self
             .zk
@@ -452,7 +446,12 @@ impl ControllerEventLoop {
         let to_add: BTreeMap<TopicPartition, Vec<i32>> = assignment
             .assignment
             .iter()
-            .map(|(p, a)| (TopicPartition::new(topic.to_string(), *p), a.replicas.clone()))
+            .map(|(p, a)| {
+                (
+                    TopicPartition::new(topic.to_string(), *p),
+                    a.replicas.clone(),
+                )
+            })
             .filter(|(tp, _)| !self.ctx.partition_assignments.contains_key(tp))
             .collect();
         if to_add.is_empty() {
@@ -494,6 +493,15 @@ impl ControllerEventLoop {
         self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &created);
         Ok(())
     }
+}
+
+/// The partitions the controller knows for `topic`.
+fn partitions_of(ctx: &super::ControllerContext, topic: &str) -> Vec<TopicPartition> {
+    ctx.partition_assignments
+        .keys()
+        .filter(|tp| tp.topic == topic)
+        .cloned()
+        .collect()
 }
 
 /// Per-partition error codes of a StopReplica answer (a top-level error applies to all).
@@ -565,7 +573,8 @@ mod tests {
     fn stop_replica_error_mapping() {
         use kafka_protocol::messages::StopReplicaResponse;
         let req = vec![TopicPartition::new("t", 0), TopicPartition::new("t", 1)];
-        let all_bad = ControlResponse::StopReplica(StopReplicaResponse::default().with_error_code(11));
+        let all_bad =
+            ControlResponse::StopReplica(StopReplicaResponse::default().with_error_code(11));
         assert_eq!(
             stop_replica_errors(&req, &all_bad),
             vec![(req[0].clone(), 11), (req[1].clone(), 11)]

@@ -71,9 +71,13 @@ const DESCRIBE_CONFIGS_RESOURCE: &[Field] = &[
     f(STRINGS, 0, ALL),      // ConfigurationKeys
 ];
 const DESCRIBE_CONFIGS_REQUEST: &[Field] = &[
-    f(Kind::Array(&Kind::Struct(DESCRIBE_CONFIGS_RESOURCE)), 0, ALL), // Resources
-    f(Kind::Bool, 1, ALL),                                            // IncludeSynonyms
-    f(Kind::Bool, 3, ALL),                                            // IncludeDocumentation
+    f(
+        Kind::Array(&Kind::Struct(DESCRIBE_CONFIGS_RESOURCE)),
+        0,
+        ALL,
+    ), // Resources
+    f(Kind::Bool, 1, ALL), // IncludeSynonyms
+    f(Kind::Bool, 3, ALL), // IncludeDocumentation
 ];
 
 /// `IncrementalAlterConfigsRequest.json`: versions 0-1, flexible 1+.
@@ -83,9 +87,13 @@ const ALTERABLE_CONFIG_INCREMENTAL: &[Field] = &[
     f(Kind::String, 0, ALL), // Value
 ];
 const ALTER_CONFIGS_RESOURCE_INCREMENTAL: &[Field] = &[
-    f(Kind::Int8, 0, ALL),                                                // ResourceType
-    f(Kind::String, 0, ALL),                                              // ResourceName
-    f(Kind::Array(&Kind::Struct(ALTERABLE_CONFIG_INCREMENTAL)), 0, ALL), // Configs
+    f(Kind::Int8, 0, ALL),   // ResourceType
+    f(Kind::String, 0, ALL), // ResourceName
+    f(
+        Kind::Array(&Kind::Struct(ALTERABLE_CONFIG_INCREMENTAL)),
+        0,
+        ALL,
+    ), // Configs
 ];
 const INCREMENTAL_ALTER_CONFIGS_REQUEST: &[Field] = &[
     f(
@@ -102,8 +110,8 @@ const ALTERABLE_CONFIG: &[Field] = &[
     f(Kind::String, 0, ALL), // Value
 ];
 const ALTER_CONFIGS_RESOURCE: &[Field] = &[
-    f(Kind::Int8, 0, ALL),                                    // ResourceType
-    f(Kind::String, 0, ALL),                                  // ResourceName
+    f(Kind::Int8, 0, ALL),                                   // ResourceType
+    f(Kind::String, 0, ALL),                                 // ResourceName
     f(Kind::Array(&Kind::Struct(ALTERABLE_CONFIG)), 0, ALL), // Configs
 ];
 const ALTER_CONFIGS_REQUEST: &[Field] = &[
@@ -144,32 +152,11 @@ pub const DESCRIBE_CONFIGS_REQUEST_SCHEMA: Schema = Schema {
 
 #[cfg(test)]
 mod tests {
-    use bytes::BytesMut;
     use kafka_protocol::messages::*;
-    use kafka_protocol::protocol::{Encodable, StrBytes};
+    use kafka_protocol::protocol::StrBytes;
     use uuid::Uuid;
 
-    use super::super::guard::{check_body, consumed};
-
-    fn name(s: &'static str) -> TopicName {
-        TopicName(StrBytes::from_static_str(s))
-    }
-
-    fn check<T: Encodable>(
-        key: ApiKey,
-        versions: std::ops::RangeInclusive<i16>,
-        build: impl Fn(i16) -> T,
-    ) {
-        for v in versions {
-            let mut b = BytesMut::new();
-            build(v).encode(&mut b, v).unwrap();
-            assert_eq!(consumed(key, v, &b).unwrap(), b.len(), "{key:?} v{v}");
-            assert!(
-                check_body(key, v, &b[..b.len() - 1]).is_err(),
-                "{key:?} v{v} truncated"
-            );
-        }
-    }
+    use super::super::guard_data_path::tests::{check, name};
 
     /// Kafka's generated readers consume exactly the fields of each version
     /// (`*Request.json`); the schemas must walk the crate's encoding byte for byte.
@@ -197,8 +184,7 @@ mod tests {
             let mut r = DeleteTopicsRequest::default().with_timeout_ms(1000);
             if v >= 6 {
                 r.topics = vec![
-                    delete_topics_request::DeleteTopicState::default()
-                        .with_name(Some(name("t"))),
+                    delete_topics_request::DeleteTopicState::default().with_name(Some(name("t"))),
                     delete_topics_request::DeleteTopicState::default()
                         .with_name(None)
                         .with_topic_id(Uuid::from_u128(9)),

@@ -211,7 +211,7 @@ pub const OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA: Schema = Schema {
 };
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use bytes::{Bytes, BytesMut};
     use kafka_protocol::messages::ApiKey;
     use kafka_protocol::messages::*;
@@ -220,11 +220,13 @@ mod tests {
 
     use super::super::guard::{check_body, consumed};
 
-    fn name(s: &'static str) -> TopicName {
+    pub(in crate::protocol) fn name(s: &'static str) -> TopicName {
         TopicName(StrBytes::from_static_str(s))
     }
 
-    fn check<T: Encodable>(
+    /// Encodes `build(v)` at each version and expects the schema walk to consume exactly its
+    /// bytes (and to refuse it one byte short).
+    pub(in crate::protocol) fn check<T: Encodable>(
         key: ApiKey,
         versions: std::ops::RangeInclusive<i16>,
         build: impl Fn(i16) -> T,
