@@ -368,6 +368,17 @@ def test_delete_topic_removes_znodes_metadata_and_log_dirs_everywhere(cluster_fa
         admin.delete_topics([topic], operation_timeout=30)[topic].result(30)
     assert exc.value.args[0].code() == 3
 
+    # DeleteTopics v6 by topic id (KIP-516): a known id deletes its topic, an unknown one is
+    # UNKNOWN_TOPIC_ID (100).
+    by_id = _topic("delid")
+    admin.create_topics([CNewTopic(by_id, 2, 3)], operation_timeout=30)[by_id].result(30)
+    topic_id = decode_kafka_uuid(zk.require(f"/brokers/topics/{by_id}").json()["topic_id"]).bytes
+    controller = cluster.controller()
+    assert kafka_wire.delete_topics_v6(controller.bootstrap, [(None, topic_id)]) == [(by_id, topic_id, 0)]
+    zk.wait_gone(f"/brokers/topics/{by_id}", 30.0)
+    unknown = bytes(range(1, 17))
+    assert kafka_wire.delete_topics_v6(controller.bootstrap, [(None, unknown)]) == [(None, unknown, 100)]
+
 
 @pytest.mark.zkafka_only
 def test_zkafka_topics_cli_create_describe_alter_delete(cluster: ZkafkaCluster) -> None:
@@ -456,3 +467,36 @@ def test_incremental_alter_configs_writes_override_notifies_and_brokers_apply_it
     with pytest.raises(KafkaException) as exc:
         admin.incremental_alter_configs([bad])[bad].result(30)
     assert exc.value.args[0].code() == INVALID_CONFIG
+
+
+def test_deletion_waits_for_a_dead_replica_and_completes_when_it_returns(cluster_factory) -> None:
+    """A topic with a replica on a dead broker is ineligible for deletion: the mark and the
+    topic's znodes stay, and DeleteTopics answers REQUEST_TIMED_OUT because no broker drops the
+    topic from its metadata; when the broker registers again the deletion resumes and
+    completes, including that broker's own log dirs (`KafkaController.processTopicDeletion`,
+    `TopicDeletionManager.markTopicIneligibleForDeletion`, `resumeDeletionForTopics` from
+    `onBrokerStartup`; semantics doc §1.12)."""
+    cluster = cluster_factory(size=3, properties={"log.segment.delete.delay.ms": "500"}).start()
+    _wait_metadata_has_all_brokers(cluster)
+    topic = _topic("del-dead")
+    controller = cluster.controller()
+    assert kafka_wire.create_topics_v4(controller.bootstrap, [(topic, 3, 3, {})]) == [(topic, 0, None)]
+    victim = next(b for b in cluster.running() if b.broker_id != controller.broker_id)
+    wait_until(lambda: len([d for d in Path(victim.log_dirs[0]).iterdir() if d.name.startswith(f"{topic}-")]) == 3,
+               20.0, "the victim's partition dirs")
+    victim.stop()
+    zk = cluster.view
+    wait_until(lambda: victim.broker_id not in zk.broker_ids(), 20.0, f"broker {victim.broker_id} gone")
+
+    assert kafka_wire.delete_topics_v3(controller.bootstrap, [topic], timeout_ms=3000) == [(topic, 7)]
+    assert zk.exists(f"/admin/delete_topics/{topic}")
+    assert zk.exists(f"/brokers/topics/{topic}")
+    assert zk.exists(f"/config/topics/{topic}")
+
+    victim.restart()
+    for path in (f"/brokers/topics/{topic}", f"/config/topics/{topic}", f"/admin/delete_topics/{topic}"):
+        zk.wait_gone(path, 30.0)
+    for broker in cluster.running():
+        wait_until(lambda: not [d for log_dir in broker.log_dirs for d in Path(log_dir).iterdir()
+                                if d.name.startswith(f"{topic}-")],
+                   30.0, f"{topic} dirs gone on broker {broker.broker_id}")

@@ -131,3 +131,71 @@ def metadata_v4(address: str, topics: Sequence[str], allow_auto_topic_creation: 
             partitions[index] = (p_code, leader, replicas)
         out[name] = (code, partitions)
     return out
+
+
+def _uvarint(n: int) -> bytes:
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def _compact_string(s: Optional[str]) -> bytes:
+    if s is None:
+        return _uvarint(0)
+    b = s.encode()
+    return _uvarint(len(b) + 1) + b
+
+
+def delete_topics_v6(address: str, topics: Sequence[tuple[Optional[str], bytes]],
+                     timeout_ms: int = 30000) -> list[tuple[Optional[str], bytes, int]]:
+    """DeleteTopics v6 (flexible): `topics` are `(name or None, 16-byte topic id)`. Returns
+    `(name, topic_id, error_code)` per topic."""
+    body = _uvarint(len(topics) + 1)
+    for name, topic_id in topics:
+        body += _compact_string(name) + topic_id + _uvarint(0)
+    body += struct.pack(">i", timeout_ms) + _uvarint(0)
+    host, port = address.rsplit(":", 1)
+    header = struct.pack(">hhi", 20, 6, 9) + _string("raw-test") + _uvarint(0)
+    frame = header + body
+    with socket.create_connection((host, int(port)), timeout=timeout_ms / 1000 + 10) as s:
+        s.sendall(struct.pack(">i", len(frame)) + frame)
+        payload = _recv_exactly(s, struct.unpack(">i", _recv_exactly(s, 4))[0])
+    r = _Reader(payload)
+    assert r.take(">i") == 9
+    _read_uvarint(r)  # header tagged fields
+    r.take(">i")  # throttle
+    out = []
+    for _ in range(_read_uvarint(r) - 1):
+        n = _read_uvarint(r)
+        name = None if n == 0 else r.data[r.pos:r.pos + n - 1].decode()
+        r.pos += max(n - 1, 0)
+        topic_id = r.data[r.pos:r.pos + 16]
+        r.pos += 16
+        code = r.take(">h")
+        m = _read_uvarint(r)
+        r.pos += max(m - 1, 0)
+        _skip_tags(r)
+        out.append((name, topic_id, code))
+    return out
+
+
+def _read_uvarint(r: _Reader) -> int:
+    shift, value = 0, 0
+    while True:
+        b = r.data[r.pos]
+        r.pos += 1
+        value |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return value
+        shift += 7
+
+
+def _skip_tags(r: _Reader) -> None:
+    for _ in range(_read_uvarint(r)):
+        _read_uvarint(r)
+        r.pos += _read_uvarint(r)

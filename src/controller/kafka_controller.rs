@@ -766,6 +766,7 @@ impl ControllerEventLoop {
     /// Kafka: `onBrokerFailure` (the membership part).
     fn on_broker_failure(&mut self, ids: &BTreeSet<i32>) {
         tracing::info!("Broker failure callback for {}", join_ids(ids));
+        self.fail_replica_deletions_on(ids);
         if let Some(channel) = self.channel.as_mut() {
             for &id in ids {
                 channel.remove_broker(id);

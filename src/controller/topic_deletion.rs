@@ -333,6 +333,23 @@ impl ControllerEventLoop {
         }
     }
 
+    /// Replicas on brokers that died while their deletion was started become ineligible; the
+    /// deletion resumes when the broker returns. Kafka: `onBrokerFailure` →
+    /// `topicDeletionManager.failReplicaDeletion`.
+    pub(super) fn fail_replica_deletions_on(&mut self, dead: &BTreeSet<i32>) {
+        let mut halted = BTreeSet::new();
+        for ((tp, broker), state) in self.topic_deletion.replica_states.iter_mut() {
+            if dead.contains(broker) && *state == ReplicaState::ReplicaDeletionStarted {
+                *state = ReplicaState::ReplicaDeletionIneligible;
+                halted.insert(tp.topic.clone());
+            }
+        }
+        for topic in halted {
+            tracing::info!("Halted deletion of topic {topic}: a replica's broker failed");
+            self.topic_deletion.topics_ineligible.insert(topic);
+        }
+    }
+
     /// Kafka: `processTopicDeletionStopReplicaResponseReceived` → `completeReplicaDeletion` /
     /// `failReplicaDeletion`.
     pub(super) async fn process_topic_deletion_stop_replica_response(
