@@ -470,12 +470,12 @@ def test_incremental_alter_configs_writes_override_notifies_and_brokers_apply_it
 
 
 def test_deletion_waits_for_a_dead_replica_and_completes_when_it_returns(cluster_factory) -> None:
-    """A topic with a replica on a dead broker is ineligible for deletion: the mark and the
-    topic's znodes stay, and DeleteTopics answers REQUEST_TIMED_OUT because no broker drops the
-    topic from its metadata; when the broker registers again the deletion resumes and
-    completes, including that broker's own log dirs (`KafkaController.processTopicDeletion`,
-    `TopicDeletionManager.markTopicIneligibleForDeletion`, `resumeDeletionForTopics` from
-    `onBrokerStartup`; semantics doc §1.12)."""
+    """Deleting a topic with a replica on a dead broker: live brokers drop the topic from their
+    metadata at once (DeleteTopics succeeds, as Kafka 3.9.1 answered) and delete their replicas,
+    but the dead replica makes the topic ineligible, so the mark and the topic's znodes stay;
+    when the broker registers again the deletion resumes and completes, including that broker's
+    own log dirs (`TopicDeletionManager.onPartitionDeletion`, `markTopicIneligibleForDeletion`,
+    `resumeDeletionForTopics` from `onBrokerStartup`; semantics doc §1.12)."""
     cluster = cluster_factory(size=3, properties={"log.segment.delete.delay.ms": "500"}).start()
     _wait_metadata_has_all_brokers(cluster)
     topic = _topic("del-dead")
@@ -488,7 +488,12 @@ def test_deletion_waits_for_a_dead_replica_and_completes_when_it_returns(cluster
     zk = cluster.view
     wait_until(lambda: victim.broker_id not in zk.broker_ids(), 20.0, f"broker {victim.broker_id} gone")
 
-    assert kafka_wire.delete_topics_v3(controller.bootstrap, [topic], timeout_ms=3000) == [(topic, 7)]
+    assert kafka_wire.delete_topics_v3(controller.bootstrap, [topic], timeout_ms=30000) == [(topic, 0)]
+    for broker in cluster.running():
+        if broker is not victim:
+            wait_until(lambda: not [d for d in Path(broker.log_dirs[0]).iterdir()
+                                    if d.name.startswith(f"{topic}-") and not d.name.endswith("-delete")],
+                       20.0, f"live replicas deleted on broker {broker.broker_id}")
     assert zk.exists(f"/admin/delete_topics/{topic}")
     assert zk.exists(f"/brokers/topics/{topic}")
     assert zk.exists(f"/config/topics/{topic}")

@@ -9,10 +9,11 @@
 //!
 //! Deletion flow, per topic (semantics spec §1.12):
 //! 1. `/admin/delete_topics/<t>` appears → queued (unknown topics: the mark is just removed).
-//! 2. If any replica's broker is dead the topic is *ineligible* and waits for that broker.
-//! 3. UpdateMetadata with leader −2 (`LeaderDuringDelete`) for every partition to every live
+//! 2. UpdateMetadata with leader −2 (`LeaderDuringDelete`) for every partition to every live
 //!    broker (they drop the topic from metadata), then StopReplica(delete=true, leader epoch
-//!    −2) to every replica; replicas → `ReplicaDeletionStarted`.
+//!    −2) to every live replica; replicas → `ReplicaDeletionStarted`.
+//! 3. Replicas on dead brokers → `ReplicaDeletionIneligible`, and the topic is *ineligible*
+//!    until every replica's broker is live again; then the remaining replicas are retried.
 //! 4. StopReplica answers move replicas to `ReplicaDeletionSuccessful` (or `Ineligible`, to be
 //!    retried when the topic becomes eligible again: a broker comes back).
 //! 5. All successful → delete `/brokers/topics/<t>` (whole subtree), `/config/topics/<t>` and
@@ -218,7 +219,10 @@ impl ControllerEventLoop {
         self.resume_topic_deletions().await
     }
 
-    /// Kafka: `TopicDeletionManager.resumeDeletions`.
+    /// Kafka: `TopicDeletionManager.resumeDeletions` — complete topics whose replicas are all
+    /// deleted, (re)start eligible ones. A topic halted by a dead replica becomes eligible again
+    /// once all its replicas' brokers are live (Kafka: `resumeDeletionForTopics` from
+    /// `onBrokerStartup`).
     pub(super) async fn resume_topic_deletions(&mut self) -> Result<(), ZkError> {
         let queued: Vec<String> = self
             .topic_deletion
@@ -226,31 +230,26 @@ impl ControllerEventLoop {
             .iter()
             .cloned()
             .collect();
-        let live = self.ctx.live_broker_ids();
+        let live = self.ctx.live_or_shutting_down_broker_ids();
         for topic in queued {
             if self.topic_deletion.all_deleted(&topic) {
                 self.complete_delete_topic(&topic).await?;
                 continue;
             }
-            if self.topic_deletion.in_progress(&topic) {
-                continue;
-            }
             let partitions = partitions_of(&self.ctx, &topic);
-            let dead: BTreeSet<i32> = partitions
-                .iter()
-                .flat_map(|tp| self.ctx.partition_assignments[tp].iter().copied())
-                .filter(|b| !live.contains(b))
-                .collect();
-            if !dead.is_empty() {
-                if self.topic_deletion.topics_ineligible.insert(topic.clone()) {
-                    tracing::info!(
-                        "Halted deletion of topic {topic}: replicas on dead brokers {dead:?}"
-                    );
+            if self.topic_deletion.topics_ineligible.contains(&topic) {
+                let all_live = partitions
+                    .iter()
+                    .flat_map(|tp| self.ctx.partition_assignments[tp].iter())
+                    .all(|b| live.contains(b));
+                if !all_live {
+                    continue;
                 }
-                continue;
+                self.topic_deletion.topics_ineligible.remove(&topic);
             }
-            self.topic_deletion.topics_ineligible.remove(&topic);
-            self.on_topic_deletion(&topic, &partitions);
+            if !self.topic_deletion.in_progress(&topic) {
+                self.on_topic_deletion(&topic, &partitions);
+            }
         }
         Ok(())
     }
@@ -280,15 +279,34 @@ impl ControllerEventLoop {
                 channel.send(id, ControlRequest::UpdateMetadata(request), None);
             }
         }
-        // StopReplica(delete=true) per broker, leader epoch −2 (`LeaderAndIsr.EpochDuringDelete`).
+        // StopReplica(delete=true) per broker, leader epoch −2 (`LeaderAndIsr.EpochDuringDelete`),
+        // to live replicas not yet deleted; replicas on dead brokers become ineligible and halt
+        // the topic until their broker returns (Kafka: `onPartitionDeletion`).
+        let live = self.ctx.live_or_shutting_down_broker_ids();
         let mut per_broker: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+        let mut dead = BTreeSet::new();
         for tp in partitions {
             for &replica in &self.ctx.partition_assignments[tp] {
-                per_broker.entry(replica).or_default().push(tp.partition);
-                self.topic_deletion
-                    .replica_states
-                    .insert((tp.clone(), replica), ReplicaState::ReplicaDeletionStarted);
+                let key = (tp.clone(), replica);
+                let state = if self.topic_deletion.replica_states.get(&key)
+                    == Some(&ReplicaState::ReplicaDeletionSuccessful)
+                {
+                    continue;
+                } else if live.contains(&replica) {
+                    per_broker.entry(replica).or_default().push(tp.partition);
+                    ReplicaState::ReplicaDeletionStarted
+                } else {
+                    dead.insert(replica);
+                    ReplicaState::ReplicaDeletionIneligible
+                };
+                self.topic_deletion.replica_states.insert(key, state);
             }
+        }
+        if !dead.is_empty() {
+            tracing::info!("Halted deletion of topic {topic}: replicas on dead brokers {dead:?}");
+            self.topic_deletion
+                .topics_ineligible
+                .insert(topic.to_string());
         }
         for (broker, mut indexes) in per_broker {
             indexes.sort_unstable();
