@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
+use crate::admin::topic_config_listener::TopicConfigChangeListener;
 use crate::admin::{AdminZkClient, CreateTopicDefaults};
 use crate::apis::auto_topic_creation::ZkAutoTopicCreationManager;
 use crate::apis::zk_admin_manager::{AdminManagerConfig, ZkAdminManager};
@@ -90,6 +91,8 @@ pub struct KafkaServer {
     log_dir_failure_handler: Option<tokio::task::JoinHandle<()>>,
     /// Step 11: consumer groups and offsets.
     group_coordinator: Option<Arc<crate::coordinator::group::GroupCoordinator>>,
+    /// Step 11: applies `/config/changes` topic notifications to local logs.
+    topic_config_listener: Option<TopicConfigChangeListener>,
 }
 
 /// Total number of startup steps, for the "step k/N" log lines.
@@ -161,6 +164,7 @@ impl KafkaServer {
             controller: None,
             log_dir_failure_handler: None,
             group_coordinator: None,
+            topic_config_listener: None,
         };
         tracing::info!("starting");
         match server.run_startup_steps().await {
@@ -404,6 +408,11 @@ impl KafkaServer {
                 &admin_manager,
             ))))
             .with_admin_manager(admin_manager);
+        // Kafka: ZkConfigManager (topic configs) — every broker applies config changes.
+        self.topic_config_listener = Some(TopicConfigChangeListener::start(
+            Arc::clone(&zk),
+            Arc::clone(&log_manager),
+        ));
         if let Some(socket_server) = &self.socket_server {
             socket_server
                 .enable_request_processing_with_security(Arc::new(apis), &listener_security)?;
@@ -522,6 +531,9 @@ impl KafkaServer {
         }
         if let Some(coordinator) = self.group_coordinator.take() {
             coordinator.shutdown();
+        }
+        if let Some(listener) = self.topic_config_listener.take() {
+            listener.shutdown();
         }
         // 10.
         if let Some(controller) = self.controller.take() {

@@ -13,12 +13,14 @@
 //! - [`create_topics`]: the checks and assignment of one CreateTopics / auto-created topic.
 //! - [`create_partitions`]: the assignment for partitions added by CreatePartitions.
 //! - [`zk_admin`]: `AdminZkClient`, the ZooKeeper writes (topic znodes, configs, deletion marks).
+//! - [`topic_config_listener`]: every broker applies `/config/changes` topic notifications.
 
 pub mod assignment_validation;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod replica_assignment;
 pub mod topic;
+pub mod topic_config_listener;
 pub mod zk_admin;
 
 pub use assignment_validation::{validate_replica_assignment, validate_topic_create_assignment};

@@ -201,12 +201,7 @@ impl AdminZkClient {
         assignment: &BTreeMap<i32, Vec<i32>>,
         configs: &BTreeMap<String, String>,
     ) -> Result<(), AdminError> {
-        let marked = self
-            .zk
-            .exists(&DeleteTopicsTopicZNode::path(name), false)
-            .await
-            .map_err(zk_failure)?
-            .is_some();
+        let marked = self.is_topic_marked_for_deletion(name).await?;
         let topics = self.all_topics().await?;
         validate_new_topic_name(name, topics.iter().map(String::as_str), marked)?;
         validate_topic_create_assignment(assignment)?;
@@ -222,6 +217,16 @@ impl AdminZkClient {
             .with_overrides(configs)
             .map(|_| ())
             .map_err(|e| AdminError::InvalidConfig(e.to_string()))
+    }
+
+    /// Whether `/brokers/topics/<t>` exists. Kafka: `KafkaZkClient.topicExists`.
+    pub async fn topic_exists(&self, name: &str) -> Result<bool, AdminError> {
+        Ok(self
+            .zk
+            .exists(&TopicZNode::path(name), false)
+            .await
+            .map_err(zk_failure)?
+            .is_some())
     }
 
     /// Topics under `/brokers/topics`. Kafka: `KafkaZkClient.getAllTopicsInCluster`.
@@ -312,7 +317,10 @@ impl AdminZkClient {
         for (p, replicas) in &added {
             combined.insert(*p, ReplicaAssignment::new(replicas.clone()));
         }
-        tracing::info!("Creating {} partitions for '{name}' with the following replica assignment: {added:?}.", added.len());
+        tracing::info!(
+            "Creating {} partitions for '{name}' with the following replica assignment: {added:?}.",
+            added.len()
+        );
         let data = TopicZNode::encode(current.topic_id.as_deref(), &combined);
         match self
             .zk
@@ -334,25 +342,13 @@ impl AdminZkClient {
     /// ([`AdminError::TopicAlreadyMarkedForDeletion`], which DeleteTopics treats as success).
     // Kafka: AdminZkClient.deleteTopic, KafkaZkClient.createDeleteTopicPath
     pub async fn delete_topic(&self, name: &str) -> Result<(), AdminError> {
-        let exists = self
-            .zk
-            .exists(&TopicZNode::path(name), false)
-            .await
-            .map_err(zk_failure)?
-            .is_some();
-        if !exists {
+        if !self.topic_exists(name).await? {
             return Err(AdminError::UnknownTopicOrPartition(format!(
                 "Topic `{name}` to delete does not exist"
             )));
         }
         let path = DeleteTopicsTopicZNode::path(name);
-        if self
-            .zk
-            .exists(&path, false)
-            .await
-            .map_err(zk_failure)?
-            .is_some()
-        {
+        if self.is_topic_marked_for_deletion(name).await? {
             return Err(AdminError::TopicAlreadyMarkedForDeletion(format!(
                 "topic {name} is already marked for deletion"
             )));
@@ -392,13 +388,7 @@ impl AdminZkClient {
         name: &str,
         configs: &BTreeMap<String, String>,
     ) -> Result<(), AdminError> {
-        let exists = self
-            .zk
-            .exists(&TopicZNode::path(name), false)
-            .await
-            .map_err(zk_failure)?
-            .is_some();
-        if !exists {
+        if !self.topic_exists(name).await? {
             return Err(AdminError::UnknownTopicOrPartition(format!(
                 "Topic {name} does not exist."
             )));

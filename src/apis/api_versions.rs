@@ -127,7 +127,9 @@ mod tests {
                     (47, 0, 0),
                     (43, 0, 2),
                     (56, 0, 3),
-                    (67, 0, 0)
+                    (67, 0, 0),
+                    (33, 0, 2),
+                    (44, 0, 1)
                 ]
                 .to_vec(),
                 "v{v}"
@@ -153,7 +155,7 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(37); // compact array: 36 entries + 1
+        expected.push(39); // compact array: 38 entries + 1
         for (k, min, max) in [
             (0i16, 0i16, 11i16),
             (1, 4, 17),
@@ -191,6 +193,8 @@ mod tests {
             (43, 0, 2),
             (56, 0, 3),
             (67, 0, 0),
+            (33, 0, 2),
+            (44, 0, 1),
         ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());

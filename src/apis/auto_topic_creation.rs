@@ -104,7 +104,11 @@ impl ZkAutoTopicCreationManager {
                 other => other,
             };
             if o.error_code == 0 {
-                tracing::info!("Auto-created topic {} ({} partitions)", o.name, o.assignment.len());
+                tracing::info!(
+                    "Auto-created topic {} ({} partitions)",
+                    o.name,
+                    o.assignment.len()
+                );
             }
             out.push(AutoCreatedTopic {
                 name: o.name,

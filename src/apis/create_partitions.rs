@@ -12,6 +12,7 @@ use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse
 use kafka_protocol::protocol::StrBytes;
 
 use super::create_topics::NOT_CONTROLLER;
+use super::zk_admin_manager::active_controller_admin;
 use super::zk_admin_manager::REQUEST_TIMED_OUT;
 use super::{decode_body, respond, KafkaApis};
 use crate::network::{Request, Response};
@@ -36,10 +37,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .with_error_message(None)
         })
         .collect();
-    let active = apis.controller.as_ref().is_some_and(|c| c.is_active());
-    let manager = match (&apis.admin_manager, active) {
-        (Some(m), true) => m.clone(),
-        _ => {
+    let manager = match active_controller_admin(apis) {
+        Some(m) => m,
+        None => {
             for r in &mut results {
                 r.error_code = NOT_CONTROLLER;
             }

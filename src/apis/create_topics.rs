@@ -18,6 +18,7 @@ use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::protocol::StrBytes;
 
 use super::describe_configs::topic_config_entries;
+use super::zk_admin_manager::active_controller_admin;
 use super::zk_admin_manager::{TopicToCreate, REQUEST_TIMED_OUT};
 use super::{decode_body, respond, KafkaApis};
 use crate::controller::partition_state_machine::topic_uuid;
@@ -34,20 +35,20 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     let names: Vec<String> = req.topics.iter().map(|t| t.name.0.to_string()).collect();
+    // Kafka leaves `errorMessage` at its schema default ("") for topics answered before
+    // `createTopics` runs (NOT_CONTROLLER); topics that went through it carry the ApiError's
+    // message, null on success (checked against Kafka 3.9.1).
     let mut results: Vec<CreatableTopicResult> = names
         .iter()
         .map(|n| {
-            CreatableTopicResult::default()
-                .with_name(kafka_protocol::messages::TopicName(StrBytes::from_string(
-                    n.clone(),
-                )))
-                .with_error_message(None)
+            CreatableTopicResult::default().with_name(kafka_protocol::messages::TopicName(
+                StrBytes::from_string(n.clone()),
+            ))
         })
         .collect();
-    let active = apis.controller.as_ref().is_some_and(|c| c.is_active());
-    let manager = match (&apis.admin_manager, active) {
-        (Some(m), true) => m.clone(),
-        _ => {
+    let manager = match active_controller_admin(apis) {
+        Some(m) => m,
+        None => {
             for r in &mut results {
                 r.error_code = NOT_CONTROLLER;
             }
@@ -181,4 +182,47 @@ fn creatable_configs(
             .with_is_sensitive(e.is_sensitive)
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use kafka_protocol::messages::create_topics_request::CreatableTopic;
+    use kafka_protocol::messages::{ApiKey, TopicName};
+
+    /// A broker that is not the active controller answers NOT_CONTROLLER for every topic at
+    /// every version (`KafkaApis.handleCreateTopicsRequest`, ZooKeeper mode).
+    #[tokio::test]
+    async fn not_controller_for_every_topic() {
+        let apis = apis();
+        for v in 0..=7 {
+            let req = CreateTopicsRequest::default().with_topics(vec![
+                CreatableTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("a")))
+                    .with_num_partitions(1)
+                    .with_replication_factor(1),
+                CreatableTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("b")))
+                    .with_num_partitions(-1)
+                    .with_replication_factor(-1),
+            ]);
+            let header_version = if v >= 5 { 1 } else { 0 };
+            let (_, body): (i32, CreateTopicsResponse) = response(
+                apis.handle(&request(ApiKey::CreateTopics, v, &req)).await,
+                header_version,
+                v,
+            );
+            let codes: Vec<(String, i16)> = body
+                .topics
+                .iter()
+                .map(|t| (t.name.0.to_string(), t.error_code))
+                .collect();
+            assert_eq!(
+                codes,
+                vec![("a".into(), NOT_CONTROLLER), ("b".into(), NOT_CONTROLLER)],
+                "v{v}"
+            );
+        }
+    }
 }

@@ -15,6 +15,7 @@ use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
 use super::create_topics::NOT_CONTROLLER;
+use super::zk_admin_manager::active_controller_admin;
 use super::zk_admin_manager::REQUEST_TIMED_OUT;
 use super::{decode_body, respond, KafkaApis};
 use crate::admin::AdminError;
@@ -54,10 +55,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .with_error_code(code)
             .with_error_message(None)
     };
-    let active = apis.controller.as_ref().is_some_and(|c| c.is_active());
-    let manager = match (&apis.admin_manager, active) {
-        (Some(m), true) => m.clone(),
-        _ => {
+    let manager = match active_controller_admin(apis) {
+        Some(m) => m,
+        None => {
             let responses = requested
                 .into_iter()
                 .map(|(n, id)| result(n, id, NOT_CONTROLLER))
@@ -188,4 +188,37 @@ fn req_all_invalid(version: i16, req: &DeleteTopicsRequest) -> Vec<DeletableTopi
                 )))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+    use kafka_protocol::messages::ApiKey;
+
+    /// Off the controller every topic, by name or by id, is NOT_CONTROLLER, echoing the id
+    /// (`KafkaApis.handleDeleteTopicsRequest`).
+    #[tokio::test]
+    async fn not_controller_echoes_names_and_ids() {
+        let apis = apis();
+        let req = DeleteTopicsRequest::default().with_topics(vec![
+            DeleteTopicState::default().with_name(Some(TopicName(StrBytes::from_static_str("a")))),
+            DeleteTopicState::default()
+                .with_name(None)
+                .with_topic_id(Uuid::from_u128(5)),
+        ]);
+        let (_, body): (i32, DeleteTopicsResponse) = response(
+            apis.handle(&request(ApiKey::DeleteTopics, 6, &req)).await,
+            1,
+            6,
+        );
+        assert_eq!(body.responses.len(), 2);
+        assert!(body
+            .responses
+            .iter()
+            .all(|r| r.error_code == NOT_CONTROLLER));
+        assert_eq!(body.responses[1].topic_id, Uuid::from_u128(5));
+        assert!(body.responses[1].name.is_none());
+    }
 }

@@ -239,12 +239,17 @@ fn response_configs(
                 .with_name(StrBytes::from_string(e.name))
                 .with_value(str_opt(&e.value))
                 .with_read_only(e.read_only)
-                .with_is_default(e.source == SOURCE_DEFAULT_CONFIG)
+                // v0 only; later versions carry the source instead.
+                .with_is_default(version == 0 && e.source == SOURCE_DEFAULT_CONFIG)
                 .with_config_source(e.source)
                 .with_is_sensitive(e.is_sensitive)
                 .with_synonyms(synonyms)
-                .with_config_type(e.config_type)
-                .with_documentation(None)
+                .with_config_type(if version >= 3 { e.config_type } else { 0 })
+                .with_documentation(if version >= 3 {
+                    None
+                } else {
+                    Some(StrBytes::default())
+                })
         })
         .collect()
 }

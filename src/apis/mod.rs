@@ -10,6 +10,7 @@
 pub mod allocate_producer_ids;
 pub mod alter_partition;
 pub mod alter_user_scram_credentials;
+pub mod alter_configs;
 pub mod api_versions;
 pub mod authorize;
 pub mod auto_topic_creation;
@@ -339,6 +340,12 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn allocate_producer_ids<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(allocate_producer_ids::handle(a, r))
     }
+    fn alter_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_configs::handle_legacy(a, r))
+    }
+    fn incremental_alter_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_configs::handle_incremental(a, r))
+    }
     match api_key {
         ApiKey::SaslHandshake => Some(sasl_handshake),
         ApiKey::SaslAuthenticate => Some(sasl_authenticate),
@@ -347,6 +354,8 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
         ApiKey::DeleteAcls => Some(delete_acls),
         ApiKey::DescribeUserScramCredentials => Some(describe_scram),
         ApiKey::AlterUserScramCredentials => Some(alter_scram),
+        ApiKey::AlterConfigs => Some(alter_configs),
+        ApiKey::IncrementalAlterConfigs => Some(incremental_alter_configs),
         ApiKey::CreateTopics => Some(create_topics),
         ApiKey::DeleteTopics => Some(delete_topics),
         ApiKey::CreatePartitions => Some(create_partitions),

@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::admin::create_topics::NO_VALUE;
 use crate::admin::{
     assignment_for_new_topic, AdminError, AdminZkClient, BrokerMetadata, ClusterView,
     CreateTopicDefaults, NewTopicRequest,
@@ -144,19 +143,23 @@ impl ZkAdminManager {
         let alive = self.alive_brokers();
         let mut out = Vec::with_capacity(topics.len());
         for topic in topics {
-            out.push(
-                match self.create_one(topic, &alive, validate_only).await {
-                    Ok(outcome) => outcome,
-                    Err(e) => {
-                        if matches!(e, AdminError::ZooKeeper(_) | AdminError::AdminOperation(_)) {
-                            tracing::error!("Error processing create topic request for {}: {e}", topic.name);
-                        } else {
-                            tracing::info!("Error processing create topic request for {}: {e}", topic.name);
-                        }
-                        CreateTopicOutcome::failed(&topic.name, &e)
+            out.push(match self.create_one(topic, &alive, validate_only).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    if matches!(e, AdminError::ZooKeeper(_) | AdminError::AdminOperation(_)) {
+                        tracing::error!(
+                            "Error processing create topic request for {}: {e}",
+                            topic.name
+                        );
+                    } else {
+                        tracing::info!(
+                            "Error processing create topic request for {}: {e}",
+                            topic.name
+                        );
                     }
-                },
-            );
+                    CreateTopicOutcome::failed(&topic.name, &e)
+                }
+            });
         }
         out
     }
@@ -269,8 +272,8 @@ impl ZkAdminManager {
 
     /// Polls `done` every [`METADATA_POLL_INTERVAL`] until it holds or `timeout_ms` passes.
     pub async fn wait_until(&self, timeout_ms: i32, mut done: impl FnMut() -> bool) {
-        let deadline =
-            tokio::time::Instant::now() + Duration::from_millis(u64::from(timeout_ms.max(0) as u32));
+        let deadline = tokio::time::Instant::now()
+            + Duration::from_millis(u64::from(timeout_ms.max(0) as u32));
         while !done() {
             if tokio::time::Instant::now() >= deadline {
                 return;
@@ -307,9 +310,11 @@ impl ZkAdminManager {
             configs: Vec::new(),
         }
     }
+}
 
-    /// A request topic with nothing set (both counts "use the default").
-    pub fn unset_counts() -> (i32, i16) {
-        (NO_VALUE, -1)
-    }
+/// The admin manager when this broker is the active controller, else `None` (the caller
+/// answers NOT_CONTROLLER). Kafka: `zkSupport.controller.isActive` in `KafkaApis`.
+pub fn active_controller_admin(apis: &super::KafkaApis) -> Option<Arc<ZkAdminManager>> {
+    let active = apis.controller.as_ref().is_some_and(|c| c.is_active());
+    apis.admin_manager.clone().filter(|_| active)
 }

@@ -16,8 +16,9 @@ use crate::protocol::guard::{
     Schema, API_VERSIONS_REQUEST_SCHEMA, METADATA_REQUEST_SCHEMA, UPDATE_METADATA_REQUEST_SCHEMA,
 };
 use crate::protocol::guard_admin::{
-    CREATE_PARTITIONS_REQUEST_SCHEMA, CREATE_TOPICS_REQUEST_SCHEMA,
+    ALTER_CONFIGS_REQUEST_SCHEMA, CREATE_PARTITIONS_REQUEST_SCHEMA, CREATE_TOPICS_REQUEST_SCHEMA,
     DELETE_TOPICS_REQUEST_SCHEMA, DESCRIBE_CONFIGS_REQUEST_SCHEMA,
+    INCREMENTAL_ALTER_CONFIGS_REQUEST_SCHEMA,
 };
 use crate::protocol::guard_controller::{
     ALLOCATE_PRODUCER_IDS_REQUEST_SCHEMA, ALTER_PARTITION_REQUEST_SCHEMA,
@@ -289,6 +290,18 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         min_version: 0,
         max_version: 0,
         request_schema: &ALLOCATE_PRODUCER_IDS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::AlterConfigs,
+        min_version: 0,
+        max_version: 2,
+        request_schema: &ALTER_CONFIGS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::IncrementalAlterConfigs,
+        min_version: 0,
+        max_version: 1,
+        request_schema: &INCREMENTAL_ALTER_CONFIGS_REQUEST_SCHEMA,
     },
 ];
 

@@ -457,6 +457,8 @@ mod tests {
             ApiKey::ElectLeaders,
             ApiKey::AlterPartition,
             ApiKey::AllocateProducerIds,
+            ApiKey::AlterConfigs,
+            ApiKey::IncrementalAlterConfigs,
         ];
         for s in SUPPORTED_APIS {
             assert!(

@@ -1,5 +1,5 @@
 //! Request schemas of the topic-administration APIs for [`super::guard`]: CreateTopics,
-//! DeleteTopics, CreatePartitions, DescribeConfigs. Transcribed from Kafka 3.9's
+//! DeleteTopics, CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs. Transcribed from Kafka 3.9's
 //! `clients/src/main/resources/common/message/*Request.json`; each schema is checked by
 //! encoding with `kafka-protocol` at every version and walking the bytes.
 
@@ -71,11 +71,64 @@ const DESCRIBE_CONFIGS_RESOURCE: &[Field] = &[
     f(STRINGS, 0, ALL),      // ConfigurationKeys
 ];
 const DESCRIBE_CONFIGS_REQUEST: &[Field] = &[
-    f(Kind::Array(&Kind::Struct(DESCRIBE_CONFIGS_RESOURCE)), 0, ALL), // Resources
-    f(Kind::Bool, 1, ALL),                                            // IncludeSynonyms
-    f(Kind::Bool, 3, ALL),                                            // IncludeDocumentation
+    f(
+        Kind::Array(&Kind::Struct(DESCRIBE_CONFIGS_RESOURCE)),
+        0,
+        ALL,
+    ), // Resources
+    f(Kind::Bool, 1, ALL), // IncludeSynonyms
+    f(Kind::Bool, 3, ALL), // IncludeDocumentation
 ];
 
+/// `IncrementalAlterConfigsRequest.json`: versions 0-1, flexible 1+.
+const ALTERABLE_CONFIG_INCREMENTAL: &[Field] = &[
+    f(Kind::String, 0, ALL), // Name
+    f(Kind::Int8, 0, ALL),   // ConfigOperation
+    f(Kind::String, 0, ALL), // Value
+];
+const ALTER_CONFIGS_RESOURCE_INCREMENTAL: &[Field] = &[
+    f(Kind::Int8, 0, ALL),   // ResourceType
+    f(Kind::String, 0, ALL), // ResourceName
+    f(
+        Kind::Array(&Kind::Struct(ALTERABLE_CONFIG_INCREMENTAL)),
+        0,
+        ALL,
+    ), // Configs
+];
+const INCREMENTAL_ALTER_CONFIGS_REQUEST: &[Field] = &[
+    f(
+        Kind::Array(&Kind::Struct(ALTER_CONFIGS_RESOURCE_INCREMENTAL)),
+        0,
+        ALL,
+    ), // Resources
+    f(Kind::Bool, 0, ALL), // ValidateOnly
+];
+
+/// `AlterConfigsRequest.json`: versions 0-2, flexible 2+.
+const ALTERABLE_CONFIG: &[Field] = &[
+    f(Kind::String, 0, ALL), // Name
+    f(Kind::String, 0, ALL), // Value
+];
+const ALTER_CONFIGS_RESOURCE: &[Field] = &[
+    f(Kind::Int8, 0, ALL),                                   // ResourceType
+    f(Kind::String, 0, ALL),                                 // ResourceName
+    f(Kind::Array(&Kind::Struct(ALTERABLE_CONFIG)), 0, ALL), // Configs
+];
+const ALTER_CONFIGS_REQUEST: &[Field] = &[
+    f(Kind::Array(&Kind::Struct(ALTER_CONFIGS_RESOURCE)), 0, ALL), // Resources
+    f(Kind::Bool, 0, ALL),                                         // ValidateOnly
+];
+
+/// `IncrementalAlterConfigsRequest.json` schema.
+pub const INCREMENTAL_ALTER_CONFIGS_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 1,
+    fields: INCREMENTAL_ALTER_CONFIGS_REQUEST,
+};
+/// `AlterConfigsRequest.json` schema.
+pub const ALTER_CONFIGS_REQUEST_SCHEMA: Schema = Schema {
+    flexible_from: 2,
+    fields: ALTER_CONFIGS_REQUEST,
+};
 /// `CreateTopicsRequest.json` schema.
 pub const CREATE_TOPICS_REQUEST_SCHEMA: Schema = Schema {
     flexible_from: 5,
@@ -99,32 +152,11 @@ pub const DESCRIBE_CONFIGS_REQUEST_SCHEMA: Schema = Schema {
 
 #[cfg(test)]
 mod tests {
-    use bytes::BytesMut;
     use kafka_protocol::messages::*;
-    use kafka_protocol::protocol::{Encodable, StrBytes};
+    use kafka_protocol::protocol::StrBytes;
     use uuid::Uuid;
 
-    use super::super::guard::{check_body, consumed};
-
-    fn name(s: &'static str) -> TopicName {
-        TopicName(StrBytes::from_static_str(s))
-    }
-
-    fn check<T: Encodable>(
-        key: ApiKey,
-        versions: std::ops::RangeInclusive<i16>,
-        build: impl Fn(i16) -> T,
-    ) {
-        for v in versions {
-            let mut b = BytesMut::new();
-            build(v).encode(&mut b, v).unwrap();
-            assert_eq!(consumed(key, v, &b).unwrap(), b.len(), "{key:?} v{v}");
-            assert!(
-                check_body(key, v, &b[..b.len() - 1]).is_err(),
-                "{key:?} v{v} truncated"
-            );
-        }
-    }
+    use super::super::guard_data_path::tests::{check, name};
 
     /// Kafka's generated readers consume exactly the fields of each version
     /// (`*Request.json`); the schemas must walk the crate's encoding byte for byte.
@@ -152,8 +184,7 @@ mod tests {
             let mut r = DeleteTopicsRequest::default().with_timeout_ms(1000);
             if v >= 6 {
                 r.topics = vec![
-                    delete_topics_request::DeleteTopicState::default()
-                        .with_name(Some(name("t"))),
+                    delete_topics_request::DeleteTopicState::default().with_name(Some(name("t"))),
                     delete_topics_request::DeleteTopicState::default()
                         .with_name(None)
                         .with_topic_id(Uuid::from_u128(9)),
@@ -179,6 +210,35 @@ mod tests {
                 .with_topics(vec![t, none])
                 .with_timeout_ms(5)
                 .with_validate_only(true)
+        });
+        check(ApiKey::IncrementalAlterConfigs, 0..=1, |_| {
+            let c = incremental_alter_configs_request::AlterableConfig::default()
+                .with_name(StrBytes::from_static_str("retention.ms"))
+                .with_config_operation(0)
+                .with_value(Some(StrBytes::from_static_str("5")));
+            let d = incremental_alter_configs_request::AlterableConfig::default()
+                .with_name(StrBytes::from_static_str("segment.ms"))
+                .with_config_operation(1)
+                .with_value(None);
+            IncrementalAlterConfigsRequest::default()
+                .with_resources(vec![
+                    incremental_alter_configs_request::AlterConfigsResource::default()
+                        .with_resource_type(2)
+                        .with_resource_name(StrBytes::from_static_str("t"))
+                        .with_configs(vec![c, d]),
+                ])
+                .with_validate_only(true)
+        });
+        check(ApiKey::AlterConfigs, 0..=2, |_| {
+            let c = alter_configs_request::AlterableConfig::default()
+                .with_name(StrBytes::from_static_str("retention.ms"))
+                .with_value(Some(StrBytes::from_static_str("5")));
+            AlterConfigsRequest::default()
+                .with_resources(vec![alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(StrBytes::from_static_str("t"))
+                    .with_configs(vec![c])])
+                .with_validate_only(false)
         });
         check(ApiKey::DescribeConfigs, 0..=4, |v| {
             let r = describe_configs_request::DescribeConfigsResource::default()
