@@ -512,3 +512,79 @@ def test_coordinator_failover_keeps_committed_offsets(cluster: ZkafkaCluster) ->
             c2.close()
 
     assert wait_until(lambda: committed() == [11, 22] or None, 90.0, "offsets from the new coordinator")
+
+
+@pytest.mark.slow
+def test_offsets_survive_a_full_cluster_restart(cluster: ZkafkaCluster) -> None:
+    """Every broker stops and starts again: the controller's failover resends LeaderAndIsr, each
+    new leader of a `__consumer_offsets` partition loads it from its log before serving
+    (Kafka: `GroupCoordinator.onElection` → `GroupMetadataManager.doLoadGroupsAndOffsets`), and
+    the group's committed offsets and metadata read back unchanged."""
+    from confluent_kafka import TopicPartition
+
+    create_topic(cluster, "durable", 2)
+    c = consumer(cluster, "g-durable")
+    try:
+        c.subscribe(["durable"])
+        poll_until([c], lambda: len(c.assignment()) == 2, 60.0, "the assignment")
+        c.commit(
+            offsets=[TopicPartition("durable", 0, 5, metadata="m0"), TopicPartition("durable", 1, 9)],
+            asynchronous=False,
+        )
+    finally:
+        c.close()
+    for b in cluster.running():
+        b.stop()
+    for b in cluster.brokers:
+        b.restart()
+
+    def committed():
+        c2 = consumer(cluster, "g-durable")
+        try:
+            got = c2.committed([TopicPartition("durable", 0), TopicPartition("durable", 1)], timeout=10)
+            return [(t.offset, t.metadata) for t in got]
+        except Exception:  # noqa: BLE001 - coordinator still loading or not elected
+            return None
+        finally:
+            c2.close()
+
+    got = wait_until(lambda: (lambda r: r if r and r[0][0] == 5 else None)(committed()), 90.0, "offsets after restart")
+    assert got == [(5, "m0"), (9, "")]
+
+
+@pytest.mark.zkafka_only
+def test_zkafka_groups_cli(cluster: ZkafkaCluster) -> None:
+    """`zkafka groups` in kafka-consumer-groups.sh's shapes: --list, --describe with lag,
+    --reset-offsets (--dry-run changes nothing, --execute commits), --delete of an Empty group
+    (Kafka: `ConsumerGroupCommand`)."""
+    from confluent_kafka import TopicPartition
+
+    from harness.broker import zkafka_bin
+    from harness.procs import run_command
+
+    def cli(*args: str):
+        r = run_command([str(zkafka_bin()), "groups", "--bootstrap-server", cluster.bootstrap_servers, *args], timeout=90)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r.stdout
+
+    create_topic(cluster, "clitopic", 1)
+    produce(cluster, "clitopic", [f"c{i}" for i in range(8)], partition=0)
+    c = consumer(cluster, "g-cli")
+    try:
+        c.subscribe(["clitopic"])
+        poll_until([c], lambda: len(c.assignment()) == 1, 60.0, "the assignment")
+        c.commit(offsets=[TopicPartition("clitopic", 0, 3)], asynchronous=False)
+    finally:
+        c.close()
+    assert "g-cli" in cli("--list").split()
+    rows = [line.split() for line in cli("--describe", "--group", "g-cli").splitlines()]
+    assert ["g-cli", "clitopic", "0", "3", "8", "5", "-", "-", "-"] in rows, rows
+    dry = cli("--reset-offsets", "--group", "g-cli", "--topic", "clitopic", "--to-latest", "--dry-run")
+    assert ["g-cli", "clitopic", "0", "8"] in [line.split() for line in dry.splitlines()], dry
+    rows = [line.split() for line in cli("--describe", "--group", "g-cli").splitlines()]
+    assert ["g-cli", "clitopic", "0", "3", "8", "5", "-", "-", "-"] in rows, "dry run must not commit"
+    cli("--reset-offsets", "--group", "g-cli", "--topic", "clitopic", "--shift-by", "-2", "--execute")
+    rows = [line.split() for line in cli("--describe", "--group", "g-cli").splitlines()]
+    assert ["g-cli", "clitopic", "0", "1", "8", "7", "-", "-", "-"] in rows, rows
+    assert "was successful" in cli("--delete", "--group", "g-cli")
+    assert "g-cli" not in cli("--list").split()

@@ -30,5 +30,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .with_error_code(e)
         })
         .collect();
-    respond(request, &DeleteGroupsResponse::default().with_results(results))
+    respond(
+        request,
+        &DeleteGroupsResponse::default().with_results(results),
+    )
 }

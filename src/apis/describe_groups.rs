@@ -54,5 +54,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 })
         })
         .collect();
-    respond(request, &DescribeGroupsResponse::default().with_groups(groups))
+    respond(
+        request,
+        &DescribeGroupsResponse::default().with_groups(groups),
+    )
 }

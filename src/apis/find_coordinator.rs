@@ -77,9 +77,7 @@ async fn get_coordinator(apis: &KafkaApis, request: &Request, key_type: i8, key:
     let topic = match key_type {
         KEY_TYPE_GROUP => GROUP_METADATA_TOPIC_NAME,
         // No transaction coordinator in this broker yet: clients retry.
-        KEY_TYPE_TRANSACTION => {
-            return Found::error(ResponseError::CoordinatorNotAvailable.code())
-        }
+        KEY_TYPE_TRANSACTION => return Found::error(ResponseError::CoordinatorNotAvailable.code()),
         _ => return Found::error(ResponseError::InvalidRequest.code()),
     };
     let Some(coordinator) = apis.group_coordinator.as_ref() else {

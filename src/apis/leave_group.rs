@@ -29,7 +29,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             })
             .collect()
     };
-    let reason = req.members.iter().find_map(|m| m.reason.as_ref().map(|r| r.to_string()));
+    let reason = req
+        .members
+        .iter()
+        .find_map(|m| m.reason.as_ref().map(|r| r.to_string()));
     let (error, member_errors) = match apis.group_coordinator.as_ref() {
         None => (ResponseError::CoordinatorNotAvailable.code(), Vec::new()),
         Some(c) => c.handle_leave_group(&req.group_id, &leaving, reason.as_deref()),

@@ -34,7 +34,11 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     for t in &req.topics {
         let exists = apis.metadata_cache.contains_topic(&t.name);
         errors.push(vec![
-            if exists { 0 } else { ResponseError::UnknownTopicOrPartition.code() };
+            if exists {
+                0
+            } else {
+                ResponseError::UnknownTopicOrPartition.code()
+            };
             t.partitions.len()
         ]);
         if !exists {
@@ -89,7 +93,11 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .iter()
                 .zip(errs)
                 .map(|(p, e)| {
-                    let code = if e != 0 { e } else { results.next().unwrap_or(e) };
+                    let code = if e != 0 {
+                        e
+                    } else {
+                        results.next().unwrap_or(e)
+                    };
                     OffsetCommitResponsePartition::default()
                         .with_partition_index(p.partition_index)
                         .with_error_code(code)
@@ -100,5 +108,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .with_partitions(partitions)
         })
         .collect();
-    respond(request, &OffsetCommitResponse::default().with_topics(topics))
+    respond(
+        request,
+        &OffsetCommitResponse::default().with_topics(topics),
+    )
 }

@@ -53,7 +53,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .map(|p| {
                     let code = errors
                         .iter()
-                        .find(|(tp, _)| tp.topic == t.name.as_str() && tp.partition == p.partition_index)
+                        .find(|(tp, _)| {
+                            tp.topic == t.name.as_str() && tp.partition == p.partition_index
+                        })
                         .map_or(0, |(_, e)| *e);
                     OffsetDeleteResponsePartition::default()
                         .with_partition_index(p.partition_index)
@@ -65,5 +67,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .with_partitions(partitions)
         })
         .collect();
-    respond(request, &OffsetDeleteResponse::default().with_topics(topics))
+    respond(
+        request,
+        &OffsetDeleteResponse::default().with_topics(topics),
+    )
 }

@@ -27,28 +27,31 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .groups
             .iter()
             .map(|g| {
-                let tps = g.topics.as_ref().map(|ts| {
-                    partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes)))
-                });
+                let tps = g
+                    .topics
+                    .as_ref()
+                    .map(|ts| partitions(ts.iter().map(|t| (&t.name, &t.partition_indexes))));
                 let (error, offsets) = fetch(apis, &g.group_id, req.require_stable, tps.as_deref());
                 OffsetFetchResponseGroup::default()
                     .with_group_id(g.group_id.clone())
                     .with_error_code(error)
-                    .with_topics(group_topics(offsets, |tp, o| {
-                        OffsetFetchResponsePartitions::default()
-                            .with_partition_index(tp.partition)
-                            .with_committed_offset(o.offset)
-                            .with_committed_leader_epoch(o.leader_epoch)
-                            .with_metadata(Some(StrBytes::from_string(o.metadata)))
-                            .with_error_code(o.error)
-                    })
-                    .into_iter()
-                    .map(|(name, partitions)| {
-                        OffsetFetchResponseTopics::default()
-                            .with_name(name)
-                            .with_partitions(partitions)
-                    })
-                    .collect())
+                    .with_topics(
+                        group_topics(offsets, |tp, o| {
+                            OffsetFetchResponsePartitions::default()
+                                .with_partition_index(tp.partition)
+                                .with_committed_offset(o.offset)
+                                .with_committed_leader_epoch(o.leader_epoch)
+                                .with_metadata(Some(StrBytes::from_string(o.metadata)))
+                                .with_error_code(o.error)
+                        })
+                        .into_iter()
+                        .map(|(name, partitions)| {
+                            OffsetFetchResponseTopics::default()
+                                .with_name(name)
+                                .with_partitions(partitions)
+                        })
+                        .collect(),
+                    )
             })
             .collect();
         return respond(request, &OffsetFetchResponse::default().with_groups(groups));
@@ -102,7 +105,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
 }
 
 /// The requested partitions of one group, in request order.
-fn partitions<'a>(topics: impl Iterator<Item = (&'a TopicName, &'a Vec<i32>)>) -> Vec<TopicPartition> {
+fn partitions<'a>(
+    topics: impl Iterator<Item = (&'a TopicName, &'a Vec<i32>)>,
+) -> Vec<TopicPartition> {
     topics
         .flat_map(|(name, ps)| ps.iter().map(|p| TopicPartition::new(name.to_string(), *p)))
         .collect()

@@ -244,7 +244,11 @@ mod tests {
         for (version, golden) in GOLDEN {
             let v = value(*version);
             assert_eq!(hex(&v.encode_version(*version)), *golden, "v{version}");
-            assert_eq!(GroupMetadataValue::decode(unhex(golden)).unwrap(), v, "v{version}");
+            assert_eq!(
+                GroupMetadataValue::decode(unhex(golden)).unwrap(),
+                v,
+                "v{version}"
+            );
         }
         // An Empty group after a rebalance: no protocol, no leader, no members.
         let empty = GroupMetadataValue {
@@ -269,6 +273,9 @@ mod tests {
         assert_eq!(BaseKey::decode(k.encode()).unwrap(), BaseKey::Group(k));
         let ok = unhex("00000002673100017400000003");
         assert!(matches!(BaseKey::decode(ok).unwrap(), BaseKey::Offset(o) if o.partition == 3));
-        assert_eq!(BaseKey::decode(unhex("000b00")).unwrap(), BaseKey::Unknown(11));
+        assert_eq!(
+            BaseKey::decode(unhex("000b00")).unwrap(),
+            BaseKey::Unknown(11)
+        );
     }
 }

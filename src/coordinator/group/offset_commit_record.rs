@@ -144,7 +144,10 @@ mod tests {
     /// leader epoch 5, metadata "md", commit timestamp 1000, expire timestamp 2000 (v1 only).
     const GOLDEN_VALUES: &[(i16, &str)] = &[
         (0, "0000000000000000002a00026d6400000000000003e8"),
-        (1, "0001000000000000002a00026d6400000000000003e800000000000007d0"),
+        (
+            1,
+            "0001000000000000002a00026d6400000000000003e800000000000007d0",
+        ),
         (2, "0002000000000000002a00026d6400000000000003e8"),
         (3, "0003000000000000002a0000000500026d6400000000000003e8"),
         (4, "0004000000000000002a00000005036d6400000000000003e800"),
@@ -175,7 +178,11 @@ mod tests {
             let raw: Vec<u8> = (0..golden.len() / 2)
                 .map(|i| u8::from_str_radix(&golden[2 * i..2 * i + 2], 16).unwrap())
                 .collect();
-            assert_eq!(OffsetCommitValue::decode(Bytes::from(raw)).unwrap(), v, "v{version}");
+            assert_eq!(
+                OffsetCommitValue::decode(Bytes::from(raw)).unwrap(),
+                v,
+                "v{version}"
+            );
         }
     }
 

@@ -198,17 +198,20 @@ impl Reader {
             })
     }
     pub fn bytes(&mut self, field: &'static str) -> Result<Bytes, RecordError> {
-        let n = self.length(false, field)?.ok_or(RecordError::UnexpectedNull {
-            schema: self.schema,
-            field,
-        })?;
+        let n = self
+            .length(false, field)?
+            .ok_or(RecordError::UnexpectedNull {
+                schema: self.schema,
+                field,
+            })?;
         Ok(self.buf.split_to(n))
     }
     pub fn array_len(&mut self, field: &'static str) -> Result<usize, RecordError> {
-        self.length(false, field)?.ok_or(RecordError::UnexpectedNull {
-            schema: self.schema,
-            field,
-        })
+        self.length(false, field)?
+            .ok_or(RecordError::UnexpectedNull {
+                schema: self.schema,
+                field,
+            })
     }
     /// Skips a struct's tagged fields (flexible versions); none of these schemas has any we use.
     pub fn end_struct(&mut self) -> Result<(), RecordError> {
