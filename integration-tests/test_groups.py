@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -114,6 +113,17 @@ def java_string_hash_code(s: str) -> int:
 def java_abs(n: int) -> int:
     """Kafka `Utils.abs`: `Integer.MIN_VALUE` maps to 0."""
     return 0 if n == -(1 << 31) else abs(n)
+
+
+def commit_as_member(cluster: ZkafkaCluster, group: str, topic: str, partitions: int, offsets: list) -> None:
+    """Joins `group` on `topic`, waits for all `partitions`, commits `offsets` and closes."""
+    c = consumer(cluster, group)
+    try:
+        c.subscribe([topic])
+        poll_until([c], lambda: len(c.assignment()) == partitions, 60.0, f"the assignment of {group}")
+        c.commit(offsets=offsets, asynchronous=False)
+    finally:
+        c.close()
 
 
 def assignment_sizes(consumers: list) -> list[int]:
@@ -449,13 +459,9 @@ def test_kafka_consumer_group_command_lists_and_describes(cluster: ZkafkaCluster
     create_topic(cluster, "described", 2)
     produce(cluster, "described", [f"d{i}" for i in range(10)], partition=0)
     produce(cluster, "described", [f"e{i}" for i in range(4)], partition=1)
-    c = consumer(cluster, "g-described")
-    try:
-        c.subscribe(["described"])
-        poll_until([c], lambda: len(c.assignment()) == 2, 60.0, "the assignment")
-        c.commit(offsets=[TopicPartition("described", 0, 7), TopicPartition("described", 1, 4)], asynchronous=False)
-    finally:
-        c.close()
+    commit_as_member(
+        cluster, "g-described", "described", 2, [TopicPartition("described", 0, 7), TopicPartition("described", 1, 4)]
+    )
     tool = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand"
     listed = run_java(tool, ["--bootstrap-server", cluster.bootstrap_servers, "--list"], timeout=90)
     assert listed.returncode == 0, listed.stderr
@@ -486,13 +492,9 @@ def test_coordinator_failover_keeps_committed_offsets(cluster: ZkafkaCluster) ->
     from confluent_kafka import TopicPartition
 
     create_topic(cluster, "failover", 2)
-    c = consumer(cluster, "g-failover")
-    try:
-        c.subscribe(["failover"])
-        poll_until([c], lambda: len(c.assignment()) == 2, 60.0, "the assignment")
-        c.commit(offsets=[TopicPartition("failover", 0, 11), TopicPartition("failover", 1, 22)], asynchronous=False)
-    finally:
-        c.close()
+    commit_as_member(
+        cluster, "g-failover", "failover", 2, [TopicPartition("failover", 0, 11), TopicPartition("failover", 1, 22)]
+    )
     from confluent_kafka.admin import AdminClient
 
     md = AdminClient({"bootstrap.servers": cluster.bootstrap_servers}).list_topics("__consumer_offsets", timeout=10)
@@ -523,16 +525,9 @@ def test_offsets_survive_a_full_cluster_restart(cluster: ZkafkaCluster) -> None:
     from confluent_kafka import TopicPartition
 
     create_topic(cluster, "durable", 2)
-    c = consumer(cluster, "g-durable")
-    try:
-        c.subscribe(["durable"])
-        poll_until([c], lambda: len(c.assignment()) == 2, 60.0, "the assignment")
-        c.commit(
-            offsets=[TopicPartition("durable", 0, 5, metadata="m0"), TopicPartition("durable", 1, 9)],
-            asynchronous=False,
-        )
-    finally:
-        c.close()
+    commit_as_member(
+        cluster, "g-durable", "durable", 2, [TopicPartition("durable", 0, 5, metadata="m0"), TopicPartition("durable", 1, 9)]
+    )
     for b in cluster.running():
         b.stop()
     for b in cluster.brokers:
@@ -569,13 +564,7 @@ def test_zkafka_groups_cli(cluster: ZkafkaCluster) -> None:
 
     create_topic(cluster, "clitopic", 1)
     produce(cluster, "clitopic", [f"c{i}" for i in range(8)], partition=0)
-    c = consumer(cluster, "g-cli")
-    try:
-        c.subscribe(["clitopic"])
-        poll_until([c], lambda: len(c.assignment()) == 1, 60.0, "the assignment")
-        c.commit(offsets=[TopicPartition("clitopic", 0, 3)], asynchronous=False)
-    finally:
-        c.close()
+    commit_as_member(cluster, "g-cli", "clitopic", 1, [TopicPartition("clitopic", 0, 3)])
     assert "g-cli" in cli("--list").split()
     rows = [line.split() for line in cli("--describe", "--group", "g-cli").splitlines()]
     assert ["g-cli", "clitopic", "0", "3", "8", "5", "-", "-", "-"] in rows, rows

@@ -16,7 +16,7 @@
 use bytes::Bytes;
 
 use super::offset_commit_record::OffsetCommitKey;
-use super::record_codec::{split_version, Reader, RecordError, Writer};
+use super::record_codec::{split_version, versioned_reader, Reader, RecordError, Writer};
 
 /// The key version of group metadata records.
 pub const GROUP_METADATA_KEY_VERSION: i16 = 2;
@@ -128,15 +128,7 @@ impl GroupMetadataValue {
 
     /// Decodes a version-prefixed value. Kafka: `GroupMetadataManager.readGroupMessageValue`.
     pub fn decode(value: Bytes) -> Result<GroupMetadataValue, RecordError> {
-        const SCHEMA: &str = "GroupMetadataValue";
-        let (version, body) = split_version(value, SCHEMA)?;
-        if !(0..=4).contains(&version) {
-            return Err(RecordError::UnknownVersion {
-                schema: SCHEMA,
-                version,
-            });
-        }
-        let mut r = Reader::new(body, version >= 4, SCHEMA);
+        let (version, mut r) = versioned_reader(value, "GroupMetadataValue", 4, 4)?;
         let protocol_type = r.string("protocolType")?;
         let generation = r.i32("generation")?;
         let protocol = r.nullable_string("protocol")?;

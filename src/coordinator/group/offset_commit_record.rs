@@ -16,7 +16,7 @@
 
 use bytes::Bytes;
 
-use super::record_codec::{split_version, Reader, RecordError, Writer};
+use super::record_codec::{versioned_reader, Reader, RecordError, Writer};
 
 /// The key version Kafka writes. Kafka: `GroupMetadataManager.offsetCommitKey` (version 1).
 pub const OFFSET_COMMIT_KEY_VERSION: i16 = 1;
@@ -97,15 +97,7 @@ impl OffsetCommitValue {
 
     /// Decodes a version-prefixed value. Kafka: `GroupMetadataManager.readOffsetMessageValue`.
     pub fn decode(value: Bytes) -> Result<OffsetCommitValue, RecordError> {
-        const SCHEMA: &str = "OffsetCommitValue";
-        let (version, body) = split_version(value, SCHEMA)?;
-        if !(0..=4).contains(&version) {
-            return Err(RecordError::UnknownVersion {
-                schema: SCHEMA,
-                version,
-            });
-        }
-        let mut r = Reader::new(body, version >= 4, SCHEMA);
+        let (version, mut r) = versioned_reader(value, "OffsetCommitValue", 4, 4)?;
         let offset = r.i64("offset")?;
         let leader_epoch = if version >= 3 {
             r.i32("leaderEpoch")?

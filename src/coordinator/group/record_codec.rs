@@ -239,3 +239,18 @@ pub fn split_version(mut buf: Bytes, schema: &'static str) -> Result<(i16, Bytes
     let v = buf.get_i16();
     Ok((v, buf))
 }
+
+/// Splits the version prefix of a value whose schema has versions 0..=`max_version` and
+/// starts a reader at it (flexible from `flexible_from`).
+pub fn versioned_reader(
+    value: Bytes,
+    schema: &'static str,
+    max_version: i16,
+    flexible_from: i16,
+) -> Result<(i16, Reader), RecordError> {
+    let (version, body) = split_version(value, schema)?;
+    if !(0..=max_version).contains(&version) {
+        return Err(RecordError::UnknownVersion { schema, version });
+    }
+    Ok((version, Reader::new(body, version >= flexible_from, schema)))
+}
