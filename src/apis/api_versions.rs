@@ -99,6 +99,7 @@ mod tests {
                     (4, 0, 7),
                     (5, 0, 4),
                     (6, 0, 8),
+                    (7, 0, 3),
                     (18, 0, 4),
                     (22, 0, 5),
                     (23, 0, 4),
@@ -117,6 +118,9 @@ mod tests {
                     (16, 0, 5),
                     (42, 0, 2),
                     (47, 0, 0),
+                    (43, 0, 2),
+                    (56, 0, 3),
+                    (67, 0, 0)
                 ]
                 .to_vec(),
                 "v{v}"
@@ -142,7 +146,7 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(26); // compact array: 25 entries + 1
+        expected.push(30); // compact array: 29 entries + 1
         for (k, min, max) in [
             (0i16, 0i16, 11i16),
             (1, 4, 17),
@@ -151,6 +155,7 @@ mod tests {
             (4, 0, 7),
             (5, 0, 4),
             (6, 0, 8),
+            (7, 0, 3),
             (18, 0, 4),
             (22, 0, 5),
             (23, 0, 4),
@@ -169,6 +174,9 @@ mod tests {
             (16, 0, 5),
             (42, 0, 2),
             (47, 0, 0),
+            (43, 0, 2),
+            (56, 0, 3),
+            (67, 0, 0),
         ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());

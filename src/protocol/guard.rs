@@ -444,6 +444,11 @@ mod tests {
             ApiKey::ListGroups,
             ApiKey::DeleteGroups,
             ApiKey::OffsetDelete,
+            // Round-tripped in `guard_controller::tests`.
+            ApiKey::ControlledShutdown,
+            ApiKey::ElectLeaders,
+            ApiKey::AlterPartition,
+            ApiKey::AllocateProducerIds,
         ];
         for s in SUPPORTED_APIS {
             assert!(

@@ -14,6 +14,7 @@ pub mod errors;
 pub mod frame;
 pub mod guard;
 pub mod guard_admin;
+pub mod guard_controller;
 pub mod guard_data_path;
 pub mod guard_groups;
 pub mod header;
