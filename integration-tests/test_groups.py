@@ -9,7 +9,6 @@ records in `__consumer_offsets`.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.broker import ZkafkaCluster, is_reference_kafka
+from harness.broker import ZkafkaCluster
 from harness.clients import confluent_config, kafka_python_config, kcat_metadata, run_java
 from harness.waiting import wait_until
 
@@ -479,12 +478,6 @@ def test_kafka_consumer_group_command_lists_and_describes(cluster: ZkafkaCluster
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    not is_reference_kafka() and os.environ.get("ZKAFKA_CONTROLLER_ELECTIONS") != "1",
-    reason="needs controller leader elections on broker failure (the `controller` helper's work); "
-    "set ZKAFKA_CONTROLLER_ELECTIONS=1 once merged",
-    strict=False,
-)
 def test_coordinator_failover_keeps_committed_offsets(cluster: ZkafkaCluster) -> None:
     """kill -9 of the coordinator broker: the controller elects a new leader for the group's
     `__consumer_offsets` partition, that broker loads the partition from its log (Kafka:

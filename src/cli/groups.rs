@@ -201,9 +201,12 @@ impl GroupTool {
         let version = conn.version_for::<OffsetFetchRequest>(7)?;
         let mut req = OffsetFetchRequest::default()
             .with_group_id(GroupId(StrBytes::from_string(self.group.clone())));
-        if version < 2 {
-            req.topics = Some(Vec::<offset_fetch_request::OffsetFetchRequestTopic>::new());
-        }
+        // v2+: a null topic list fetches every committed partition (v0-1 cannot express it).
+        req.topics = if version < 2 {
+            Some(Vec::<offset_fetch_request::OffsetFetchRequestTopic>::new())
+        } else {
+            None
+        };
         let resp = self.client.send_on(conn, &req, 7).await?;
         if let Some(e) = ClientError::from_code(resp.error_code, None, "OffsetFetch") {
             return Err(e);
