@@ -426,7 +426,9 @@ impl KafkaServer {
         &mut self,
         replica_manager: &Arc<ReplicaManager>,
     ) -> Result<Arc<crate::coordinator::group::GroupCoordinator>, ServerError> {
-        use crate::coordinator::group::{GroupCoordinator, GroupCoordinatorConfig, ReplicaOffsetsLog};
+        use crate::coordinator::group::{
+            GroupCoordinator, GroupCoordinatorConfig, ReplicaOffsetsLog,
+        };
         let config = GroupCoordinatorConfig::from_kafka_config(&self.config)?;
         let log = ReplicaOffsetsLog::new(
             Arc::clone(replica_manager),

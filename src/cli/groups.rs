@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use kafka_protocol::messages::{
-    describe_groups_response::DescribedGroup, offset_commit_request,
-    offset_fetch_request, DeleteGroupsRequest, DescribeGroupsRequest, FindCoordinatorRequest,
-    GroupId, ListGroupsRequest, OffsetCommitRequest, OffsetFetchRequest, TopicName,
+    describe_groups_response::DescribedGroup, offset_commit_request, offset_fetch_request,
+    DeleteGroupsRequest, DescribeGroupsRequest, FindCoordinatorRequest, GroupId, ListGroupsRequest,
+    OffsetCommitRequest, OffsetFetchRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -125,7 +125,9 @@ async fn list(client: &Arc<KafkaClient>) -> Result<String, ClientError> {
     let mut groups = Vec::new();
     for id in md.brokers.keys() {
         let conn = client.broker_connection(*id).await?;
-        let resp = client.send_on(&conn, &ListGroupsRequest::default(), 4).await?;
+        let resp = client
+            .send_on(&conn, &ListGroupsRequest::default(), 4)
+            .await?;
         groups.extend(resp.groups.iter().map(|g| g.group_id.to_string()));
     }
     groups.sort();
@@ -172,8 +174,9 @@ impl GroupTool {
                 || code == ResponseError::CoordinatorLoadInProgress.code()
                 || code == ResponseError::NotCoordinator.code();
             if !retriable || tokio::time::Instant::now() >= deadline {
-                return Err(ClientError::from_code(code, None, "FindCoordinator")
-                    .expect("non-zero code"));
+                return Err(
+                    ClientError::from_code(code, None, "FindCoordinator").expect("non-zero code")
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -191,13 +194,19 @@ impl GroupTool {
     }
 
     /// Committed offsets of every partition the group has committed. Kafka: `listConsumerGroupOffsets`.
-    async fn committed(&self, conn: &BrokerConnection) -> Result<BTreeMap<(String, i32), i64>, ClientError> {
+    async fn committed(
+        &self,
+        conn: &BrokerConnection,
+    ) -> Result<BTreeMap<(String, i32), i64>, ClientError> {
         let version = conn.version_for::<OffsetFetchRequest>(7)?;
         let mut req = OffsetFetchRequest::default()
             .with_group_id(GroupId(StrBytes::from_string(self.group.clone())));
-        if version < 2 {
-            req.topics = Some(Vec::<offset_fetch_request::OffsetFetchRequestTopic>::new());
-        }
+        // v2+: a null topic list fetches every committed partition (v0-1 cannot express it).
+        req.topics = if version < 2 {
+            Some(Vec::<offset_fetch_request::OffsetFetchRequestTopic>::new())
+        } else {
+            None
+        };
         let resp = self.client.send_on(conn, &req, 7).await?;
         if let Some(e) = ClientError::from_code(resp.error_code, None, "OffsetFetch") {
             return Err(e);
@@ -213,7 +222,12 @@ impl GroupTool {
         Ok(out)
     }
 
-    async fn log_end_offsets(&self, topic: &str, partitions: &[i32], spec: OffsetSpec) -> Result<BTreeMap<i32, i64>, ClientError> {
+    async fn log_end_offsets(
+        &self,
+        topic: &str,
+        partitions: &[i32],
+        spec: OffsetSpec,
+    ) -> Result<BTreeMap<i32, i64>, ClientError> {
         Fetcher::new(self.client.clone(), FetchConfig::default())
             .list_offsets(topic, partitions, spec)
             .await
@@ -230,7 +244,11 @@ impl GroupTool {
                 for p in parts {
                     owners.insert(
                         (topic.clone(), p),
-                        (m.member_id.to_string(), m.client_host.to_string(), m.client_id.to_string()),
+                        (
+                            m.member_id.to_string(),
+                            m.client_host.to_string(),
+                            m.client_id.to_string(),
+                        ),
                     );
                 }
             }
@@ -265,7 +283,11 @@ impl GroupTool {
             return Ok(out);
         }
         if g.members.is_empty() {
-            let _ = writeln!(out, "\nConsumer group '{}' has no active members.", self.group);
+            let _ = writeln!(
+                out,
+                "\nConsumer group '{}' has no active members.",
+                self.group
+            );
         }
         out.push_str(&format_describe(&self.group, &rows));
         Ok(out)
@@ -276,7 +298,11 @@ impl GroupTool {
         let conn = self.coordinator().await.map_err(|e| e.to_string())?;
         let req = DeleteGroupsRequest::default()
             .with_groups_names(vec![GroupId(StrBytes::from_string(self.group.clone()))]);
-        let resp = self.client.send_on(&conn, &req, 2).await.map_err(|e| e.to_string())?;
+        let resp = self
+            .client
+            .send_on(&conn, &req, 2)
+            .await
+            .map_err(|e| e.to_string())?;
         let code = resp.results.first().map_or(0, |r| r.error_code);
         if code == 0 {
             Ok(format!(
@@ -294,12 +320,19 @@ impl GroupTool {
 
     /// Kafka: `ConsumerGroupCommand.resetOffsets` (only for an inactive group).
     async fn reset(&self, args: &GroupsArgs) -> Result<String, String> {
-        let specs = [args.to_earliest, args.to_latest, args.to_offset.is_some(), args.shift_by.is_some()];
+        let specs = [
+            args.to_earliest,
+            args.to_latest,
+            args.to_offset.is_some(),
+            args.shift_by.is_some(),
+        ];
         if specs.iter().filter(|s| **s).count() != 1 {
             return Err("Option [reset-offsets] takes exactly one of these options: --to-earliest, --to-latest, --to-offset, --shift-by".into());
         }
         if args.topic.is_none() && !args.all_topics {
-            return Err("Option [reset-offsets] takes one of these options: --all-topics, --topic".into());
+            return Err(
+                "Option [reset-offsets] takes one of these options: --all-topics, --topic".into(),
+            );
         }
         let err = |e: ClientError| e.to_string();
         let conn = self.coordinator().await.map_err(err)?;
@@ -319,13 +352,17 @@ impl GroupTool {
                     Some((t, ps)) => (
                         t.to_string(),
                         ps.split(',')
-                            .map(|p| p.trim().parse::<i32>().map_err(|_| format!("Invalid partition '{p}'")))
+                            .map(|p| {
+                                p.trim()
+                                    .parse::<i32>()
+                                    .map_err(|_| format!("Invalid partition '{p}'"))
+                            })
                             .collect::<Result<Vec<_>, _>>()?,
                     ),
                     None => {
                         let md = self
                             .client
-                            .wait_for_leaders(&[spec.clone()], false, 30_000)
+                            .wait_for_leaders(std::slice::from_ref(spec), false, 30_000)
                             .await
                             .map_err(err)?;
                         let parts = md
@@ -346,10 +383,19 @@ impl GroupTool {
         }
         let mut new_offsets: Vec<(String, i32, i64)> = Vec::new();
         for (topic, parts) in &targets {
-            let earliest = self.log_end_offsets(topic, parts, OffsetSpec::Earliest).await.map_err(err)?;
-            let latest = self.log_end_offsets(topic, parts, OffsetSpec::Latest).await.map_err(err)?;
+            let earliest = self
+                .log_end_offsets(topic, parts, OffsetSpec::Earliest)
+                .await
+                .map_err(err)?;
+            let latest = self
+                .log_end_offsets(topic, parts, OffsetSpec::Latest)
+                .await
+                .map_err(err)?;
             for p in parts {
-                let (lo, hi) = (earliest.get(p).copied().unwrap_or(0), latest.get(p).copied().unwrap_or(0));
+                let (lo, hi) = (
+                    earliest.get(p).copied().unwrap_or(0),
+                    latest.get(p).copied().unwrap_or(0),
+                );
                 let wanted = if args.to_earliest {
                     lo
                 } else if args.to_latest {
@@ -371,8 +417,13 @@ impl GroupTool {
     }
 
     /// OffsetCommit as a simple (non-member) consumer: generation -1, no member id.
-    async fn commit(&self, conn: &BrokerConnection, offsets: &[(String, i32, i64)]) -> Result<(), String> {
-        let mut topics: BTreeMap<String, Vec<offset_commit_request::OffsetCommitRequestPartition>> = BTreeMap::new();
+    async fn commit(
+        &self,
+        conn: &BrokerConnection,
+        offsets: &[(String, i32, i64)],
+    ) -> Result<(), String> {
+        let mut topics: BTreeMap<String, Vec<offset_commit_request::OffsetCommitRequestPartition>> =
+            BTreeMap::new();
         for (t, p, o) in offsets {
             topics.entry(t.clone()).or_default().push(
                 offset_commit_request::OffsetCommitRequestPartition::default()
@@ -395,7 +446,11 @@ impl GroupTool {
                     })
                     .collect(),
             );
-        let resp = self.client.send_on(conn, &req, 8).await.map_err(|e| e.to_string())?;
+        let resp = self
+            .client
+            .send_on(conn, &req, 8)
+            .await
+            .map_err(|e| e.to_string())?;
         for t in &resp.topics {
             for p in &t.partitions {
                 if p.error_code != 0 {
@@ -463,8 +518,15 @@ fn format_describe(group: &str, rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n{:<gw$} {:<tw$} {:<10} {:<15} {:<15} {:<15} {:<cw$} {:<hw$} {}",
-        "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"
+        "\n{:<gw$} {:<tw$} {:<10} {:<15} {:<15} {:<15} {:<cw$} {:<hw$} CLIENT-ID",
+        "GROUP",
+        "TOPIC",
+        "PARTITION",
+        "CURRENT-OFFSET",
+        "LOG-END-OFFSET",
+        "LAG",
+        "CONSUMER-ID",
+        "HOST"
     );
     for r in rows {
         let lag = match (r.committed, r.log_end) {
@@ -495,7 +557,11 @@ fn format_describe(group: &str, rows: &[Row]) -> String {
 /// The `--reset-offsets` table (`ConsumerGroupCommand.printOffsetsToReset`).
 fn format_reset(group: &str, offsets: &[(String, i32, i64)]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "\n{:<30} {:<30} {:<10} {:<15}", "GROUP", "TOPIC", "PARTITION", "NEW-OFFSET");
+    let _ = writeln!(
+        out,
+        "\n{:<30} {:<30} {:<10} {:<15}",
+        "GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"
+    );
     for (t, p, o) in offsets {
         let _ = writeln!(out, "{group:<30} {t:<30} {p:<10} {o:<15}");
     }
@@ -509,7 +575,9 @@ mod tests {
     /// `ConsumerProtocolAssignment` v0: topic "t" partitions [0, 2], no user data.
     #[test]
     fn assignment_parses() {
-        let raw = Bytes::from_static(&[0, 0, 0, 0, 0, 1, 0, 1, b't', 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 255, 255, 255, 255]);
+        let raw = Bytes::from_static(&[
+            0, 0, 0, 0, 0, 1, 0, 1, b't', 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 255, 255, 255, 255,
+        ]);
         assert_eq!(parse_assignment(&raw), vec![("t".to_string(), vec![0, 2])]);
         assert!(parse_assignment(&Bytes::new()).is_empty());
     }
@@ -526,6 +594,9 @@ mod tests {
         }];
         let table = format_describe("g", &rows);
         let line = table.lines().nth(2).unwrap();
-        assert_eq!(line.split_whitespace().collect::<Vec<_>>(), ["g", "t", "0", "3", "10", "7", "-", "-", "-"]);
+        assert_eq!(
+            line.split_whitespace().collect::<Vec<_>>(),
+            ["g", "t", "0", "3", "10", "7", "-", "-", "-"]
+        );
     }
 }

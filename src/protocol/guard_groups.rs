@@ -24,14 +24,14 @@ const JOIN_GROUP_PROTOCOL: &[Field] = &[
     f(Kind::Bytes, 0, ALL),  // Metadata
 ];
 const JOIN_GROUP_REQUEST: &[Field] = &[
-    f(Kind::String, 0, ALL),                                   // GroupId
-    f(Kind::Int32, 0, ALL),                                    // SessionTimeoutMs
-    f(Kind::Int32, 1, ALL),                                    // RebalanceTimeoutMs
-    f(Kind::String, 0, ALL),                                   // MemberId
-    f(Kind::String, 5, ALL),                                   // GroupInstanceId
-    f(Kind::String, 0, ALL),                                   // ProtocolType
+    f(Kind::String, 0, ALL),                                    // GroupId
+    f(Kind::Int32, 0, ALL),                                     // SessionTimeoutMs
+    f(Kind::Int32, 1, ALL),                                     // RebalanceTimeoutMs
+    f(Kind::String, 0, ALL),                                    // MemberId
+    f(Kind::String, 5, ALL),                                    // GroupInstanceId
+    f(Kind::String, 0, ALL),                                    // ProtocolType
     f(Kind::Array(&Kind::Struct(JOIN_GROUP_PROTOCOL)), 0, ALL), // Protocols
-    f(Kind::String, 8, ALL),                                   // Reason
+    f(Kind::String, 8, ALL),                                    // Reason
 ];
 
 /// `SyncGroupRequest.json`: versions 0-5, flexible 4+.
@@ -40,12 +40,12 @@ const SYNC_GROUP_ASSIGNMENT: &[Field] = &[
     f(Kind::Bytes, 0, ALL),  // Assignment
 ];
 const SYNC_GROUP_REQUEST: &[Field] = &[
-    f(Kind::String, 0, ALL),                                     // GroupId
-    f(Kind::Int32, 0, ALL),                                      // GenerationId
-    f(Kind::String, 0, ALL),                                     // MemberId
-    f(Kind::String, 3, ALL),                                     // GroupInstanceId
-    f(Kind::String, 5, ALL),                                     // ProtocolType
-    f(Kind::String, 5, ALL),                                     // ProtocolName
+    f(Kind::String, 0, ALL),                                      // GroupId
+    f(Kind::Int32, 0, ALL),                                       // GenerationId
+    f(Kind::String, 0, ALL),                                      // MemberId
+    f(Kind::String, 3, ALL),                                      // GroupInstanceId
+    f(Kind::String, 5, ALL),                                      // ProtocolType
+    f(Kind::String, 5, ALL),                                      // ProtocolName
     f(Kind::Array(&Kind::Struct(SYNC_GROUP_ASSIGNMENT)), 0, ALL), // Assignments
 ];
 
@@ -64,8 +64,8 @@ const LEAVE_GROUP_MEMBER: &[Field] = &[
     f(Kind::String, 5, ALL), // Reason
 ];
 const LEAVE_GROUP_REQUEST: &[Field] = &[
-    f(Kind::String, 0, ALL),                                  // GroupId
-    f(Kind::String, 0, 2),                                    // MemberId
+    f(Kind::String, 0, ALL),                                   // GroupId
+    f(Kind::String, 0, 2),                                     // MemberId
     f(Kind::Array(&Kind::Struct(LEAVE_GROUP_MEMBER)), 3, ALL), // Members
 ];
 
@@ -78,15 +78,15 @@ const OFFSET_COMMIT_PARTITION: &[Field] = &[
     f(Kind::String, 0, ALL), // CommittedMetadata
 ];
 const OFFSET_COMMIT_TOPIC: &[Field] = &[
-    f(Kind::String, 0, ALL),                                       // Name
+    f(Kind::String, 0, ALL),                                        // Name
     f(Kind::Array(&Kind::Struct(OFFSET_COMMIT_PARTITION)), 0, ALL), // Partitions
 ];
 const OFFSET_COMMIT_REQUEST: &[Field] = &[
-    f(Kind::String, 0, ALL),                                   // GroupId
-    f(Kind::Int32, 1, ALL),                                    // GenerationIdOrMemberEpoch
-    f(Kind::String, 1, ALL),                                   // MemberId
-    f(Kind::String, 7, ALL),                                   // GroupInstanceId
-    f(Kind::Int64, 2, 4),                                      // RetentionTimeMs
+    f(Kind::String, 0, ALL),                                    // GroupId
+    f(Kind::Int32, 1, ALL),                                     // GenerationIdOrMemberEpoch
+    f(Kind::String, 1, ALL),                                    // MemberId
+    f(Kind::String, 7, ALL),                                    // GroupInstanceId
+    f(Kind::Int64, 2, 4),                                       // RetentionTimeMs
     f(Kind::Array(&Kind::Struct(OFFSET_COMMIT_TOPIC)), 0, ALL), // Topics
 ];
 
@@ -96,16 +96,16 @@ const OFFSET_FETCH_TOPIC: &[Field] = &[
     f(I32S, 0, ALL),         // PartitionIndexes
 ];
 const OFFSET_FETCH_GROUP: &[Field] = &[
-    f(Kind::String, 8, ALL),                                  // GroupId
-    f(Kind::String, 9, ALL),                                  // MemberId
-    f(Kind::Int32, 9, ALL),                                   // MemberEpoch
+    f(Kind::String, 8, ALL),                                   // GroupId
+    f(Kind::String, 9, ALL),                                   // MemberId
+    f(Kind::Int32, 9, ALL),                                    // MemberEpoch
     f(Kind::Array(&Kind::Struct(OFFSET_FETCH_TOPIC)), 8, ALL), // Topics
 ];
 const OFFSET_FETCH_REQUEST: &[Field] = &[
-    f(Kind::String, 0, 7),                                    // GroupId
+    f(Kind::String, 0, 7),                                     // GroupId
     f(Kind::Array(&Kind::Struct(OFFSET_FETCH_TOPIC)), 0, 7),   // Topics
     f(Kind::Array(&Kind::Struct(OFFSET_FETCH_GROUP)), 8, ALL), // Groups
-    f(Kind::Bool, 7, ALL),                                    // RequireStable
+    f(Kind::Bool, 7, ALL),                                     // RequireStable
 ];
 
 /// `ListGroupsRequest.json`: versions 0-5, flexible 3+.
@@ -130,11 +130,11 @@ const OFFSET_DELETE_PARTITION: &[Field] = &[
     f(Kind::Int32, 0, ALL), // PartitionIndex
 ];
 const OFFSET_DELETE_TOPIC: &[Field] = &[
-    f(Kind::String, 0, ALL),                                       // Name
+    f(Kind::String, 0, ALL),                                        // Name
     f(Kind::Array(&Kind::Struct(OFFSET_DELETE_PARTITION)), 0, ALL), // Partitions
 ];
 const OFFSET_DELETE_REQUEST: &[Field] = &[
-    f(Kind::String, 0, ALL),                                   // GroupId
+    f(Kind::String, 0, ALL),                                    // GroupId
     f(Kind::Array(&Kind::Struct(OFFSET_DELETE_TOPIC)), 0, ALL), // Topics
 ];
 
@@ -201,13 +201,20 @@ mod tests {
         TopicName(s(v))
     }
 
-    fn check<T: Encodable>(key: ApiKey, versions: std::ops::RangeInclusive<i16>, build: impl Fn(i16) -> T) {
+    fn check<T: Encodable>(
+        key: ApiKey,
+        versions: std::ops::RangeInclusive<i16>,
+        build: impl Fn(i16) -> T,
+    ) {
         for v in versions {
             let mut b = BytesMut::new();
             build(v).encode(&mut b, v).unwrap();
             assert_eq!(consumed(key, v, &b).unwrap(), b.len(), "{key:?} v{v}");
             if b.len() > 1 {
-                assert!(check_body(key, v, &b[..b.len() - 1]).is_err(), "{key:?} v{v} truncated");
+                assert!(
+                    check_body(key, v, &b[..b.len() - 1]).is_err(),
+                    "{key:?} v{v} truncated"
+                );
             }
         }
     }
@@ -231,9 +238,10 @@ mod tests {
                 .with_session_timeout_ms(10)
                 .with_member_id(s("m"))
                 .with_protocol_type(s("consumer"))
-                .with_protocols(vec![join_group_request::JoinGroupRequestProtocol::default()
-                    .with_name(s("range"))
-                    .with_metadata(Bytes::from_static(b"abc"))]);
+                .with_protocols(vec![join_group_request::JoinGroupRequestProtocol::default(
+                )
+                .with_name(s("range"))
+                .with_metadata(Bytes::from_static(b"abc"))]);
             if v >= 5 {
                 r.group_instance_id = Some(s("i"));
             }
@@ -246,9 +254,11 @@ mod tests {
             let mut r = SyncGroupRequest::default()
                 .with_group_id(gid("g"))
                 .with_member_id(s("m"))
-                .with_assignments(vec![sync_group_request::SyncGroupRequestAssignment::default()
-                    .with_member_id(s("m"))
-                    .with_assignment(Bytes::from_static(b"x"))]);
+                .with_assignments(vec![
+                    sync_group_request::SyncGroupRequestAssignment::default()
+                        .with_member_id(s("m"))
+                        .with_assignment(Bytes::from_static(b"x")),
+                ]);
             if v >= 3 {
                 r.group_instance_id = Some(s("i"));
             }
@@ -259,7 +269,9 @@ mod tests {
             r
         });
         check(ApiKey::Heartbeat, 0..=4, |v| {
-            let mut r = HeartbeatRequest::default().with_group_id(gid("g")).with_member_id(s("m"));
+            let mut r = HeartbeatRequest::default()
+                .with_group_id(gid("g"))
+                .with_member_id(s("m"));
             if v >= 3 {
                 r.group_instance_id = Some(s("i"));
             }
@@ -286,11 +298,13 @@ mod tests {
             if v == 1 {
                 p.commit_timestamp = 7;
             }
-            let mut r = OffsetCommitRequest::default().with_group_id(gid("g")).with_topics(vec![
-                offset_commit_request::OffsetCommitRequestTopic::default()
-                    .with_name(tn("t"))
-                    .with_partitions(vec![p]),
-            ]);
+            let mut r = OffsetCommitRequest::default()
+                .with_group_id(gid("g"))
+                .with_topics(vec![
+                    offset_commit_request::OffsetCommitRequestTopic::default()
+                        .with_name(tn("t"))
+                        .with_partitions(vec![p]),
+                ]);
             if v >= 1 {
                 r.member_id = s("m");
             }
@@ -303,15 +317,19 @@ mod tests {
             let mut r = OffsetFetchRequest::default();
             if v < 8 {
                 r.group_id = gid("g");
-                r.topics = Some(vec![offset_fetch_request::OffsetFetchRequestTopic::default()
-                    .with_name(tn("t"))
-                    .with_partition_indexes(vec![0, 1])]);
+                r.topics = Some(vec![
+                    offset_fetch_request::OffsetFetchRequestTopic::default()
+                        .with_name(tn("t"))
+                        .with_partition_indexes(vec![0, 1]),
+                ]);
             } else {
                 let mut g = offset_fetch_request::OffsetFetchRequestGroup::default()
                     .with_group_id(gid("g"))
-                    .with_topics(Some(vec![offset_fetch_request::OffsetFetchRequestTopics::default()
-                        .with_name(tn("t"))
-                        .with_partition_indexes(vec![0])]));
+                    .with_topics(Some(vec![
+                        offset_fetch_request::OffsetFetchRequestTopics::default()
+                            .with_name(tn("t"))
+                            .with_partition_indexes(vec![0]),
+                    ]));
                 if v >= 9 {
                     g.member_id = Some(s("m"));
                 }
@@ -336,14 +354,16 @@ mod tests {
             DeleteGroupsRequest::default().with_groups_names(vec![gid("a")])
         });
         check(ApiKey::OffsetDelete, 0..=0, |_| {
-            OffsetDeleteRequest::default().with_group_id(gid("g")).with_topics(vec![
-                offset_delete_request::OffsetDeleteRequestTopic::default()
-                    .with_name(tn("t"))
-                    .with_partitions(vec![
-                        offset_delete_request::OffsetDeleteRequestPartition::default()
-                            .with_partition_index(2),
-                    ]),
-            ])
+            OffsetDeleteRequest::default()
+                .with_group_id(gid("g"))
+                .with_topics(vec![
+                    offset_delete_request::OffsetDeleteRequestTopic::default()
+                        .with_name(tn("t"))
+                        .with_partitions(vec![
+                            offset_delete_request::OffsetDeleteRequestPartition::default()
+                                .with_partition_index(2),
+                        ]),
+                ])
         });
     }
 }

@@ -485,7 +485,12 @@ impl ReplicaManager {
                     .map(|(tp, epoch, _)| (tp.clone(), *epoch))
                     .collect();
                 if !stopped.is_empty() {
-                    for l in self.leadership_listeners.read().unwrap_or_else(|e| e.into_inner()).iter() {
+                    for l in self
+                        .leadership_listeners
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .iter()
+                    {
                         l(&[], &stopped);
                     }
                 }

@@ -83,7 +83,9 @@ impl GroupCoordinator {
                     state: g.state,
                 }
             })
-            .filter(|o| classic && (states.is_empty() || states.contains(&o.state.name().to_lowercase())))
+            .filter(|o| {
+                classic && (states.is_empty() || states.contains(&o.state.name().to_lowercase()))
+            })
             .collect();
         groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
         (error, groups)
@@ -121,7 +123,11 @@ impl GroupCoordinator {
                     } else {
                         Bytes::new()
                     },
-                    assignment: if stable { m.assignment.clone() } else { Bytes::new() },
+                    assignment: if stable {
+                        m.assignment.clone()
+                    } else {
+                        Bytes::new()
+                    },
                 })
                 .collect(),
             protocol,
@@ -129,7 +135,10 @@ impl GroupCoordinator {
     }
 
     /// Kafka: `handleDeleteGroups`: only Empty groups are deleted (with their offsets).
-    pub async fn handle_delete_groups(self: &Arc<Self>, group_ids: &[String]) -> Vec<(String, i16)> {
+    pub async fn handle_delete_groups(
+        self: &Arc<Self>,
+        group_ids: &[String],
+    ) -> Vec<(String, i16)> {
         let mut out = Vec::with_capacity(group_ids.len());
         for group_id in group_ids {
             let code = self.delete_group(group_id).await;
@@ -156,7 +165,8 @@ impl GroupCoordinator {
                 GroupState::Empty => {
                     let now = self.now_ms();
                     g.transition_to(GroupState::Dead, now);
-                    let removed: Vec<TopicPartition> = g.offsets.drain().map(|(tp, _)| tp).collect();
+                    let removed: Vec<TopicPartition> =
+                        g.offsets.drain().map(|(tp, _)| tp).collect();
                     (removed, self.finish_cleanup(&gref, &mut g))
                 }
                 _ => return ResponseError::NonEmptyGroup.code(),

@@ -226,7 +226,12 @@ impl GroupCoordinator {
     // ----- shared rebalance steps (all called with the group locked) ----------------------
 
     /// Kafka: `completeAndScheduleNextHeartbeatExpiration`.
-    pub(crate) fn schedule_heartbeat(&self, g: &mut GroupMetadata, member_id: &str, timeout_ms: Option<i64>) {
+    pub(crate) fn schedule_heartbeat(
+        &self,
+        g: &mut GroupMetadata,
+        member_id: &str,
+        timeout_ms: Option<i64>,
+    ) {
         let now = self.now_ms();
         if let Some(m) = g.members.get_mut(member_id) {
             let t = timeout_ms.unwrap_or(i64::from(m.session_timeout_ms));
@@ -327,7 +332,11 @@ impl GroupCoordinator {
             self.runtime.spawn(async move {
                 let err = me.manager.store_group(&group_id, value).await;
                 if err != 0 {
-                    tracing::warn!(group = group_id, err, "Failed to write empty metadata for group");
+                    tracing::warn!(
+                        group = group_id,
+                        err,
+                        "Failed to write empty metadata for group"
+                    );
                 }
             });
             return;
@@ -408,7 +417,8 @@ impl GroupCoordinator {
                 ..
             } if g.new_member_added && remaining_ms != 0 => {
                 g.new_member_added = false;
-                let delay = i64::from(self.config.group_initial_rebalance_delay_ms).min(remaining_ms);
+                let delay =
+                    i64::from(self.config.group_initial_rebalance_delay_ms).min(remaining_ms);
                 g.join_timer = Some(JoinTimer::Initial {
                     deadline_ms: now_ms + delay,
                     delay_ms: delay,
@@ -421,13 +431,18 @@ impl GroupCoordinator {
 
     /// Kafka: `DelayedSync` → `onExpirePendingSync`: members that never sent SyncGroup leave.
     fn fire_sync_deadline(self: &Arc<Self>, g: &mut GroupMetadata, now_ms: i64) {
-        let Some((deadline, generation)) = g.sync_deadline else { return };
+        let Some((deadline, generation)) = g.sync_deadline else {
+            return;
+        };
         if now_ms < deadline {
             return;
         }
         g.sync_deadline = None;
         if generation != g.generation_id
-            || !matches!(g.state, GroupState::CompletingRebalance | GroupState::Stable)
+            || !matches!(
+                g.state,
+                GroupState::CompletingRebalance | GroupState::Stable
+            )
             || g.pending_sync_members.is_empty()
         {
             return;
@@ -469,7 +484,9 @@ impl GroupCoordinator {
             .map(|m| m.member_id.clone())
             .collect();
         for id in due {
-            let Some(m) = g.members.get_mut(&id) else { continue };
+            let Some(m) = g.members.get_mut(&id) else {
+                continue;
+            };
             if m.survives_heartbeat_deadline() {
                 m.heartbeat_deadline_ms = None;
                 continue;

@@ -151,7 +151,10 @@ impl GroupMetadata {
 
     /// Kafka: `GroupMetadata.numAwaiting` (members with a parked JoinGroup).
     pub fn num_awaiting_join(&self) -> usize {
-        self.members.values().filter(|m| m.is_awaiting_join()).count()
+        self.members
+            .values()
+            .filter(|m| m.is_awaiting_join())
+            .count()
     }
 
     /// All members (and no pending member) have rejoined. Kafka: `hasAllMembersJoined`.
@@ -252,11 +255,9 @@ impl GroupMetadata {
             !protocol_type.is_empty() && !protocols.is_empty()
         } else {
             self.protocol_type.as_deref() == Some(protocol_type)
-                && protocols.iter().any(|(name, _)| {
-                    self.members
-                        .values()
-                        .all(|m| m.metadata(name).is_some())
-                })
+                && protocols
+                    .iter()
+                    .any(|(name, _)| self.members.values().all(|m| m.metadata(name).is_some()))
         }
     }
 
@@ -481,7 +482,10 @@ mod tests {
         g.remove("c");
         g.add(member("d", &["range", "roundrobin"]));
         assert_eq!(g.select_protocol().as_deref(), Some("range"));
-        assert!(!g.supports_protocols("consumer", &[("sticky".into(), Bytes::new())]) || g.is(GroupState::Empty));
+        assert!(
+            !g.supports_protocols("consumer", &[("sticky".into(), Bytes::new())])
+                || g.is(GroupState::Empty)
+        );
     }
 
     /// Kafka `GroupMetadata.remove`: the leader passes to the first remaining member.
@@ -500,9 +504,14 @@ mod tests {
     /// `ConsumerProtocolSubscription` v0: topics ["t1", "t2"], no user data.
     #[test]
     fn subscription_topics_parse() {
-        let raw = Bytes::from_static(&[0, 0, 0, 0, 0, 2, 0, 2, b't', b'1', 0, 2, b't', b'2', 255, 255, 255, 255]);
+        let raw = Bytes::from_static(&[
+            0, 0, 0, 0, 0, 2, 0, 2, b't', b'1', 0, 2, b't', b'2', 255, 255, 255, 255,
+        ]);
         assert_eq!(parse_subscription_topics(&raw).unwrap(), vec!["t1", "t2"]);
-        assert_eq!(parse_subscription_topics(&Bytes::from_static(&[0, 0, 0, 0, 0, 9])), None);
+        assert_eq!(
+            parse_subscription_topics(&Bytes::from_static(&[0, 0, 0, 0, 0, 9])),
+            None
+        );
     }
 
     /// Kafka `removeExpiredOffsets`: an Empty group's offsets expire by the time it became
@@ -520,11 +529,22 @@ mod tests {
             },
         };
         let mut simple = GroupMetadata::new("s", GroupState::Empty, 0);
-        simple.offsets.insert(TopicPartition::new("t", 0), offset(0));
-        simple.offsets.insert(TopicPartition::new("t", 1), offset(50));
-        simple.pending_offset_commits.insert(TopicPartition::new("t", 2), 1);
-        simple.offsets.insert(TopicPartition::new("t", 2), offset(0));
-        assert_eq!(simple.remove_expired_offsets(100, 100), vec![TopicPartition::new("t", 0)]);
+        simple
+            .offsets
+            .insert(TopicPartition::new("t", 0), offset(0));
+        simple
+            .offsets
+            .insert(TopicPartition::new("t", 1), offset(50));
+        simple
+            .pending_offset_commits
+            .insert(TopicPartition::new("t", 2), 1);
+        simple
+            .offsets
+            .insert(TopicPartition::new("t", 2), offset(0));
+        assert_eq!(
+            simple.remove_expired_offsets(100, 100),
+            vec![TopicPartition::new("t", 0)]
+        );
 
         let mut empty = GroupMetadata::new("e", GroupState::Empty, 500);
         empty.protocol_type = Some("consumer".into());

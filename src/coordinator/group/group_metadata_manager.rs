@@ -80,7 +80,9 @@ impl GroupMetadataManager {
 
     /// Kafka: `isGroupLocal`.
     pub fn is_group_local(&self, group_id: &str) -> bool {
-        self.partitions().owned.contains(&self.partition_for(group_id))
+        self.partitions()
+            .owned
+            .contains(&self.partition_for(group_id))
     }
     /// Kafka: `isGroupLoading`.
     pub fn is_group_loading(&self, group_id: &str) -> bool {
@@ -153,11 +155,7 @@ impl GroupMetadataManager {
 
     /// Persists the group's metadata with `assignment` (member id → assignment) and returns
     /// the error to report, mapped as Kafka's `storeGroup` callback does.
-    pub async fn store_group(
-        &self,
-        group_id: &str,
-        value: GroupMetadataValue,
-    ) -> i16 {
+    pub async fn store_group(&self, group_id: &str, value: GroupMetadataValue) -> i16 {
         let key = GroupMetadataKey {
             group: group_id.to_string(),
         }
@@ -302,7 +300,9 @@ impl GroupMetadataManager {
                                 },
                             );
                         }
-                        Some(Err(e)) => tracing::warn!(partition, offset = r.offset, error = %e, "skipping unreadable offset record"),
+                        Some(Err(e)) => {
+                            tracing::warn!(partition, offset = r.offset, error = %e, "skipping unreadable offset record")
+                        }
                     }
                 }
                 Ok(BaseKey::Group(k)) => match r.value.map(GroupMetadataValue::decode) {
@@ -314,18 +314,31 @@ impl GroupMetadataManager {
                         removed_groups.remove(&k.group);
                         groups.insert(k.group, v);
                     }
-                    Some(Err(e)) => tracing::warn!(partition, offset = r.offset, error = %e, "skipping unreadable group record"),
+                    Some(Err(e)) => {
+                        tracing::warn!(partition, offset = r.offset, error = %e, "skipping unreadable group record")
+                    }
                 },
                 Ok(BaseKey::Unknown(v)) => {
-                    tracing::debug!(partition, offset = r.offset, version = v, "ignoring record with unknown key version")
+                    tracing::debug!(
+                        partition,
+                        offset = r.offset,
+                        version = v,
+                        "ignoring record with unknown key version"
+                    )
                 }
-                Err(e) => tracing::warn!(partition, offset = r.offset, error = %e, "skipping unreadable key"),
+                Err(e) => {
+                    tracing::warn!(partition, offset = r.offset, error = %e, "skipping unreadable key")
+                }
             }
         }
         {
             let p = self.partitions();
             if p.epochs.get(&partition) != Some(&epoch) || !p.loading.contains(&partition) {
-                tracing::info!(partition, epoch, "discarding a load superseded by a newer leadership change");
+                tracing::info!(
+                    partition,
+                    epoch,
+                    "discarding a load superseded by a newer leadership change"
+                );
                 return Vec::new();
             }
         }
@@ -385,7 +398,10 @@ impl GroupMetadataManager {
             .filter(|g| self.partition_for(g) == partition)
             .cloned()
             .collect();
-        let out = names.iter().filter_map(|n| map.remove(n)).collect::<Vec<_>>();
+        let out = names
+            .iter()
+            .filter_map(|n| map.remove(n))
+            .collect::<Vec<_>>();
         if !out.is_empty() {
             tracing::info!(
                 "Finished unloading __consumer_offsets-{partition}. Removed {} cached groups.",
@@ -404,7 +420,8 @@ fn group_from_record(group_id: &str, v: GroupMetadataValue, now_ms: i64) -> Grou
         GroupState::Stable
     };
     let mut g = GroupMetadata::new(group_id, state, now_ms);
-    g.current_state_timestamp_ms = (v.current_state_timestamp_ms >= 0).then_some(v.current_state_timestamp_ms);
+    g.current_state_timestamp_ms =
+        (v.current_state_timestamp_ms >= 0).then_some(v.current_state_timestamp_ms);
     g.protocol_type = (!v.protocol_type.is_empty()).then_some(v.protocol_type.clone());
     g.protocol_name = v.protocol.clone();
     g.generation_id = v.generation;
@@ -458,10 +475,7 @@ pub fn group_record(g: &GroupMetadata, assignment: &HashMap<String, Bytes>) -> G
                     .as_deref()
                     .and_then(|p| m.metadata(p).cloned())
                     .unwrap_or_default(),
-                assignment: assignment
-                    .get(&m.member_id)
-                    .cloned()
-                    .unwrap_or_default(),
+                assignment: assignment.get(&m.member_id).cloned().unwrap_or_default(),
             })
             .collect(),
     }
@@ -489,9 +503,9 @@ fn map_store_group_error(code: i16) -> i16 {
 fn map_store_offsets_error(code: i16) -> i16 {
     use ResponseError as E;
     match E::try_from_code(code) {
-        Some(E::UnknownTopicOrPartition | E::NotEnoughReplicas | E::NotEnoughReplicasAfterAppend) => {
-            E::CoordinatorNotAvailable.code()
-        }
+        Some(
+            E::UnknownTopicOrPartition | E::NotEnoughReplicas | E::NotEnoughReplicasAfterAppend,
+        ) => E::CoordinatorNotAvailable.code(),
         Some(E::NotLeaderOrFollower | E::KafkaStorageError) => E::NotCoordinator.code(),
         Some(E::MessageTooLarge | E::RecordListTooLarge | E::InvalidFetchSize) => {
             E::InvalidCommitOffsetSize.code()

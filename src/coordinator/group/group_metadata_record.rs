@@ -16,7 +16,7 @@
 use bytes::Bytes;
 
 use super::offset_commit_record::OffsetCommitKey;
-use super::record_codec::{split_version, Reader, RecordError, Writer};
+use super::record_codec::{split_version, versioned_reader, Reader, RecordError, Writer};
 
 /// The key version of group metadata records.
 pub const GROUP_METADATA_KEY_VERSION: i16 = 2;
@@ -128,15 +128,7 @@ impl GroupMetadataValue {
 
     /// Decodes a version-prefixed value. Kafka: `GroupMetadataManager.readGroupMessageValue`.
     pub fn decode(value: Bytes) -> Result<GroupMetadataValue, RecordError> {
-        const SCHEMA: &str = "GroupMetadataValue";
-        let (version, body) = split_version(value, SCHEMA)?;
-        if !(0..=4).contains(&version) {
-            return Err(RecordError::UnknownVersion {
-                schema: SCHEMA,
-                version,
-            });
-        }
-        let mut r = Reader::new(body, version >= 4, SCHEMA);
+        let (version, mut r) = versioned_reader(value, "GroupMetadataValue", 4, 4)?;
         let protocol_type = r.string("protocolType")?;
         let generation = r.i32("generation")?;
         let protocol = r.nullable_string("protocol")?;
@@ -244,7 +236,11 @@ mod tests {
         for (version, golden) in GOLDEN {
             let v = value(*version);
             assert_eq!(hex(&v.encode_version(*version)), *golden, "v{version}");
-            assert_eq!(GroupMetadataValue::decode(unhex(golden)).unwrap(), v, "v{version}");
+            assert_eq!(
+                GroupMetadataValue::decode(unhex(golden)).unwrap(),
+                v,
+                "v{version}"
+            );
         }
         // An Empty group after a rebalance: no protocol, no leader, no members.
         let empty = GroupMetadataValue {
@@ -269,6 +265,9 @@ mod tests {
         assert_eq!(BaseKey::decode(k.encode()).unwrap(), BaseKey::Group(k));
         let ok = unhex("00000002673100017400000003");
         assert!(matches!(BaseKey::decode(ok).unwrap(), BaseKey::Offset(o) if o.partition == 3));
-        assert_eq!(BaseKey::decode(unhex("000b00")).unwrap(), BaseKey::Unknown(11));
+        assert_eq!(
+            BaseKey::decode(unhex("000b00")).unwrap(),
+            BaseKey::Unknown(11)
+        );
     }
 }

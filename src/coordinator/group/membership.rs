@@ -9,8 +9,8 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 
 use super::group_coordinator::{
-    reset_and_propagate_assignment_error, set_and_propagate_assignment, GroupApi,
-    GroupCoordinator, NEW_MEMBER_JOIN_TIMEOUT_MS,
+    reset_and_propagate_assignment_error, set_and_propagate_assignment, GroupApi, GroupCoordinator,
+    NEW_MEMBER_JOIN_TIMEOUT_MS,
 };
 use super::group_metadata::GroupMetadata;
 use super::group_metadata_manager::{group_record, lock};
@@ -86,7 +86,10 @@ impl GroupCoordinator {
             return err(ResponseError::InvalidSessionTimeout.code());
         }
         let is_unknown = p.member_id.is_empty();
-        let Some(gref) = self.manager.get_or_maybe_create_group(&p.group_id, is_unknown) else {
+        let Some(gref) = self
+            .manager
+            .get_or_maybe_create_group(&p.group_id, is_unknown)
+        else {
             return err(ResponseError::UnknownMemberId.code());
         };
         let mut g = lock(&gref);
@@ -111,7 +114,9 @@ impl GroupCoordinator {
         match g.state {
             GroupState::Empty | GroupState::Dead => true,
             GroupState::PreparingRebalance => {
-                g.members.get(member_id).is_some_and(|m| m.is_awaiting_join())
+                g.members
+                    .get(member_id)
+                    .is_some_and(|m| m.is_awaiting_join())
                     || g.num_awaiting_join() < max
             }
             _ => g.has(member_id) || g.members.len() < max,
@@ -139,7 +144,13 @@ impl GroupCoordinator {
         if let Some(instance) = p.group_instance_id.clone() {
             match g.current_static_member_id(&instance).cloned() {
                 Some(old) => {
-                    return self.update_static_member_and_rebalance(g, &old, &new_member_id, &instance, p)
+                    return self.update_static_member_and_rebalance(
+                        g,
+                        &old,
+                        &new_member_id,
+                        &instance,
+                        p,
+                    )
                 }
                 None => return self.add_member_and_rebalance(g, new_member_id, p),
             }
@@ -328,7 +339,9 @@ impl GroupCoordinator {
                     let skip = p.support_skipping_assignment;
                     tokio::spawn(async move {
                         let error = me.manager.store_group(&group_id, value).await;
-                        let Some(gref) = me.manager.get_group(&group_id) else { return };
+                        let Some(gref) = me.manager.get_group(&group_id) else {
+                            return;
+                        };
                         let mut g = lock(&gref);
                         if error != 0 {
                             // Revert to the old member id, as Kafka does.
@@ -406,15 +419,20 @@ impl GroupCoordinator {
         if g.is(GroupState::Dead) {
             return err(ResponseError::CoordinatorNotAvailable.code());
         }
-        if let Some(code) = validate_current_member(&g, &p.member_id, p.group_instance_id.as_deref())
+        if let Some(code) =
+            validate_current_member(&g, &p.member_id, p.group_instance_id.as_deref())
         {
             return err(code);
         }
         if p.generation_id != g.generation_id {
             return err(ResponseError::IllegalGeneration.code());
         }
-        if p.protocol_type.as_ref().is_some_and(|t| g.protocol_type.as_ref() != Some(t))
-            || p.protocol_name.as_ref().is_some_and(|n| g.protocol_name.as_ref() != Some(n))
+        if p.protocol_type
+            .as_ref()
+            .is_some_and(|t| g.protocol_type.as_ref() != Some(t))
+            || p.protocol_name
+                .as_ref()
+                .is_some_and(|n| g.protocol_name.as_ref() != Some(n))
         {
             return err(ResponseError::InconsistentGroupProtocol.code());
         }
@@ -471,7 +489,9 @@ impl GroupCoordinator {
         let (group_id, generation, member_id) = (g.group_id.clone(), p.generation_id, p.member_id);
         tokio::spawn(async move {
             let error = me.manager.store_group(&group_id, value).await;
-            let Some(gref) = me.manager.get_group(&group_id) else { return };
+            let Some(gref) = me.manager.get_group(&group_id) else {
+                return;
+            };
             let mut g = lock(&gref);
             // Another member may have joined meanwhile: act only on the same generation.
             if !g.is(GroupState::CompletingRebalance) || g.generation_id != generation {
@@ -575,7 +595,8 @@ impl GroupCoordinator {
                     }
                     0
                 } else {
-                    match validate_current_member(&g, &l.member_id, l.group_instance_id.as_deref()) {
+                    match validate_current_member(&g, &l.member_id, l.group_instance_id.as_deref())
+                    {
                         Some(code) => code,
                         None => {
                             self.remove_current_member(&mut g, &l.member_id, reason);
@@ -588,7 +609,12 @@ impl GroupCoordinator {
         (0, errors)
     }
 
-    fn remove_current_member(self: &Arc<Self>, g: &mut GroupMetadata, member_id: &str, reason: &str) {
+    fn remove_current_member(
+        self: &Arc<Self>,
+        g: &mut GroupMetadata,
+        member_id: &str,
+        reason: &str,
+    ) {
         tracing::info!(
             "Member {member_id} has left group {} through explicit `LeaveGroup` request; client reason: {reason}",
             g.group_id
@@ -602,7 +628,11 @@ impl GroupCoordinator {
 /// Kafka: `GroupMetadata.generateMemberId`.
 pub fn generate_member_id(client_id: &str, group_instance_id: Option<&str>) -> String {
     let uuid = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
-    format!("{}-{}", group_instance_id.unwrap_or(client_id), uuid.hyphenated())
+    format!(
+        "{}-{}",
+        group_instance_id.unwrap_or(client_id),
+        uuid.hyphenated()
+    )
 }
 
 /// A static member's id must be the current one for its instance; a dynamic one must exist.

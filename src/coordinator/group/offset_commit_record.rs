@@ -16,7 +16,7 @@
 
 use bytes::Bytes;
 
-use super::record_codec::{split_version, Reader, RecordError, Writer};
+use super::record_codec::{versioned_reader, Reader, RecordError, Writer};
 
 /// The key version Kafka writes. Kafka: `GroupMetadataManager.offsetCommitKey` (version 1).
 pub const OFFSET_COMMIT_KEY_VERSION: i16 = 1;
@@ -97,15 +97,7 @@ impl OffsetCommitValue {
 
     /// Decodes a version-prefixed value. Kafka: `GroupMetadataManager.readOffsetMessageValue`.
     pub fn decode(value: Bytes) -> Result<OffsetCommitValue, RecordError> {
-        const SCHEMA: &str = "OffsetCommitValue";
-        let (version, body) = split_version(value, SCHEMA)?;
-        if !(0..=4).contains(&version) {
-            return Err(RecordError::UnknownVersion {
-                schema: SCHEMA,
-                version,
-            });
-        }
-        let mut r = Reader::new(body, version >= 4, SCHEMA);
+        let (version, mut r) = versioned_reader(value, "OffsetCommitValue", 4, 4)?;
         let offset = r.i64("offset")?;
         let leader_epoch = if version >= 3 {
             r.i32("leaderEpoch")?
@@ -144,7 +136,10 @@ mod tests {
     /// leader epoch 5, metadata "md", commit timestamp 1000, expire timestamp 2000 (v1 only).
     const GOLDEN_VALUES: &[(i16, &str)] = &[
         (0, "0000000000000000002a00026d6400000000000003e8"),
-        (1, "0001000000000000002a00026d6400000000000003e800000000000007d0"),
+        (
+            1,
+            "0001000000000000002a00026d6400000000000003e800000000000007d0",
+        ),
         (2, "0002000000000000002a00026d6400000000000003e8"),
         (3, "0003000000000000002a0000000500026d6400000000000003e8"),
         (4, "0004000000000000002a00000005036d6400000000000003e800"),
@@ -175,7 +170,11 @@ mod tests {
             let raw: Vec<u8> = (0..golden.len() / 2)
                 .map(|i| u8::from_str_radix(&golden[2 * i..2 * i + 2], 16).unwrap())
                 .collect();
-            assert_eq!(OffsetCommitValue::decode(Bytes::from(raw)).unwrap(), v, "v{version}");
+            assert_eq!(
+                OffsetCommitValue::decode(Bytes::from(raw)).unwrap(),
+                v,
+                "v{version}"
+            );
         }
     }
 

@@ -96,7 +96,13 @@ impl GroupCoordinator {
         let per_offset = |error: i16| -> Vec<i16> {
             p.offsets
                 .iter()
-                .map(|(_, v)| if v.metadata.len() <= max { error } else { too_large })
+                .map(|(_, v)| {
+                    if v.metadata.len() <= max {
+                        error
+                    } else {
+                        too_large
+                    }
+                })
                 .collect()
         };
         if valid.is_empty() {

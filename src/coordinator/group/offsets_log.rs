@@ -143,8 +143,7 @@ impl OffsetsLog for ReplicaOffsetsLog {
                         decode_batch(tp.partition, batch.clone(), offset, &mut records)
                             .map_err(|e| format!("decoding {tp} at {offset}: {e}"))?;
                         next = next.max(
-                            crate::client::records::batch_next_offset(&batch)
-                                .unwrap_or(offset + 1),
+                            crate::client::records::batch_next_offset(&batch).unwrap_or(offset + 1),
                         );
                         out.extend(records.into_iter().map(|r| LoadedRecord {
                             offset: r.offset,

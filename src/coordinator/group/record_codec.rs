@@ -198,17 +198,20 @@ impl Reader {
             })
     }
     pub fn bytes(&mut self, field: &'static str) -> Result<Bytes, RecordError> {
-        let n = self.length(false, field)?.ok_or(RecordError::UnexpectedNull {
-            schema: self.schema,
-            field,
-        })?;
+        let n = self
+            .length(false, field)?
+            .ok_or(RecordError::UnexpectedNull {
+                schema: self.schema,
+                field,
+            })?;
         Ok(self.buf.split_to(n))
     }
     pub fn array_len(&mut self, field: &'static str) -> Result<usize, RecordError> {
-        self.length(false, field)?.ok_or(RecordError::UnexpectedNull {
-            schema: self.schema,
-            field,
-        })
+        self.length(false, field)?
+            .ok_or(RecordError::UnexpectedNull {
+                schema: self.schema,
+                field,
+            })
     }
     /// Skips a struct's tagged fields (flexible versions); none of these schemas has any we use.
     pub fn end_struct(&mut self) -> Result<(), RecordError> {
@@ -235,4 +238,19 @@ pub fn split_version(mut buf: Bytes, schema: &'static str) -> Result<(i16, Bytes
     }
     let v = buf.get_i16();
     Ok((v, buf))
+}
+
+/// Splits the version prefix of a value whose schema has versions 0..=`max_version` and
+/// starts a reader at it (flexible from `flexible_from`).
+pub fn versioned_reader(
+    value: Bytes,
+    schema: &'static str,
+    max_version: i16,
+    flexible_from: i16,
+) -> Result<(i16, Reader), RecordError> {
+    let (version, body) = split_version(value, schema)?;
+    if !(0..=max_version).contains(&version) {
+        return Err(RecordError::UnknownVersion { schema, version });
+    }
+    Ok((version, Reader::new(body, version >= flexible_from, schema)))
 }

@@ -45,7 +45,11 @@ impl OffsetsLog for MemoryLog {
         Box::pin(async move { Ok(base) })
     }
 
-    fn read_all(&self, partition: i32, _: usize) -> BoxFuture<'_, Result<Vec<LoadedRecord>, String>> {
+    fn read_all(
+        &self,
+        partition: i32,
+        _: usize,
+    ) -> BoxFuture<'_, Result<Vec<LoadedRecord>, String>> {
         let out = self
             .records
             .lock()
@@ -103,7 +107,12 @@ fn join(group: &str, member: &str, protocols: &[&str]) -> JoinGroupParams {
 }
 
 /// Advances mock time and fires the delayed operations until `done` completes.
-async fn drive<T>(c: &Arc<GroupCoordinator>, clock: &MockClock, step_ms: i64, fut: tokio::task::JoinHandle<T>) -> T {
+async fn drive<T>(
+    c: &Arc<GroupCoordinator>,
+    clock: &MockClock,
+    step_ms: i64,
+    fut: tokio::task::JoinHandle<T>,
+) -> T {
     let mut fut = fut;
     loop {
         tokio::select! {
@@ -126,11 +135,20 @@ async fn two_members_join_sync_commit_and_fetch() {
     let (c, clock) = coordinator(log.clone()).await;
     let first = c.handle_join_group(join("g", "", &["range"])).await;
     assert_eq!(first.error, ResponseError::MemberIdRequired.code());
-    assert!(first.member_id.starts_with("client-"), "{}", first.member_id);
-    let second = c.handle_join_group(join("g", "", &["range", "roundrobin"])).await;
+    assert!(
+        first.member_id.starts_with("client-"),
+        "{}",
+        first.member_id
+    );
+    let second = c
+        .handle_join_group(join("g", "", &["range", "roundrobin"]))
+        .await;
     let (a, b) = (first.member_id.clone(), second.member_id.clone());
     let (c1, c2) = (c.clone(), c.clone());
-    let (pa, pb) = (join("g", &a, &["range"]), join("g", &b, &["range", "roundrobin"]));
+    let (pa, pb) = (
+        join("g", &a, &["range"]),
+        join("g", &b, &["range", "roundrobin"]),
+    );
     let ja = tokio::spawn(async move { c1.handle_join_group(pa).await });
     let jb = tokio::spawn(async move { c2.handle_join_group(pb).await });
     let ja = drive(&c, &clock, 20, ja).await;
@@ -164,16 +182,22 @@ async fn two_members_join_sync_commit_and_fetch() {
             protocol_type: Some("consumer".into()),
             protocol_name: Some("range".into()),
             group_instance_id: None,
-            assignments: [(a.clone(), Bytes::from_static(b"A")), (b.clone(), Bytes::from_static(b"B"))]
-                .into_iter()
-                .collect(),
+            assignments: [
+                (a.clone(), Bytes::from_static(b"A")),
+                (b.clone(), Bytes::from_static(b"B")),
+            ]
+            .into_iter()
+            .collect(),
         })
         .await;
     assert_eq!(leader.assignment, Bytes::from_static(b"A"));
     assert_eq!(follower.await.unwrap().assignment, Bytes::from_static(b"B"));
     assert_eq!(c.handle_describe_group("g").state, "Stable");
     assert_eq!(c.handle_heartbeat("g", &a, None, 1), 0);
-    assert_eq!(c.handle_heartbeat("g", &a, None, 0), ResponseError::IllegalGeneration.code());
+    assert_eq!(
+        c.handle_heartbeat("g", &a, None, 0),
+        ResponseError::IllegalGeneration.code()
+    );
 
     let tp = TopicPartition::new("t", 0);
     let value = OffsetCommitValue {
@@ -193,7 +217,7 @@ async fn two_members_join_sync_commit_and_fetch() {
         })
         .await;
     assert_eq!(errors, vec![0]);
-    let (err, fetched) = c.handle_fetch_offsets("g", true, Some(&[tp.clone()]));
+    let (err, fetched) = c.handle_fetch_offsets("g", true, Some(std::slice::from_ref(&tp)));
     assert_eq!(err, 0);
     assert_eq!((fetched[0].1.offset, fetched[0].1.leader_epoch), (42, 3));
     // A stale generation is refused.
@@ -248,14 +272,25 @@ async fn session_expiry_removes_a_silent_member() {
     let r1 = drive(&c, &clock, 20, j1).await;
     let r2 = j2.await.unwrap();
     assert_eq!(r1.generation_id, 1);
-    let silent = if r1.leader_id == r1.member_id { r2.member_id.clone() } else { r1.member_id.clone() };
-    let alive = if silent == r1.member_id { r2.member_id.clone() } else { r1.member_id.clone() };
+    let silent = if r1.leader_id == r1.member_id {
+        r2.member_id.clone()
+    } else {
+        r1.member_id.clone()
+    };
+    let alive = if silent == r1.member_id {
+        r2.member_id.clone()
+    } else {
+        r1.member_id.clone()
+    };
     // Only `alive` heartbeats, every 3 s, for 12 s.
     for _ in 0..4 {
         clock.advance_ms(3000);
         c.tick(c.now_ms());
         let code = c.handle_heartbeat("h", &alive, None, 1);
-        assert!(code == 0 || code == ResponseError::RebalanceInProgress.code(), "{code}");
+        assert!(
+            code == 0 || code == ResponseError::RebalanceInProgress.code(),
+            "{code}"
+        );
     }
     let d = c.handle_describe_group("h");
     assert_eq!(d.state, "PreparingRebalance");
@@ -263,7 +298,13 @@ async fn session_expiry_removes_a_silent_member() {
     let c1 = c.clone();
     let mut p = join("h", &alive, &["range"]);
     p.require_known_member_id = false;
-    let r = drive(&c, &clock, 20, tokio::spawn(async move { c1.handle_join_group(p).await })).await;
+    let r = drive(
+        &c,
+        &clock,
+        20,
+        tokio::spawn(async move { c1.handle_join_group(p).await }),
+    )
+    .await;
     assert_eq!((r.generation_id, r.leader_id.clone()), (2, alive));
 }
 
@@ -277,7 +318,13 @@ async fn static_member_rejoin_does_not_rebalance() {
     p.group_instance_id = Some("inst-1".into());
     let c1 = c.clone();
     let p1 = p.clone();
-    let first = drive(&c, &clock, 20, tokio::spawn(async move { c1.handle_join_group(p1).await })).await;
+    let first = drive(
+        &c,
+        &clock,
+        20,
+        tokio::spawn(async move { c1.handle_join_group(p1).await }),
+    )
+    .await;
     assert_eq!(first.generation_id, 1);
     let sync = c
         .handle_sync_group(SyncGroupParams {
@@ -287,19 +334,27 @@ async fn static_member_rejoin_does_not_rebalance() {
             protocol_type: None,
             protocol_name: None,
             group_instance_id: Some("inst-1".into()),
-            assignments: [(first.member_id.clone(), Bytes::from_static(b"X"))].into_iter().collect(),
+            assignments: [(first.member_id.clone(), Bytes::from_static(b"X"))]
+                .into_iter()
+                .collect(),
         })
         .await;
     assert_eq!(sync.error, 0);
     let again = c.handle_join_group(p).await;
     assert_eq!(again.error, 0);
     assert_eq!(again.generation_id, 1);
-    assert!(again.skip_assignment, "the rejoining static leader skips the assignor (v9)");
+    assert!(
+        again.skip_assignment,
+        "the rejoining static leader skips the assignor (v9)"
+    );
     assert_ne!(again.member_id, first.member_id);
     assert_eq!(c.handle_describe_group("s").state, "Stable");
     assert_eq!(
         c.handle_heartbeat("s", &first.member_id, Some("inst-1"), 1),
         ResponseError::FencedInstanceId.code()
     );
-    assert_eq!(c.handle_heartbeat("s", &again.member_id, Some("inst-1"), 1), 0);
+    assert_eq!(
+        c.handle_heartbeat("s", &again.member_id, Some("inst-1"), 1),
+        0
+    );
 }
