@@ -32,6 +32,9 @@ pub struct ControllerContext {
     /// Leader, ISR and partition epoch from each `.../partitions/<p>/state` znode. Kafka:
     /// `partitionLeadershipInfo`.
     pub partition_leadership: BTreeMap<TopicPartition, LeaderIsrAndControllerEpoch>,
+    /// Topics queued for deletion (mirrors the deletion manager's queue so elections skip
+    /// them). Kafka: `ControllerContext.topicsToBeDeleted`.
+    pub topics_to_be_deleted: BTreeSet<String>,
 }
 
 impl Default for ControllerContext {
@@ -45,6 +48,7 @@ impl Default for ControllerContext {
             topic_ids: BTreeMap::new(),
             partition_assignments: BTreeMap::new(),
             partition_leadership: BTreeMap::new(),
+            topics_to_be_deleted: BTreeSet::new(),
         }
     }
 }

@@ -177,6 +177,7 @@ impl ControllerEventLoop {
                 .unregister_znode_change_handler(&TopicZNode::path(&topic));
         }
         self.topic_deletion = TopicDeletionState::default();
+        self.ctx.topics_to_be_deleted.clear();
     }
 
     /// Kafka: `processTopicDeletion` — read the marks, drop marks of unknown topics, queue the
@@ -214,6 +215,7 @@ impl ControllerEventLoop {
             .collect();
         if !queue.is_empty() {
             tracing::info!("Starting topic deletion for topics {}", queue.join(","));
+            self.ctx.topics_to_be_deleted.extend(queue.iter().cloned());
             self.topic_deletion.topics_to_be_deleted.extend(queue);
         }
         self.resume_topic_deletions().await
@@ -454,6 +456,7 @@ impl ControllerEventLoop {
             .replica_states
             .retain(|(tp, _), _| tp.topic != topic);
         self.topic_deletion.topics_to_be_deleted.remove(topic);
+        self.ctx.topics_to_be_deleted.remove(topic);
         self.topic_deletion.topics_ineligible.remove(topic);
         tracing::info!("Deletion of topic {topic} successfully completed");
         Ok(())
