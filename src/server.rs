@@ -309,12 +309,13 @@ impl KafkaServer {
 
         // 10. Kafka: KafkaController.startup (watch /controller, elect).
         self.step(10, "starting controller");
-        self.controller = Some(KafkaController::startup(
+        self.controller = Some(KafkaController::startup_with_config(
             Arc::clone(&zk),
             info,
             self.broker_epoch,
             config.inter_broker_listener_name.clone(),
             Arc::clone(&self.broker_epoch_cell),
+            crate::controller::ControllerConfig::from_kafka_config(&config)?,
         ));
 
         // 11. slot: group/transaction coordinators, authorizer, ZkConfigManager.
@@ -386,10 +387,36 @@ impl KafkaServer {
         ))
     }
 
+    /// Kafka: `KafkaServer.controlledShutdown` (`replica::controlled_shutdown`).
+    async fn controlled_shutdown(&self) {
+        let config =
+            match crate::replica::controlled_shutdown::ControlledShutdownConfig::from_kafka_config(
+                &self.config,
+            ) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("Skipping controlled shutdown: {e}");
+                    return;
+                }
+            };
+        let target = ControllerTarget {
+            broker_id: self.broker_id,
+            broker_epoch: Arc::clone(&self.broker_epoch_cell),
+            metadata_cache: Arc::clone(&self.metadata_cache),
+            listener_name: self.config.inter_broker_listener_name.clone(),
+        };
+        crate::replica::controlled_shutdown::controlled_shutdown(&target, &config).await;
+    }
+
     /// Shuts down in reverse startup order; closing the ZooKeeper session removes this broker's
     /// ephemeral znodes immediately. Kafka: `KafkaServer.shutdown`.
     pub async fn shutdown(mut self) {
         tracing::info!("[KafkaServer id={}] shutting down", self.broker_id);
+        // Kafka: controlledShutdown() first, while requests are still served, so the controller
+        // can move this broker's leaderships away (and tell this broker it now follows).
+        if self.socket_server.is_some() && self.controller.is_some() {
+            self.controlled_shutdown().await;
+        }
         // 11. slot: coordinators, authorizer, config manager.
         // Kafka: socketServer.stopProcessingRequests — no new requests while shutting down.
         if let Some(socket_server) = self.socket_server.take() {

@@ -99,9 +99,13 @@ mod tests {
                     (4, 0, 7),
                     (5, 0, 4),
                     (6, 0, 8),
+                    (7, 0, 3),
                     (18, 0, 4),
                     (22, 0, 5),
-                    (23, 0, 4)
+                    (23, 0, 4),
+                    (43, 0, 2),
+                    (56, 0, 3),
+                    (67, 0, 0)
                 ]
                 .to_vec(),
                 "v{v}"
@@ -127,7 +131,7 @@ mod tests {
         let mut expected = vec![];
         expected.extend_from_slice(&17i32.to_be_bytes()); // correlation id (header v0)
         expected.extend_from_slice(&[0, 0]); // error code
-        expected.push(11); // compact array: 10 entries + 1
+        expected.push(15); // compact array: 14 entries + 1
         for (k, min, max) in [
             (0i16, 0i16, 11i16),
             (1, 4, 17),
@@ -136,9 +140,13 @@ mod tests {
             (4, 0, 7),
             (5, 0, 4),
             (6, 0, 8),
+            (7, 0, 3),
             (18, 0, 4),
             (22, 0, 5),
             (23, 0, 4),
+            (43, 0, 2),
+            (56, 0, 3),
+            (67, 0, 0),
         ] {
             expected.extend_from_slice(&k.to_be_bytes());
             expected.extend_from_slice(&min.to_be_bytes());

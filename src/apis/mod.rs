@@ -7,9 +7,13 @@
 //! group coordinator ...) joins [`KafkaApis`] as another optional `Arc` with a `with_*` setter,
 //! filled by the server at startup.
 
+pub mod allocate_producer_ids;
+pub mod alter_partition;
 pub mod api_versions;
 pub mod auto_topic_creation;
+pub mod controlled_shutdown;
 pub mod controller_epoch;
+pub mod elect_leaders;
 pub mod fetch;
 pub mod fetch_response;
 pub mod init_producer_id;
@@ -192,7 +196,23 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn offset_for_leader_epoch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(offset_for_leader_epoch::handle(a, r))
     }
+    fn controlled_shutdown<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(controlled_shutdown::handle(a, r))
+    }
+    fn elect_leaders<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(elect_leaders::handle(a, r))
+    }
+    fn alter_partition<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_partition::handle(a, r))
+    }
+    fn allocate_producer_ids<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(allocate_producer_ids::handle(a, r))
+    }
     match api_key {
+        ApiKey::ControlledShutdown => Some(controlled_shutdown),
+        ApiKey::ElectLeaders => Some(elect_leaders),
+        ApiKey::AlterPartition => Some(alter_partition),
+        ApiKey::AllocateProducerIds => Some(allocate_producer_ids),
         ApiKey::Produce => Some(produce),
         ApiKey::Fetch => Some(fetch),
         ApiKey::ListOffsets => Some(list_offsets),

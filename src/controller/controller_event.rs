@@ -4,7 +4,31 @@
 //! ZooKeeper watch handlers and session handlers only *create* these; all ZooKeeper reads and
 //! writes happen while processing them (which also re-arms the one-shot watches).
 
-/// One unit of controller work. Later issues add topic, partition, ISR and API events.
+use std::collections::{BTreeMap, BTreeSet};
+
+use kafka_protocol::messages::{AlterPartitionRequest, AlterPartitionResponse};
+use tokio::sync::oneshot;
+
+use super::election::ElectionType;
+use crate::cluster::TopicPartition;
+use crate::zk::znodes::ProducerIdsBlock;
+
+/// Per-partition answer of a replica leader election: the new (or expected) leader, or Kafka's
+/// error code with an optional message. Kafka: `ElectLeadersCallback`'s `Either[ApiError, Int]`.
+pub type ElectionResults = BTreeMap<TopicPartition, Result<i32, (i16, Option<String>)>>;
+
+/// Who asked for a replica leader election. Kafka: `ElectionTrigger`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ElectionTrigger {
+    /// `/admin/preferred_replica_election` was created. Kafka: `ZkTriggered`.
+    Zk,
+    /// The ElectLeaders API. Kafka: `AdminClientTriggered`.
+    AdminClient,
+    /// The auto-rebalance task. Kafka: `AutoTriggered`.
+    Auto,
+}
+
+/// One unit of controller work.
 #[derive(Debug)]
 pub enum ControllerEvent {
     /// Register the `/controller` watch and run the first election. Kafka: `Startup`.
@@ -27,6 +51,35 @@ pub enum ControllerEvent {
     RegisterBrokerAndReelect,
     /// Stop the event loop (resigning first if active). Kafka: `KafkaController.shutdown`.
     Shutdown,
+    /// A partition leader proposes a new ISR. Kafka: `AlterPartitionReceived`.
+    AlterPartition {
+        request: AlterPartitionRequest,
+        version: i16,
+        respond: oneshot::Sender<AlterPartitionResponse>,
+    },
+    /// A broker asks to shut down: move its leaderships away, answer with what it still
+    /// leads, or Kafka's error code. Kafka: `ControlledShutdown`.
+    ControlledShutdown {
+        broker_id: i32,
+        broker_epoch: i64,
+        respond: oneshot::Sender<Result<BTreeSet<TopicPartition>, i16>>,
+    },
+    /// A broker asks for a block of producer ids. Kafka: `AllocateProducerIds`.
+    AllocateProducerIds {
+        broker_id: i32,
+        broker_epoch: i64,
+        respond: oneshot::Sender<Result<ProducerIdsBlock, i16>>,
+    },
+    /// Preferred or unclean election for `partitions` (`None`: read them from
+    /// `/admin/preferred_replica_election`). Kafka: `ReplicaLeaderElection`.
+    ReplicaLeaderElection {
+        partitions: Option<BTreeSet<TopicPartition>>,
+        election_type: ElectionType,
+        trigger: ElectionTrigger,
+        respond: Option<oneshot::Sender<ElectionResults>>,
+    },
+    /// The periodic leader-imbalance check. Kafka: `AutoPreferredReplicaLeaderElection`.
+    AutoPreferredReplicaLeaderElection,
 }
 
 impl ControllerEvent {
@@ -42,6 +95,13 @@ impl ControllerEvent {
             ControllerEvent::Expire => "Expire",
             ControllerEvent::RegisterBrokerAndReelect => "RegisterBrokerAndReelect",
             ControllerEvent::Shutdown => "Shutdown",
+            ControllerEvent::AlterPartition { .. } => "AlterPartitionReceived",
+            ControllerEvent::ControlledShutdown { .. } => "ControlledShutdown",
+            ControllerEvent::AllocateProducerIds { .. } => "AllocateProducerIds",
+            ControllerEvent::ReplicaLeaderElection { .. } => "ReplicaLeaderElection",
+            ControllerEvent::AutoPreferredReplicaLeaderElection => {
+                "AutoPreferredReplicaLeaderElection"
+            }
         }
     }
 }

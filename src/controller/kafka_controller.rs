@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::channel_manager::ControllerChannelManager;
+use super::controller_config::ControllerConfig;
 use super::controller_context::ControllerContext;
 use super::controller_event::ControllerEvent;
 use super::event_manager::{self, ControllerEventSender};
@@ -65,14 +66,34 @@ pub struct KafkaController {
 }
 
 impl KafkaController {
-    /// Registers the session handler, enqueues `Startup` and starts the event loop.
-    /// Kafka: `KafkaController.startup`.
+    /// Registers the session handler, enqueues `Startup` and starts the event loop, with
+    /// Kafka's default controller settings. Kafka: `KafkaController.startup`.
     pub fn startup(
         zk: Arc<KafkaZkClient>,
         broker_info: BrokerInfo,
         broker_epoch: i64,
         inter_broker_listener_name: String,
         broker_epoch_cell: Arc<BrokerEpoch>,
+    ) -> KafkaController {
+        Self::startup_with_config(
+            zk,
+            broker_info,
+            broker_epoch,
+            inter_broker_listener_name,
+            broker_epoch_cell,
+            ControllerConfig::default(),
+        )
+    }
+
+    /// [`KafkaController::startup`] with the broker's controller settings (unclean election,
+    /// auto leader rebalance).
+    pub fn startup_with_config(
+        zk: Arc<KafkaZkClient>,
+        broker_info: BrokerInfo,
+        broker_epoch: i64,
+        inter_broker_listener_name: String,
+        broker_epoch_cell: Arc<BrokerEpoch>,
+        config: ControllerConfig,
     ) -> KafkaController {
         let (events, rx) = event_manager::channel();
         let status = Arc::new(ControllerStatus {
@@ -111,6 +132,8 @@ impl KafkaController {
             inter_broker_listener_name,
             channel: None,
             broker_epoch_cell,
+            config,
+            rebalance_task: None,
         };
         let task = tokio::spawn(event_loop.run(rx));
         KafkaController {
@@ -228,7 +251,13 @@ struct ControllerEventLoop {
     channel: Option<ControllerChannelManager>,
     /// The broker epoch `KafkaApis` fences control requests with; updated on re-registration.
     broker_epoch_cell: Arc<BrokerEpoch>,
+    /// Unclean election and auto-rebalance settings.
+    config: ControllerConfig,
+    /// The pending auto-rebalance tick (`Some` while active with auto-rebalance on).
+    rebalance_task: Option<JoinHandle<()>>,
 }
+
+mod replication_events;
 
 /// Kafka: `ControllerChangeHandler` — every broker watches `/controller`.
 struct ControllerChangeHandler(ControllerEventSender);
@@ -325,6 +354,13 @@ impl ControllerEventLoop {
                 ControllerEvent::Expire => Ok(()),
                 ControllerEvent::RegisterBrokerAndReelect => {
                     self.process_register_broker_and_reelect().await
+                }
+                e @ (ControllerEvent::AlterPartition { .. }
+                | ControllerEvent::ControlledShutdown { .. }
+                | ControllerEvent::AllocateProducerIds { .. }
+                | ControllerEvent::ReplicaLeaderElection { .. }
+                | ControllerEvent::AutoPreferredReplicaLeaderElection) => {
+                    self.process_replication_event(e).await
                 }
                 ControllerEvent::Shutdown => {
                     if self.is_active() {
@@ -547,7 +583,10 @@ impl ControllerEventLoop {
         self.send_leader_and_isr(&created, true);
         let all: Vec<TopicPartition> = self.ctx.partition_leadership.keys().cloned().collect();
         self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &all);
-        // slot: resume reassignments / deletions / preferred elections, auto-rebalance scheduler.
+        // Kafka: offline replicas and Offline partitions (dead leaders), pending preferred
+        // elections, the auto-rebalance scheduler.
+        self.on_controller_failover_replication().await?;
+        // slot: resume reassignments / deletions.
         tracing::info!(
             "Ready to serve as the new controller with epoch {} (live brokers: {})",
             self.ctx.epoch,
@@ -610,6 +649,7 @@ impl ControllerEventLoop {
         if let Some(mut channel) = self.channel.take() {
             channel.shutdown();
         }
+        self.on_controller_resignation_replication();
         // slot: shut down partition/replica state machines, topic deletion manager,
         // scheduler; unregister topic/partition handlers.
         self.ctx.reset_context();
@@ -684,13 +724,13 @@ impl ControllerEventLoop {
         }
         if !bounced_ids.is_empty() {
             self.ctx.remove_live_brokers(&bounced_ids);
-            self.on_broker_failure(&bounced_ids);
+            self.on_broker_failure(&bounced_ids).await?;
             self.ctx.add_live_brokers(pick(&bounced_ids));
             self.on_broker_startup(&bounced_ids).await?;
         }
         if !dead_ids.is_empty() {
             self.ctx.remove_live_brokers(&dead_ids);
-            self.on_broker_failure(&dead_ids);
+            self.on_broker_failure(&dead_ids).await?;
         }
         if !(new_ids.is_empty() && dead_ids.is_empty() && bounced_ids.is_empty()) {
             tracing::info!(
@@ -738,23 +778,25 @@ impl ControllerEventLoop {
         let created = psm::initialize_new_partitions(&self.zk, &mut self.ctx, &all).await?;
         self.send_leader_and_isr(&created, true);
         self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &created);
+        // Kafka: triggerOnlinePartitionStateChange also elects Offline partitions.
+        self.on_broker_startup_replication().await?;
         // slot: resume reassignment/deletion.
         self.register_broker_modifications_handlers(ids).await
     }
 
     /// Kafka: `onBrokerFailure` (the membership part).
-    fn on_broker_failure(&mut self, ids: &BTreeSet<i32>) {
+    async fn on_broker_failure(&mut self, ids: &BTreeSet<i32>) -> Result<(), ZkError> {
         tracing::info!("Broker failure callback for {}", join_ids(ids));
         if let Some(channel) = self.channel.as_mut() {
             for &id in ids {
                 channel.remove_broker(id);
             }
         }
-        // slot: partitions led by dead brokers → OfflinePartition, elections, replicas →
-        // OfflineReplica (issue 5). Kafka sends UpdateMetadata to the survivors when nothing
-        // else did.
-        self.send_update_metadata(self.ctx.live_or_shutting_down_broker_ids(), &[]);
+        // Kafka: onReplicasBecomeOffline — elections for partitions the dead brokers led, their
+        // replicas → OfflineReplica, UpdateMetadata to the survivors.
+        let result = self.on_broker_failure_replication(ids).await;
         self.unregister_broker_modifications_handlers(ids);
+        result
     }
 
     /// Kafka: `processBrokerModification`.

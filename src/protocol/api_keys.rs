@@ -15,6 +15,10 @@ use kafka_protocol::protocol::VersionRange;
 use crate::protocol::guard::{
     Schema, API_VERSIONS_REQUEST_SCHEMA, METADATA_REQUEST_SCHEMA, UPDATE_METADATA_REQUEST_SCHEMA,
 };
+use crate::protocol::guard_controller::{
+    ALLOCATE_PRODUCER_IDS_REQUEST_SCHEMA, ALTER_PARTITION_REQUEST_SCHEMA,
+    CONTROLLED_SHUTDOWN_REQUEST_SCHEMA, ELECT_LEADERS_REQUEST_SCHEMA,
+};
 use crate::protocol::guard_data_path::{
     FETCH_REQUEST_SCHEMA, INIT_PRODUCER_ID_REQUEST_SCHEMA, LEADER_AND_ISR_REQUEST_SCHEMA,
     LIST_OFFSETS_REQUEST_SCHEMA, OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA, PRODUCE_REQUEST_SCHEMA,
@@ -85,6 +89,13 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         max_version: 8,
         request_schema: &UPDATE_METADATA_REQUEST_SCHEMA,
     },
+    // Kafka 3.9 `ControlledShutdownRequest.json`: versions 0-3 (the 3.9 broker sends v3).
+    SupportedApi {
+        api_key: ApiKey::ControlledShutdown,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &CONTROLLED_SHUTDOWN_REQUEST_SCHEMA,
+    },
     // Kafka 3.9 `ApiVersionsRequest.json`: versions 0-4 (v4, KAFKA-17011, only changes how
     // feature level 0 is reported; this broker reports no features, so v3 and v4 answer alike).
     SupportedApi {
@@ -106,6 +117,27 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         min_version: 0,
         max_version: 4,
         request_schema: &OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `ElectLeadersRequest.json`: versions 0-2 (KIP-460).
+    SupportedApi {
+        api_key: ApiKey::ElectLeaders,
+        min_version: 0,
+        max_version: 2,
+        request_schema: &ELECT_LEADERS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `AlterPartitionRequest.json`: versions 0-3 (IBP 3.9 leaders send v3).
+    SupportedApi {
+        api_key: ApiKey::AlterPartition,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &ALTER_PARTITION_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `AllocateProducerIdsRequest.json`: version 0 (KIP-730).
+    SupportedApi {
+        api_key: ApiKey::AllocateProducerIds,
+        min_version: 0,
+        max_version: 0,
+        request_schema: &ALLOCATE_PRODUCER_IDS_REQUEST_SCHEMA,
     },
 ];
 

@@ -427,6 +427,11 @@ mod tests {
             ApiKey::StopReplica,
             ApiKey::InitProducerId,
             ApiKey::OffsetForLeaderEpoch,
+            // Round-tripped in `guard_controller::tests`.
+            ApiKey::ControlledShutdown,
+            ApiKey::ElectLeaders,
+            ApiKey::AlterPartition,
+            ApiKey::AllocateProducerIds,
         ];
         for s in SUPPORTED_APIS {
             assert!(

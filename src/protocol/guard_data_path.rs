@@ -211,7 +211,7 @@ pub const OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA: Schema = Schema {
 };
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use bytes::{Bytes, BytesMut};
     use kafka_protocol::messages::ApiKey;
     use kafka_protocol::messages::*;
@@ -224,7 +224,9 @@ mod tests {
         TopicName(StrBytes::from_static_str(s))
     }
 
-    fn check<T: Encodable>(
+    /// Encodes with the crate at every version in `versions`, walks the bytes with the schema
+    /// (every byte consumed) and checks that a truncated body is refused.
+    pub(crate) fn check<T: Encodable>(
         key: ApiKey,
         versions: std::ops::RangeInclusive<i16>,
         build: impl Fn(i16) -> T,

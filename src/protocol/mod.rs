@@ -13,6 +13,7 @@ pub mod client_software;
 pub mod errors;
 pub mod frame;
 pub mod guard;
+pub mod guard_controller;
 pub mod guard_data_path;
 pub mod header;
 pub mod record_batch;

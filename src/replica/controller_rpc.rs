@@ -56,7 +56,7 @@ impl std::fmt::Debug for ControllerTarget {
 }
 
 impl ControllerTarget {
-    async fn connect(&self) -> Option<BrokerConnection> {
+    pub(crate) async fn connect(&self) -> Option<BrokerConnection> {
         let id = self.metadata_cache.controller_id()?;
         let node = self
             .metadata_cache

@@ -9,6 +9,7 @@
 //! - [`producer_id_manager`]: producer id blocks for InitProducerId.
 
 pub mod alter_partition;
+pub mod controlled_shutdown;
 pub mod controller_rpc;
 pub mod fetcher;
 pub mod producer_id_manager;
