@@ -35,9 +35,11 @@ def main() -> None:
     ap.add_argument("--session-timeout-ms", type=int, default=6000)
     ap.add_argument("--interval", type=float, default=0.05)
     ap.add_argument("--json", help="append the result as one JSON line to this file")
+    ap.add_argument("--keep", action="store_true", help="keep the cluster's directory (broker logs)")
     args = ap.parse_args()
 
-    with running_cluster(3, session_timeout_ms=args.session_timeout_ms) as cluster:
+    with running_cluster(3, session_timeout_ms=args.session_timeout_ms, keep=args.keep) as cluster:
+        print(f"cluster directory: {cluster.base_dir}", flush=True)
         ids = [b.broker_id for b in cluster.brokers]
         topic = "failover"
         assignment = {p: ids[p % 3:] + ids[:p % 3] for p in range(args.partitions)}
@@ -71,11 +73,14 @@ def main() -> None:
             expired_at.append(time.time())
 
         killed_at = time.time()
+        print(f"kill -9 broker {victim} at {time.strftime('%H:%M:%S', time.localtime(killed_at))}"
+              f".{int(killed_at * 1000) % 1000:03d}", flush=True)
         cluster.broker(victim).kill()
         watcher = threading.Thread(target=watch_registration, daemon=True)
         watcher.start()
 
         served_at: dict[int, float] = {}
+        served_by: dict[int, int] = {}
         errors_seen: dict[int, int] = {}
         deadline = killed_at + 300
         while len(served_at) < len(affected) and time.time() < deadline:
@@ -97,6 +102,7 @@ def main() -> None:
                 for p, err in result.items():
                     if err == 0:
                         served_at[p] = now
+                        served_by[p] = leader
                     else:
                         errors_seen[err] = errors_seen.get(err, 0) + 1
             time.sleep(args.interval)
@@ -119,6 +125,13 @@ def main() -> None:
             "after_detection_median_s": round(percentile(times, 0.5) - detection, 3),
             "after_detection_max_s": round(max(times) - detection, 3) if times else None,
             "transient_errors": errors_seen,
+            # Per new leader (the controller's broker or the other survivor): median and max.
+            "by_new_leader": {
+                str(b): [round(percentile(ts, 0.5), 3), round(max(ts), 3), len(ts)]
+                for b in sorted(set(served_by.values()))
+                for ts in [[served_at[p] - killed_at for p in served_at if served_by[p] == b]]
+            },
+            "controller": controller,
         }
         print(json.dumps(result))
         if args.json:

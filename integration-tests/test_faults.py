@@ -89,12 +89,18 @@ def label(test: str) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-def test_kill9_leader_of_all_partitions(fault_cluster: ZkafkaCluster) -> None:
+@pytest.mark.parametrize("idempotent", [False, True], ids=["plain", "idempotent"])
+def test_kill9_leader_of_all_partitions(fault_cluster: ZkafkaCluster, idempotent: bool) -> None:
     """kill -9 of the broker leading every partition: once its session expires the controller
     elects, for each partition, the first live ISR replica in assignment order and drops the dead
     broker from the ISR with a leader-epoch bump (`OfflinePartitionLeaderElectionStrategy`,
     `KafkaController.onBrokerFailure`, semantics doc §1.4, §1.7); producing resumes on the new
-    leaders, nothing acknowledged is lost, and the restarted broker catches up and rejoins."""
+    leaders, nothing acknowledged is lost, and the restarted broker catches up and rejoins.
+
+    The idempotent variant (librdkafka `enable.idempotence`, 500 records/s) also needs the new
+    leaders to have the producer's state (replicated with the batches, rebuilt on promotion):
+    its retries across the failover are deduplicated, so no duplicate and no failed record
+    (`ProducerStateManager`, semantics doc §5.2)."""
     cluster = fault_cluster
     ids = [b.broker_id for b in cluster.brokers]
     controller = cluster.controller().broker_id
@@ -104,7 +110,11 @@ def test_kill9_leader_of_all_partitions(fault_cluster: ZkafkaCluster) -> None:
     before = {p: s.leader_epoch for p, s in
               wait_partition_states(cluster.view, topic, lambda s: True, 5, "states").items()}
 
-    load = ConfluentLoad(cluster.bootstrap_servers, topic, PARTITIONS).start()
+    if idempotent:
+        load = ConfluentLoad(cluster.bootstrap_servers, topic, PARTITIONS, rate=500,
+                             **{"enable.idempotence": True}).start()
+    else:
+        load = ConfluentLoad(cluster.bootstrap_servers, topic, PARTITIONS).start()
     wait_acks(load, 200, load.ledger.started_at, "the checker to be acknowledged")
 
     cluster.broker(victim).kill()
@@ -123,8 +133,13 @@ def test_kill9_leader_of_all_partitions(fault_cluster: ZkafkaCluster) -> None:
     wait_full_isr(cluster, topic)
     wait_acks(load, 200, time.time(), "produce after the broker rejoined")
 
-    report = verify(label("kill9-leader"), load.stop(), cluster.bootstrap_servers, topic)
+    ledger = load.stop()
+    report = verify(label("kill9-leader" + ("-idempotent" if idempotent else "")), ledger,
+                    cluster.bootstrap_servers, topic)
     report.assert_nothing_lost()
+    if idempotent:
+        assert not ledger.errors, f"idempotent producer saw failed records: {report.summary()}"
+        assert report.duplicates == 0, f"idempotent producer duplicated records: {report.summary()}"
     assert_zk_matches_metadata(cluster, topic)
 
 
@@ -201,6 +216,47 @@ def test_sigstop_leader_past_session_timeout(fault_cluster: ZkafkaCluster) -> No
     wait_acks(load, 200, time.time(), "produce after the zombie rejoined as a follower")
 
     report = verify(label("sigstop-leader"), load.stop(), cluster.bootstrap_servers, topic)
+    report.assert_nothing_lost()
+    assert_zk_matches_metadata(cluster, topic)
+
+
+def test_sigstop_controller_past_session_timeout(fault_cluster: ZkafkaCluster) -> None:
+    """SIGSTOP of the controller (leading a third of the partitions) past its session timeout,
+    then SIGCONT: another broker becomes controller with a higher epoch and elects new leaders;
+    the woken zombie controller's ZooKeeper writes are fenced by the `/controller_epoch` version
+    check, it resigns, registers again and rejoins as an ordinary broker
+    (`KafkaController.onControllerResignation`, `KafkaZkClient` `checkControllerAndEpoch`
+    multi-op, semantics doc §1.3, §9.3); nothing acknowledged is lost."""
+    cluster = fault_cluster
+    ids = [b.broker_id for b in cluster.brokers]
+    assignment = {p: rotated(ids, p) for p in range(PARTITIONS)}
+    topic = new_topic(cluster, assignment)
+    zombie = cluster.controller()
+    epoch = cluster.view.controller_epoch()
+
+    load = ConfluentLoad(cluster.bootstrap_servers, topic, PARTITIONS,
+                         **{"request.timeout.ms": 25000, "socket.timeout.ms": 30000}).start()
+    wait_acks(load, 200, load.ledger.started_at, "the checker to be acknowledged")
+
+    old_registration = zombie.last_czxid
+    zombie.pause()
+    cluster.view.wait_controller(FAILOVER_S, not_id=zombie.broker_id, min_epoch=epoch + 1)
+    new_epoch = cluster.view.controller_epoch()
+    wait_partition_states(
+        cluster.view, topic,
+        lambda s: s.leader not in (zombie.broker_id, -1) and zombie.broker_id not in s.isr,
+        FAILOVER_S, f"new leaders while controller {zombie.broker_id} is frozen",
+    )
+    wait_acks(load, 100, time.time(), "produce to resume while the old controller is frozen")
+
+    zombie.resume()
+    zombie.wait_registered(not_czxid=old_registration)
+    wait_full_isr(cluster, topic)
+    wait_acks(load, 200, time.time(), "produce after the old controller rejoined")
+    assert cluster.view.controller_epoch() == new_epoch, "the controller changed again after the zombie woke"
+    assert cluster.view.controller_id() != zombie.broker_id
+
+    report = verify(label("sigstop-controller"), load.stop(), cluster.bootstrap_servers, topic)
     report.assert_nothing_lost()
     assert_zk_matches_metadata(cluster, topic)
 
