@@ -8,9 +8,9 @@ served by a new leader (issue 5 item 7).
 Three brokers on real ZooKeeper, one topic with `--partitions` partitions, replication factor 3,
 min.insync.replicas=2, leadership spread round-robin (the victim leads a third). The victim is a
 broker that is not the controller, so this measures leader failover, not controller failover.
-After kill -9 the probe loops every `--interval` s: Metadata v7 from a surviving broker, then one
-raw Produce v7 (acks=all) per new leader carrying one record for each of the victim's partitions
-that now has a live leader and has not succeeded yet. A partition's failover time is from the
+After kill -9 the main loop reads Metadata v7 from a surviving broker every `--interval` s, and one
+probe thread per victim partition sends a raw Produce v7 (acks=all, one record) to the partition's
+current leader as soon as that is a live broker, every `--interval` s until one succeeds. A partition's failover time is from the
 kill to its first successful acks=all produce. The time at which ZooKeeper dropped the victim's
 registration (session expiry, Kafka's detection of the failure) is reported too: failover
 = detection (≈ zookeeper.session.timeout.ms) + election and propagation.
@@ -82,29 +82,36 @@ def main() -> None:
         served_at: dict[int, float] = {}
         served_by: dict[int, int] = {}
         errors_seen: dict[int, int] = {}
+        lock = threading.Lock()
+        current: dict[int, int] = {}
         deadline = killed_at + 300
-        while len(served_at) < len(affected) and time.time() < deadline:
-            try:
-                current = leaders()
-            except OSError:
-                time.sleep(args.interval)
-                continue
-            by_leader: dict[int, list[int]] = {}
-            for p in affected:
-                if p not in served_at and current.get(p, -1) not in (-1, victim):
-                    by_leader.setdefault(current[p], []).append(p)
-            for leader, parts in by_leader.items():
-                try:
-                    result = produce_v7("127.0.0.1", cluster.broker(leader).port, topic, parts, timeout_ms=5000)
-                except OSError:
-                    continue
-                now = time.time()
-                for p, err in result.items():
-                    if err == 0:
-                        served_at[p] = now
-                        served_by[p] = leader
-                    else:
+
+        def probe(p: int) -> None:
+            # One partition per request: a produce response waits for every partition in it, so
+            # batching partitions would report the slowest one's time for all of them.
+            while time.time() < deadline:
+                leader = current.get(p, -1)
+                if leader not in (-1, victim):
+                    try:
+                        err = produce_v7("127.0.0.1", cluster.broker(leader).port, topic, [p],
+                                         timeout_ms=5000).get(p, -1)
+                    except OSError:
+                        err = -1
+                    with lock:
+                        if err == 0:
+                            served_at[p], served_by[p] = time.time(), leader
+                            return
                         errors_seen[err] = errors_seen.get(err, 0) + 1
+                time.sleep(args.interval)
+
+        probes = [threading.Thread(target=probe, args=(p,), daemon=True) for p in affected]
+        for t_ in probes:
+            t_.start()
+        while any(t_.is_alive() for t_ in probes) and time.time() < deadline:
+            try:
+                current.update(leaders())
+            except OSError:
+                pass
             time.sleep(args.interval)
         watcher.join(5)
 

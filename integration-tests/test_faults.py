@@ -82,6 +82,34 @@ def one_leader(leader: int, ids: list[int]) -> dict[int, list[int]]:
     return {p: [leader] + (others if p % 2 == 0 else others[::-1]) for p in range(PARTITIONS)}
 
 
+def zombie_load(cluster: ZkafkaCluster, topic: str) -> ConfluentLoad:
+    """The checker with requests that outlive a pause past the session timeout, so that a
+    zombie's answers to them reach the client."""
+    return ConfluentLoad(cluster.bootstrap_servers, topic, PARTITIONS,
+                         **{"request.timeout.ms": 25000, "socket.timeout.ms": 30000}).start()
+
+
+def freeze_past_session_timeout(cluster: ZkafkaCluster, topic: str, zombie, load, while_frozen=None) -> None:
+    """SIGSTOP `zombie` until the controller has moved every leadership and ISR entry away from
+    it (its session expired) and produce resumed; `while_frozen()` runs then. Then SIGCONT: it
+    must register again (a new ephemeral znode) and rejoin every ISR as a follower."""
+    old_registration = zombie.last_czxid
+    zombie.pause()
+    if while_frozen is not None:
+        while_frozen()
+    wait_partition_states(
+        cluster.view, topic,
+        lambda s: s.leader not in (zombie.broker_id, -1) and zombie.broker_id not in s.isr,
+        FAILOVER_S, f"new leaders while broker {zombie.broker_id} is frozen",
+    )
+    wait_acks(load, 100, time.time(), f"produce to resume while broker {zombie.broker_id} is frozen")
+    assert_zk_matches_metadata(cluster, topic)
+    zombie.resume()
+    zombie.wait_registered(not_czxid=old_registration)
+    wait_full_isr(cluster, topic)
+    wait_acks(load, 200, time.time(), f"produce after broker {zombie.broker_id} rejoined as a follower")
+
+
 def label(test: str) -> str:
     return f"{IMPL}:{test}"
 
@@ -195,25 +223,9 @@ def test_sigstop_leader_past_session_timeout(fault_cluster: ZkafkaCluster) -> No
     assignment = one_leader(zombie_id, ids)
     topic = new_topic(cluster, assignment)
 
-    # Requests outlive the pause, so the zombie's answers to them reach the client.
-    load = ConfluentLoad(cluster.bootstrap_servers, topic, PARTITIONS,
-                         **{"request.timeout.ms": 25000, "socket.timeout.ms": 30000}).start()
+    load = zombie_load(cluster, topic)
     wait_acks(load, 200, load.ledger.started_at, "the checker to be acknowledged")
-
-    old_registration = zombie.last_czxid
-    zombie.pause()
-    wait_partition_states(
-        cluster.view, topic, lambda s: s.leader not in (zombie_id, -1) and zombie_id not in s.isr,
-        FAILOVER_S, f"new leaders while broker {zombie_id} is frozen",
-    )
-    wait_acks(load, 100, time.time(), "produce to resume on the new leaders while the zombie is frozen")
-    assert_zk_matches_metadata(cluster, topic)
-
-    zombie.resume()
-    # Its session expired: it must register again (a new ephemeral znode) and rejoin as follower.
-    zombie.wait_registered(not_czxid=old_registration)
-    wait_full_isr(cluster, topic)
-    wait_acks(load, 200, time.time(), "produce after the zombie rejoined as a follower")
+    freeze_past_session_timeout(cluster, topic, zombie, load)
 
     report = verify(label("sigstop-leader"), load.stop(), cluster.bootstrap_servers, topic)
     report.assert_nothing_lost()
@@ -234,26 +246,16 @@ def test_sigstop_controller_past_session_timeout(fault_cluster: ZkafkaCluster) -
     zombie = cluster.controller()
     epoch = cluster.view.controller_epoch()
 
-    load = ConfluentLoad(cluster.bootstrap_servers, topic, PARTITIONS,
-                         **{"request.timeout.ms": 25000, "socket.timeout.ms": 30000}).start()
+    load = zombie_load(cluster, topic)
     wait_acks(load, 200, load.ledger.started_at, "the checker to be acknowledged")
+    elected: list[int] = []
 
-    old_registration = zombie.last_czxid
-    zombie.pause()
-    cluster.view.wait_controller(FAILOVER_S, not_id=zombie.broker_id, min_epoch=epoch + 1)
-    new_epoch = cluster.view.controller_epoch()
-    wait_partition_states(
-        cluster.view, topic,
-        lambda s: s.leader not in (zombie.broker_id, -1) and zombie.broker_id not in s.isr,
-        FAILOVER_S, f"new leaders while controller {zombie.broker_id} is frozen",
-    )
-    wait_acks(load, 100, time.time(), "produce to resume while the old controller is frozen")
+    def new_controller() -> None:
+        cluster.view.wait_controller(FAILOVER_S, not_id=zombie.broker_id, min_epoch=epoch + 1)
+        elected.append(cluster.view.controller_epoch())
 
-    zombie.resume()
-    zombie.wait_registered(not_czxid=old_registration)
-    wait_full_isr(cluster, topic)
-    wait_acks(load, 200, time.time(), "produce after the old controller rejoined")
-    assert cluster.view.controller_epoch() == new_epoch, "the controller changed again after the zombie woke"
+    freeze_past_session_timeout(cluster, topic, zombie, load, while_frozen=new_controller)
+    assert cluster.view.controller_epoch() == elected[0], "the controller changed again after the zombie woke"
     assert cluster.view.controller_id() != zombie.broker_id
 
     report = verify(label("sigstop-controller"), load.stop(), cluster.bootstrap_servers, topic)

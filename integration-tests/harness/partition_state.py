@@ -151,7 +151,8 @@ def metadata_v7(host: str, port: int, topic: str, timeout: float = 5.0) -> dict[
         r.string(), r.take(">b")  # name, is_internal
         for _ in range(r.take(">i")):
             err, index, leader, epoch = r.take(">hiii")
-            replicas, isr, _offline = r.int32_array(), r.int32_array(), r.int32_array()
+            replicas, isr = r.int32_array(), r.int32_array()
+            r.int32_array()  # offline_replicas
             if topic_error == 0:
                 out[index] = ServedPartition(err, index, leader, epoch, replicas, isr)
     return out
