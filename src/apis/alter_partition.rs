@@ -39,3 +39,46 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(_) => respond(request, &not_controller),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kafka_protocol::messages::{
+        AllocateProducerIdsRequest, AllocateProducerIdsResponse, AlterPartitionResponse, ApiKey,
+        BrokerId, ControlledShutdownRequest, ControlledShutdownResponse,
+    };
+
+    use crate::apis::test_support::{apis, request, response};
+    use crate::protocol::errors::ResponseError;
+
+    /// Kafka `KafkaApis` (ZK mode): AlterPartition and AllocateProducerIds are answered
+    /// NOT_CONTROLLER by a broker that is not the active controller, and ControlledShutdown by a
+    /// broker without a controller module; the requests are not lost silently.
+    #[tokio::test]
+    async fn non_controller_answers_not_controller() {
+        let apis = apis();
+        let not_controller = ResponseError::NotController.code();
+        let req = kafka_protocol::messages::AlterPartitionRequest::default()
+            .with_broker_id(BrokerId(1))
+            .with_broker_epoch(5);
+        let r = apis.handle(&request(ApiKey::AlterPartition, 3, &req)).await;
+        let (_, body): (i32, AlterPartitionResponse) = response(r, 1, 3);
+        assert_eq!(body.error_code, not_controller);
+        let req = AllocateProducerIdsRequest::default()
+            .with_broker_id(BrokerId(1))
+            .with_broker_epoch(5);
+        let r = apis
+            .handle(&request(ApiKey::AllocateProducerIds, 0, &req))
+            .await;
+        let (_, body): (i32, AllocateProducerIdsResponse) = response(r, 1, 0);
+        assert_eq!(body.error_code, not_controller);
+        let req = ControlledShutdownRequest::default()
+            .with_broker_id(BrokerId(1))
+            .with_broker_epoch(5);
+        let r = apis
+            .handle(&request(ApiKey::ControlledShutdown, 3, &req))
+            .await;
+        let (_, body): (i32, ControlledShutdownResponse) = response(r, 1, 3);
+        assert_eq!(body.error_code, not_controller);
+        assert!(body.remaining_partitions.is_empty());
+    }
+}

@@ -21,6 +21,7 @@ use super::partition_election::{
 use super::ControllerContext;
 use crate::cluster::TopicPartition;
 use crate::protocol::errors::ResponseError;
+use crate::zk::controller_election::ControllerWrite;
 use crate::zk::znodes::PreferredReplicaElectionZNode;
 use crate::zk::ZkError;
 
@@ -154,11 +155,17 @@ async fn on_replica_election(
     };
     batch.send(io, ctx);
     if trigger == ElectionTrigger::Zk {
-        // Kafka: removePartitionsFromPreferredReplicaElection deletes the znode (the handler
-        // re-arms its existence watch on the next read).
-        io.zk
-            .delete(PreferredReplicaElectionZNode::PATH, None)
-            .await?;
+        // Kafka: removePartitionsFromPreferredReplicaElection → deletePreferredReplicaElection,
+        // fenced by the controller epoch; then the existence watch is re-armed for the next one.
+        let delete = ControllerWrite::Delete {
+            path: PreferredReplicaElectionZNode::PATH.to_string(),
+            expected_version: None,
+        };
+        match io.zk.controller_write(ctx.epoch_zk_version, delete).await {
+            Ok(_) => {}
+            Err(e) if matches!(e.code(), Some(zookeeper_client::Error::NoNode)) => {}
+            Err(e) => return Err(e),
+        }
         io.zk
             .exists(PreferredReplicaElectionZNode::PATH, true)
             .await?;
