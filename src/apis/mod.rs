@@ -8,9 +8,9 @@
 //! filled by the server at startup.
 
 pub mod allocate_producer_ids;
+pub mod alter_configs;
 pub mod alter_partition;
 pub mod alter_user_scram_credentials;
-pub mod alter_configs;
 pub mod api_versions;
 pub mod authorize;
 pub mod auto_topic_creation;

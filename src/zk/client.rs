@@ -438,7 +438,10 @@ impl KafkaZkClient {
 
     /// Kafka: `ZooKeeperClient.registerZNodeChildChangeHandler`.
     pub fn register_znode_child_change_handler(&self, handler: Arc<dyn ZNodeChildChangeHandler>) {
-        let mut handlers = self.child_handlers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut handlers = self
+            .child_handlers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let on_path = handlers.entry(handler.path()).or_default();
         on_path.retain(|h| h.owner() != handler.owner());
         on_path.push(handler);
