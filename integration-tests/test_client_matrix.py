@@ -22,7 +22,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from harness.broker import ZkafkaCluster, is_reference_kafka, unique_chroot
+from harness.broker import ZkafkaCluster, unique_chroot
 from harness.clients import confluent_config, kafka_python_config, run_java
 from harness.waiting import wait_until
 
@@ -262,12 +262,6 @@ def test_kafka_python_gzip_consumed_by_confluent(matrix_cluster: ZkafkaCluster) 
     verify(consume_confluent(matrix_cluster, topic, BIG), "kp", BIG, base_ts=base)
 
 
-@pytest.mark.xfail(
-    condition=not is_reference_kafka(),
-    reason="the default Java producer is idempotent: InitProducerId needs the controller's "
-           "AllocateProducerIds handler, which the `controller` branch adds",
-    strict=False,
-)
 def test_java_default_producer_lz4_consumed_by_confluent(matrix_cluster: ZkafkaCluster) -> None:
     """100k records from the Java producer with Kafka's defaults (enable.idempotence=true,
     acks=all: InitProducerId first; semantics doc §5.1, §5.5), lz4, read by confluent-kafka."""
