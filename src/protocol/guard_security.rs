@@ -92,29 +92,11 @@ pub const ALTER_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA: Schema = Schema {
 
 #[cfg(test)]
 mod tests {
-    use bytes::{Bytes, BytesMut};
+    use bytes::Bytes;
     use kafka_protocol::messages::*;
-    use kafka_protocol::protocol::{Encodable, StrBytes};
+    use kafka_protocol::protocol::StrBytes;
 
-    use super::super::guard::{check_body, consumed};
-
-    fn check<T: Encodable>(
-        key: ApiKey,
-        versions: std::ops::RangeInclusive<i16>,
-        build: impl Fn(i16) -> T,
-    ) {
-        for v in versions {
-            let mut b = BytesMut::new();
-            build(v).encode(&mut b, v).unwrap();
-            assert_eq!(consumed(key, v, &b).unwrap(), b.len(), "{key:?} v{v}");
-            if b.len() > 1 {
-                assert!(
-                    check_body(key, v, &b[..b.len() - 1]).is_err(),
-                    "{key:?} v{v} truncated"
-                );
-            }
-        }
-    }
+    use super::super::guard_data_path::tests::check;
 
     fn s(x: &'static str) -> StrBytes {
         StrBytes::from_static_str(x)
