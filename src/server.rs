@@ -79,6 +79,8 @@ pub struct KafkaServer {
     controller_epoch: Arc<ControllerEpochFence>,
     /// Step 10.
     controller: Option<KafkaController>,
+    /// Step 8: takes failed log dirs offline and notifies the controller.
+    log_dir_failure_handler: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Total number of startup steps, for the "step k/N" log lines.
@@ -147,6 +149,7 @@ impl KafkaServer {
             advertised_listeners: Vec::new(),
             broker_epoch_cell: Arc::new(BrokerEpoch::default()),
             controller: None,
+            log_dir_failure_handler: None,
         };
         tracing::info!("starting");
         match server.run_startup_steps().await {
@@ -231,15 +234,20 @@ impl KafkaServer {
         let base_log_config =
             LogConfig::from_broker_properties(|k| config.originals().get(k).cloned())?;
         let topic_configs = read_topic_configs(&zk, &base_log_config).await?;
+        let log_dir_failures = Arc::new(LogDirFailureChannel::new());
         let log_manager = LogManager::startup(
             &config.log_dirs,
             base_log_config,
             SystemClock::shared(),
-            Arc::new(LogDirFailureChannel::new()),
+            Arc::clone(&log_dir_failures),
             LogManagerOptions {
                 retention_check_interval_ms: config
                     .get_i64("log.retention.check.interval.ms", 300_000)?
                     .max(1) as u64,
+                cleaner_backoff_ms: config.get_i64("log.cleaner.backoff.ms", 15_000)?.max(1) as u64,
+                cleaner_enable: config.get_bool("log.cleaner.enable", true)?,
+                initial_task_delay_ms: config.get_i64("log.initial.task.delay.ms", 30_000)?.max(0)
+                    as u64,
                 topic_configs,
                 ..LogManagerOptions::default()
             },
@@ -297,6 +305,17 @@ impl KafkaServer {
         );
         replica_manager.start_isr_expiration();
         self.replica_manager = Some(Arc::clone(&replica_manager));
+        // Kafka: ReplicaManager.startup → LogDirFailureHandler (dirs that failed while loading
+        // are already queued on the channel and are handled now).
+        if let Some(failed_dirs) = log_dir_failures.take_receiver() {
+            self.log_dir_failure_handler = Some(crate::replica::log_dir_failure::start(
+                failed_dirs,
+                Arc::clone(&replica_manager),
+                Arc::clone(&zk),
+                self.broker_id,
+                Arc::new(|code| std::process::exit(code)),
+            ));
+        }
         let producer_ids = Arc::new(RpcProducerIdManager::new(Arc::new(
             ControllerProducerIdBlockSource::new(controller_target()),
         )));
@@ -436,6 +455,9 @@ impl KafkaServer {
         }
         // 9. The registration goes with the session (step 1).
         // 8. Kafka: replicaManager.shutdown — fetchers stop, producer snapshots are written.
+        if let Some(handler) = self.log_dir_failure_handler.take() {
+            handler.abort();
+        }
         if let Some(replica_manager) = self.replica_manager.take() {
             tracing::info!(
                 "[KafkaServer id={}] shutting down replica manager",

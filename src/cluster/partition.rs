@@ -237,6 +237,16 @@ impl Partition {
             watchers: Mutex::new(Vec::new()),
         });
         p.rebuild_producer_state();
+        // The cleaner keeps each active producer's last batch (Kafka `LogCleaner.cleanInto`).
+        let weak = Arc::downgrade(&p);
+        p.log
+            .set_active_producers_provider(crate::log::unified_log::ActiveProducers(Arc::new(
+                move || {
+                    weak.upgrade()
+                        .map(|p| p.producers().last_data_offsets())
+                        .unwrap_or_default()
+                },
+            )));
         p
     }
 
@@ -509,6 +519,7 @@ impl Partition {
                 })?;
             if let Some(u) = staged {
                 if !info.batches.is_empty() {
+                    self.snapshot_at_roll(&mut producers, info.first_offset);
                     producers.commit(u);
                 }
             }
@@ -528,6 +539,9 @@ impl Partition {
     ) -> Result<LogAppendInfo, PartitionError> {
         let mut producers = self.producers();
         let info = self.log.append_as_follower(records)?;
+        if !info.batches.is_empty() {
+            self.snapshot_at_roll(&mut producers, info.first_offset);
+        }
         let pbs: Vec<ProducerBatch> = info.batches.iter().map(producer_batch).collect();
         producers.load_batches(&pbs);
         drop(producers);

@@ -19,11 +19,25 @@
 //!    `.swap` becomes `<base>.log`, and the new segment replaces the old in the map. A crash
 //!    in between is finished by the loader (it completes `.swap` renames).
 //!
-//! Tombstones (null value) survive until `delete.retention.ms` has passed since their own
-//! timestamp. Kafka 3.1+ (KIP-534) instead stamps a delete horizon into the batch at the first
-//! cleaning; both keep a tombstone for at least `delete.retention.ms` after it was written when
-//! the cleaner runs promptly. Compressed batches are decoded with `kafka-protocol`; a batch it
-//! cannot decode (xerial-framed snappy) is copied unchanged, never dropped.
+//! Tombstones and producers follow Kafka 3.9 (`LogCleaner.cleanInto`, `shouldRetainRecord`):
+//! - KIP-534 delete horizon: the first cleaning that keeps a v2 batch holding tombstones
+//!   rewrites it with `deleteHorizonMs = now + delete.retention.ms` (attribute bit 6, base
+//!   timestamp); a later cleaning drops its tombstones once `now ≥ deleteHorizonMs`. So a
+//!   tombstone is visible for at least `delete.retention.ms` after the cleaner first saw it.
+//! - The last batch of each active producer is kept even when compaction empties it (written
+//!   as a header-only batch, `BatchRetention.RETAIN_EMPTY`), so the producer's last sequence
+//!   survives and its next append is not OUT_OF_ORDER_SEQUENCE. Rewritten batches keep the
+//!   original base/last offset and base sequence (`overrideLastOffset`). "Active producers"
+//!   come from the partition's producer state ([`Log::set_active_producers_provider`]); a log
+//!   without one (tools, tests) takes each producer's last batch in the log, a superset.
+//! - Which log runs: the dirty ratio (bytes at or after the cleaner checkpoint / cleanable
+//!   bytes) must exceed `min.cleanable.dirty.ratio`, unless a dirty segment is older than
+//!   `max.compaction.lag.ms` (Kafka `LogCleanerManager.grabFilthiestCompactedLog`,
+//!   `maxCompactionDelay`). Segments younger than `min.compaction.lag.ms` are not cleaned.
+//!
+//! Compressed batches are decoded with `kafka-protocol`; a batch it cannot decode
+//! (xerial-framed snappy) is copied unchanged, never dropped. Transactional cleaning (aborted
+//! data, markers) is not done: control batches are copied unchanged.
 
 use std::collections::HashMap;
 use std::fs;
@@ -93,20 +107,34 @@ pub fn clean_log(log: &Log) -> Result<CleanerStats, LogError> {
         return Ok(CleanerStats::default());
     }
     let first_dirty = cleaner_checkpoint(log);
+    let now = log.clock.milliseconds();
     let total: u64 = segs.iter().map(|s| s.size()).sum();
-    let dirty: u64 = segs
+    let dirty_segs: Vec<&Arc<LogSegment>> = segs
         .iter()
         .enumerate()
         .filter(|(i, s)| {
             let next = segs.get(i + 1).map(|n| n.base_offset()).unwrap_or(end);
             next > first_dirty || s.base_offset() >= first_dirty
         })
-        .map(|(_, s)| s.size())
-        .sum();
-    if total == 0
-        || (dirty as f64) / (total as f64) <= config.min_cleanable_dirty_ratio
-            && config.min_cleanable_dirty_ratio > 0.0
-    {
+        .map(|(_, s)| s)
+        .collect();
+    let dirty: u64 = dirty_segs.iter().map(|s| s.size()).sum();
+    // Kafka `LogCleanerManager.maxCompactionDelay`: a dirty segment older than
+    // max.compaction.lag.ms forces a cleaning whatever the ratio.
+    let overdue = config.max_compaction_lag_ms < i64::MAX
+        && dirty_segs.iter().any(|s| {
+            let first_ts = s.first_batch_timestamp();
+            first_ts >= 0 && now.saturating_sub(first_ts) > config.max_compaction_lag_ms
+        });
+    let ratio = if total == 0 {
+        0.0
+    } else {
+        dirty as f64 / total as f64
+    };
+    // Kafka: cleanable when `cleanableRatio > minCleanableRatio`, or overdue with dirty bytes.
+    // Nothing dirty → nothing to do, even at ratio 0 (tombstones past their horizon wait for
+    // the next cleaning that new data triggers, as in Kafka).
+    if dirty == 0 || !(overdue || ratio > config.min_cleanable_dirty_ratio) {
         return Ok(CleanerStats::default());
     }
     let io = |what: &str, e: std::io::Error| log.storage_error(what, e);
@@ -132,21 +160,31 @@ pub fn clean_log(log: &Log) -> Result<CleanerStats, LogError> {
         }
         contents.push(bytes);
     }
+    let active_producers = match log.active_producers() {
+        Some(m) => m,
+        None => {
+            last_batch_of_each_producer(log).map_err(|e| io("reading producers' batches", e))?
+        }
+    };
     // Pass 2: rewrite each segment.
-    let now = log.clock.milliseconds();
+    let horizon = now.saturating_add(config.delete_retention_ms);
     let mut stats = CleanerStats::default();
     for (seg, bytes) in segs.iter().zip(&contents) {
         let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
         let mut removed = 0usize;
+        let mut rewritten = false;
         for (_, h) in BatchIter::new(bytes).flatten() {
             let mut b = Bytes::copy_from_slice(h.as_bytes());
             let set = match RecordBatchDecoder::decode(&mut b) {
-                Ok(set) if !h.is_control_batch() => set,
+                Ok(set) if !h.is_control_batch() && h.is_v2() => set,
                 _ => {
                     out.extend_from_slice(h.as_bytes());
                     continue;
                 }
             };
+            // Kafka `shouldRetainRecord`: latest for its key, and a tombstone only until the
+            // batch's delete horizon has passed (no horizon yet: kept, and one is stamped).
+            let horizon_passed = h.has_delete_horizon() && now >= h.base_timestamp();
             let keep: Vec<&kafka_protocol::records::Record> = set
                 .records
                 .iter()
@@ -155,21 +193,36 @@ pub fn clean_log(log: &Log) -> Result<CleanerStats, LogError> {
                         Some(k) => latest.get(k).is_none_or(|o| r.offset >= *o),
                         None => true,
                     };
-                    let expired_tombstone =
-                        r.value.is_none() && now - r.timestamp > config.delete_retention_ms;
-                    newest && !expired_tombstone
+                    newest && (r.value.is_some() || !horizon_passed)
                 })
                 .collect();
             removed += set.records.len() - keep.len();
-            if keep.len() == set.records.len() {
+            let needs_horizon = !h.has_delete_horizon() && keep.iter().any(|r| r.value.is_none());
+            let last_of_active_producer = h.producer_id() >= 0
+                && active_producers.get(&h.producer_id()) == Some(&h.last_offset());
+            // A batch emptied earlier goes once it is no longer its producer's last.
+            let stale_empty = set.records.is_empty() && !last_of_active_producer;
+            if keep.len() == set.records.len() && !needs_horizon && !stale_empty {
                 out.extend_from_slice(h.as_bytes());
-            } else if !keep.is_empty() {
-                out.extend_from_slice(&super::batch_writer::write_batch(&h, &keep));
+                continue;
+            }
+            rewritten = true;
+            if !keep.is_empty() {
+                let stamp = if h.has_delete_horizon() {
+                    Some(h.base_timestamp())
+                } else if needs_horizon {
+                    Some(horizon)
+                } else {
+                    None
+                };
+                out.extend_from_slice(&super::batch_writer::write_batch(&h, &keep, stamp));
+            } else if last_of_active_producer {
+                out.extend_from_slice(&super::batch_writer::write_empty_batch(&h));
             }
         }
         stats.bytes_before += bytes.len() as u64;
         stats.bytes_after += out.len() as u64;
-        if removed == 0 {
+        if !rewritten {
             continue;
         }
         stats.records_removed += removed;
@@ -179,6 +232,22 @@ pub fn clean_log(log: &Log) -> Result<CleanerStats, LogError> {
     log.cleaner_checkpoint.fetch_max(end, Ordering::AcqRel);
     tracing::info!(partition = %log.topic_partition(), ?stats, "cleaned log");
     Ok(stats)
+}
+
+/// Each producer id's last batch offset in the whole log (headers only). The fallback for
+/// logs without producer state; Kafka uses `ProducerStateManager.activeProducers` (which also
+/// forgets producers idle past `producer.id.expiration.ms`).
+fn last_batch_of_each_producer(log: &Log) -> std::io::Result<HashMap<i64, i64>> {
+    let mut out = HashMap::new();
+    for s in log.segments_snapshot() {
+        let bytes = s.read_all()?;
+        for (_, h) in BatchIter::new(&bytes).flatten() {
+            if h.producer_id() >= 0 && !h.is_control_batch() {
+                out.insert(h.producer_id(), h.last_offset());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Writes `.cleaned`, renames to `.swap`, then replaces `old` under the append lock.

@@ -6,12 +6,17 @@
 //! ignored, KIP-724). `LogValidator.validateMessagesAndAssignOffsets` up-converts v0/v1 produce
 //! data (Produce v0–v2, deprecated by KIP-896 and removed in 4.0): uncompressed sets through
 //! `convertAndAssignOffsetsNonCompressed`, compressed ones by recompressing into a new v2 batch.
-//! We do the same for **uncompressed** v0/v1 message sets: every message is decoded (CRC
-//! checked by the independent `kafka-protocol` decoder) and the set is re-encoded as one v2
-//! batch with the original timestamps (v0 → `NO_TIMESTAMP`) and keys/values. **Compressed**
-//! v0/v1 wrapper messages are answered with UNSUPPORTED_FOR_MESSAGE_FORMAT (43): only pre-0.11
-//! clients produce them, and `kafka-protocol` 0.15.1 cannot decode them (it does not decompress
-//! legacy wrapper values).
+//! We do the same: uncompressed messages are decoded (CRC checked by the independent
+//! `kafka-protocol` decoder) and re-encoded as one v2 batch with the original timestamps
+//! (v0 → `NO_TIMESTAMP`) and keys/values; compressed wrappers (gzip, snappy raw or xerial, lz4 on
+//! magic 1) are CRC-checked, decompressed ([`super::legacy_compressed`]) and the inner messages
+//! recompressed into one v2 batch with the same codec (`compression.type=producer`). Not read:
+//! lz4 on magic 0 (its frame checksum is the pre-0.10 broken one, KAFKA-3160) →
+//! UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
+//!
+//! Reads: Kafka 3.9 down-converts v2 data to v0/v1 for Fetch v0–v3 (`FetchResponse` via
+//! `LazyDownConversionRecords`). We advertise Fetch v4+ only (`protocol::api_keys`), so every
+//! consumer gets the stored v2 batches; clients older than 0.11 cannot fetch.
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::records::{
@@ -33,6 +38,9 @@ pub fn contains_legacy(records: &[u8]) -> bool {
 /// one v2 batch. Kafka: `LogValidator.convertAndAssignOffsetsNonCompressed`.
 pub fn up_convert(records: &[u8], tp: &TopicPartition, _compact: bool) -> Result<Bytes, LogError> {
     let mut out: Vec<Record> = Vec::new();
+    // The codec of the first compressed wrapper (Kafka's `sourceCompression`), kept for the v2
+    // batch as `compression.type=producer` does.
+    let mut codec: Option<i16> = None;
     for item in BatchIter::new(records) {
         let (pos, h) = item.map_err(|source| LogError::CorruptMessage {
             partition: tp.to_string(),
@@ -46,24 +54,61 @@ pub fn up_convert(records: &[u8], tp: &TopicPartition, _compact: bool) -> Result
         }
         // Legacy layout: offset(8) size(4) crc(4) magic(1) attributes(1) — attributes at 17.
         let attributes = h.as_bytes().get(17).copied().unwrap_or(0) as i16;
-        if attributes & 0x07 != 0 {
-            return Err(LogError::UnsupportedForMessageFormat {
-                partition: tp.to_string(),
-                reason: format!(
-                    "compressed message format v{} ({}) is not up-converted; use a client with Produce v3+",
-                    h.magic(),
-                    CompressionType::from_id(attributes & 0x07).map(|c| c.name()).unwrap_or("unknown")
-                ),
-            });
-        }
-        let mut b = Bytes::copy_from_slice(h.as_bytes());
-        let set = RecordBatchDecoder::decode(&mut b).map_err(|e| LogError::CorruptMessage {
+        let corrupt = |reason: String| LogError::CorruptMessage {
             partition: tp.to_string(),
             source: crate::protocol::record_batch::BatchError::Invalid {
                 position: pos,
-                reason: format!("legacy message does not decode: {e}"),
+                reason,
             },
-        })?;
+        };
+        if attributes & 0x07 != 0 {
+            // Kafka `validateMessagesAndAssignOffsetsCompressed` with toMagic = 2: the inner
+            // messages are read and recompressed into one v2 batch with the producer's codec.
+            use super::legacy_compressed::UnwrapError;
+            let unwrapped = super::legacy_compressed::unwrap(h.as_bytes())
+                .map_err(|e| match e {
+                    UnwrapError::Crc { stored, computed } => LogError::CorruptMessage {
+                        partition: tp.to_string(),
+                        source: crate::protocol::record_batch::BatchError::CrcMismatch {
+                            position: pos,
+                            stored,
+                            computed,
+                        },
+                    },
+                    UnwrapError::Invalid(reason) => corrupt(reason),
+                })?
+                .ok_or_else(|| LogError::UnsupportedForMessageFormat {
+                    partition: tp.to_string(),
+                    reason: format!(
+                        "{} compression is not readable in message format v{}",
+                        CompressionType::from_id(attributes & 0x07)
+                            .map(|c| c.name())
+                            .unwrap_or("unknown"),
+                        h.magic()
+                    ),
+                })?;
+            codec.get_or_insert(unwrapped.codec);
+            for item in BatchIter::new(&unwrapped.inner) {
+                let (_, inner) = item.map_err(|source| LogError::CorruptMessage {
+                    partition: tp.to_string(),
+                    source,
+                })?;
+                if inner.magic() >= 2 || inner.as_bytes().get(17).copied().unwrap_or(0) & 0x07 != 0
+                {
+                    return Err(corrupt(
+                        "a compressed wrapper holds a compressed or v2 inner message".into(),
+                    ));
+                }
+                let mut b = Bytes::copy_from_slice(inner.as_bytes());
+                let set = RecordBatchDecoder::decode(&mut b)
+                    .map_err(|e| corrupt(format!("inner legacy message does not decode: {e}")))?;
+                out.extend(set.records);
+            }
+            continue;
+        }
+        let mut b = Bytes::copy_from_slice(h.as_bytes());
+        let set = RecordBatchDecoder::decode(&mut b)
+            .map_err(|e| corrupt(format!("legacy message does not decode: {e}")))?;
         out.extend(set.records);
     }
     for (i, r) in out.iter_mut().enumerate() {
@@ -79,7 +124,12 @@ pub fn up_convert(records: &[u8], tp: &TopicPartition, _compact: bool) -> Result
         &out,
         &RecordEncodeOptions {
             version: 2,
-            compression: Compression::None,
+            compression: match codec {
+                Some(1) => Compression::Gzip,
+                Some(2) => Compression::Snappy,
+                Some(3) => Compression::Lz4,
+                _ => Compression::None,
+            },
         },
     )
     .map_err(|e| LogError::InvalidRecord {

@@ -290,6 +290,8 @@ impl Log {
             roll_jitter_ms: jitter,
             deleted: AtomicBool::new(false),
             cleaner_checkpoint: AtomicI64::new(0),
+            last_rolled_base: AtomicI64::new(-1),
+            active_producers: std::sync::RwLock::new(None),
         };
         tracing::info!(
             partition = %p.tp, log_start_offset = log_start, log_end_offset = leo,

@@ -49,6 +49,10 @@ pub struct LogManagerOptions {
     pub cleaner_backoff_ms: u64,
     /// Per-topic configs (base config + `/config/topics/<t>` overrides) for logs found on disk.
     pub topic_configs: BTreeMap<String, LogConfig>,
+    /// `log.initial.task.delay.ms` (30000): delay before the first retention, flush,
+    /// checkpoint and delete-logs run. Kafka: `LogManager.startupWithConfigOverrides`
+    /// (`initialTaskDelayMs`); the cleaner and the HW checkpoint start without it.
+    pub initial_task_delay_ms: u64,
 }
 
 impl Default for LogManagerOptions {
@@ -62,6 +66,7 @@ impl Default for LogManagerOptions {
             cleaner_enable: true,
             cleaner_backoff_ms: 15_000,
             topic_configs: BTreeMap::new(),
+            initial_task_delay_ms: 30_000,
         }
     }
 }
@@ -225,6 +230,11 @@ impl LogManager {
     /// Replaces the base config (dynamic broker config); existing logs keep theirs.
     pub fn set_base_config(&self, config: LogConfig) {
         *self.base_config.write().expect("config lock poisoned") = config;
+    }
+
+    /// Every configured log dir (`log.dirs`), online or not.
+    pub fn log_dirs(&self) -> &[PathBuf] {
+        &self.log_dirs
     }
 
     /// Configured dirs that are not offline.
@@ -474,47 +484,64 @@ impl LogManager {
     pub fn start_background(self: &Arc<Self>) {
         type Job = fn(&LogManager);
         let o = &self.options;
-        let mut jobs: Vec<(&'static str, u64, Job)> = vec![
-            ("kafka-log-retention", o.retention_check_interval_ms, |m| {
-                m.cleanup_logs();
-            }),
-            ("kafka-log-flusher", o.flush_check_interval_ms, |m| {
-                m.flush_dirty_logs()
-            }),
+        let delayed = Some(o.initial_task_delay_ms);
+        // (name, first run after (None = one interval), interval, job)
+        let mut jobs: Vec<(&'static str, Option<u64>, u64, Job)> = vec![
+            (
+                "kafka-log-retention",
+                delayed,
+                o.retention_check_interval_ms,
+                |m| {
+                    m.cleanup_logs();
+                },
+            ),
+            (
+                "kafka-log-flusher",
+                delayed,
+                o.flush_check_interval_ms,
+                |m| m.flush_dirty_logs(),
+            ),
             (
                 "kafka-recovery-point-checkpoint",
+                delayed,
                 o.recovery_point_checkpoint_interval_ms,
                 |m| m.checkpoint_recovery_offsets(),
             ),
             (
                 "kafka-log-start-offset-checkpoint",
+                delayed,
                 o.log_start_offset_checkpoint_interval_ms,
                 |m| m.checkpoint_log_start_offsets(),
             ),
             (
                 "highwatermark-checkpoint",
+                None,
                 o.high_watermark_checkpoint_interval_ms,
                 |m| m.checkpoint_high_watermarks(),
             ),
-            ("kafka-delete-logs", 1_000, |m| m.delete_pending_dirs()),
+            ("kafka-delete-logs", delayed, 1_000, |m| {
+                m.delete_pending_dirs()
+            }),
         ];
         if o.cleaner_enable {
-            jobs.push(("kafka-log-cleaner", o.cleaner_backoff_ms, |m| {
+            jobs.push(("kafka-log-cleaner", None, o.cleaner_backoff_ms, |m| {
                 m.run_cleaner_once();
             }));
         }
         let mut tasks = self.tasks.lock().expect("tasks lock poisoned");
-        for (name, interval_ms, job) in jobs {
+        for (name, first_ms, interval_ms, job) in jobs {
             let mgr = Arc::downgrade(self);
             let stop = self.stop.clone();
             let notify = self.stop_notify.clone();
             let interval = Duration::from_millis(interval_ms.max(10));
+            let mut wait = first_ms.map_or(interval, Duration::from_millis);
             tasks.push(tokio::spawn(async move {
                 loop {
                     tokio::select! {
-                        _ = tokio::time::sleep(interval) => {}
+                        _ = tokio::time::sleep(wait) => {}
                         _ = notify.notified() => {}
                     }
+                    wait = interval;
                     if stop.load(Ordering::Acquire) {
                         break;
                     }

@@ -30,15 +30,20 @@
 //!   [`Log::end_offset_for_epoch`], [`Log::flush`], [`Log::delete_old_segments`].
 //! - [`LogError::error_code`] gives Kafka's wire code for every failure.
 //! - [`LogDirFailureChannel`]: on an I/O error the dir goes offline, its logs answer
-//!   KAFKA_STORAGE_ERROR, and the dir path is sent once to the subscriber.
+//!   KAFKA_STORAGE_ERROR, and the dir path is sent once to the subscriber
+//!   (`replica::log_dir_failure`: partitions offline, `/log_dir_event_notification`, halt when
+//!   the last dir fails).
+//! - Producer state lives with the partition: [`Log::take_rolled_segment_base`] tells it where
+//!   to write the `.snapshot` after a roll; [`Log::set_active_producers_provider`] tells the
+//!   cleaner each active producer's last batch (kept, KIP-534-style horizons for tombstones).
 //! - [`LogConfig`]: topic keys, [`LogConfig::from_broker_properties`], [`LogConfig::with_overrides`].
 //!
 //! # Hot path
 //! Append: one pass over batch headers (size, magic, CRC32C, counts), one memcpy into a reused
 //! buffer, offsets/epoch patched in place (outside the CRC), one `pwrite`. Read: one index
 //! lookup, a few header `pread`s, one `pread` of the byte range. Records are never decoded.
-//! Magic 0/1: see [`legacy`] (uncompressed v0/v1 is up-converted to v2 as Kafka 3.9 does;
-//! compressed v0/v1 answers UNSUPPORTED_FOR_MESSAGE_FORMAT).
+//! Magic 0/1: see [`legacy`] (v0/v1 produce data is up-converted to v2 as Kafka 3.9 does,
+//! compressed wrappers recompressed with their codec; Fetch v0–v3 is not served).
 //!
 //! # Background work
 //! Retention ([`retention`]), compaction ([`cleaner`], keeps offsets, never the active segment,
@@ -55,6 +60,7 @@ pub mod errors;
 pub mod index;
 pub mod leader_epoch;
 pub mod legacy;
+pub mod legacy_compressed;
 pub mod list_offsets;
 pub mod loader;
 pub mod manager;

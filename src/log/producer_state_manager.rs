@@ -267,6 +267,17 @@ impl ProducerStateManager {
         self.producers.len()
     }
 
+    /// Producer id → offset of its last data batch, for producers with one. The cleaner keeps
+    /// those batches. Kafka: `ProducerStateManager.activeProducers` as used by
+    /// `UnifiedLog.lastRecordsOfActiveProducers`.
+    pub fn last_data_offsets(&self) -> std::collections::HashMap<i64, i64> {
+        self.producers
+            .iter()
+            .filter(|(_, e)| e.last_data_offset() >= 0)
+            .map(|(pid, e)| (*pid, e.last_data_offset()))
+            .collect()
+    }
+
     pub fn map_end_offset(&self) -> i64 {
         self.last_map_offset
     }
@@ -336,6 +347,13 @@ impl ProducerStateManager {
             e.current_txn_first_offset.is_some()
                 || now_ms - e.last_timestamp < producer_id_expiration_ms
         });
+    }
+
+    /// Moves the map end offset forward to `offset` (a segment rolled there; nothing between
+    /// the last batch seen and `offset` carried producer state). Kafka:
+    /// `ProducerStateManager.updateMapEndOffset`.
+    pub fn update_map_end_offset(&mut self, offset: i64) {
+        self.last_map_offset = self.last_map_offset.max(offset);
     }
 
     /// Drops everything: the log was truncated fully and restarts at `offset`.

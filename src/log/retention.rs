@@ -126,6 +126,7 @@ impl Log {
             self.recovery_point.store(new_start, Ordering::Release);
         }
         self.schedule_delete(&deletable, now)?;
+        self.schedule_snapshot_deletes(&deletable, now);
         tracing::info!(
             partition = %self.tp,
             ?reason,
@@ -163,6 +164,42 @@ impl Log {
                 .push((now.saturating_add(delay), paths));
         }
         Ok(())
+    }
+
+    /// A deleted segment's producer snapshot (`<base>.snapshot`) goes with it, by the same
+    /// two steps. Kafka: `LocalLog.deleteSegmentFiles` →
+    /// `ProducerStateManager.removeAndMarkSnapshotForDeletion`. A failure only leaves a stale
+    /// snapshot behind (it is below the log start and never loaded), so it is logged, not fatal.
+    fn schedule_snapshot_deletes(&self, segs: &[Arc<LogSegment>], now: i64) {
+        let dir = self.dir();
+        let mut paths = Vec::new();
+        for s in segs {
+            let snap = super::producer_state_manager::snapshot_path(&dir, s.base_offset());
+            let deleted = PathBuf::from(format!(
+                "{}{}",
+                snap.display(),
+                super::segment::DELETED_FILE_SUFFIX
+            ));
+            match std::fs::rename(&snap, &deleted) {
+                Ok(()) => paths.push(deleted),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::warn!(path = %snap.display(), error = %e, "cannot delete producer snapshot")
+                }
+            }
+        }
+        if paths.is_empty() {
+            return;
+        }
+        let delay = self.config().file_delete_delay_ms;
+        if delay <= 0 {
+            remove_files(&paths);
+        } else {
+            self.pending_deletes
+                .lock()
+                .expect("pending deletes lock poisoned")
+                .push((now.saturating_add(delay), paths));
+        }
     }
 
     /// Step two: removes `.deleted` files whose delay has passed (background task).

@@ -173,6 +173,22 @@ impl LogSegment {
             .unwrap_or(self.created_ms)
     }
 
+    /// The max timestamp of the first batch (-1 when empty or unreadable), which
+    /// `max.compaction.lag.ms` is judged by. Kafka: `LogSegment.getFirstBatchTimestamp`.
+    pub fn first_batch_timestamp(&self) -> i64 {
+        let t = self.rolling_based_timestamp.load(Ordering::Acquire);
+        if t >= 0 {
+            return t;
+        }
+        match self.read_header(0, self.size()) {
+            // Max timestamp sits at bytes 35..43 of a v2 batch header.
+            Ok(Some(h)) if h.len() >= RECORD_BATCH_OVERHEAD => {
+                i64::from_be_bytes(h[35..43].try_into().expect("8 bytes"))
+            }
+            _ => -1,
+        }
+    }
+
     /// Whether the offset or time index is full. Kafka: `LogSegment.shouldRoll` index checks.
     pub fn indexes_full(&self) -> bool {
         self.offset_index

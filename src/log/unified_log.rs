@@ -130,6 +130,23 @@ pub struct Log {
     pub(crate) deleted: AtomicBool,
     /// First offset not yet compacted (`cleaner-offset-checkpoint`). Kafka: `LogCleanerManager`.
     pub(crate) cleaner_checkpoint: AtomicI64,
+    /// Base offset of the segment rolled most recently and not yet reported by
+    /// [`Log::take_rolled_segment_base`] (-1: none). The owner of the producer state writes its
+    /// snapshot at that offset. Kafka: `UnifiedLog.roll` → `producerStateManager.takeSnapshot`.
+    pub(crate) last_rolled_base: AtomicI64,
+    /// Active producers' last data offsets, for the cleaner. See [`Log::set_active_producers_provider`].
+    pub(crate) active_producers: RwLock<Option<ActiveProducers>>,
+}
+
+/// Returns producer id → offset of that producer's last data batch, for every producer the
+/// partition's producer state still tracks. Kafka: `UnifiedLog.lastRecordsOfActiveProducers`.
+#[derive(Clone)]
+pub struct ActiveProducers(pub Arc<dyn Fn() -> std::collections::HashMap<i64, i64> + Send + Sync>);
+
+impl std::fmt::Debug for ActiveProducers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ActiveProducers(..)")
+    }
 }
 
 impl Log {
@@ -275,6 +292,7 @@ impl Log {
     ) -> Result<LogAppendInfo, LogError> {
         self.check_online()?;
         let config = self.config();
+        let records = self.complete_batches(records)?;
         let converted;
         let records = if super::legacy::contains_legacy(records) {
             converted = super::legacy::up_convert(records, &self.tp, config.compact())?;
@@ -341,6 +359,29 @@ impl Log {
             info.log_append_time = now;
         }
         Ok(info)
+    }
+
+    /// The complete batches of `records`: an incomplete batch at the end is not a batch (Kafka
+    /// `ByteBufferLogInputStream.nextBatch` returns null for it, so it is neither appended nor
+    /// an error), and no complete batch at all is INVALID_RECORD (`ProduceRequest.validateRecords`:
+    /// "must have at least one record batch"). A length field below the minimum is corrupt.
+    fn complete_batches<'r>(&self, records: &'r [u8]) -> Result<&'r [u8], LogError> {
+        let mut it = BatchIter::new(records);
+        for item in it.by_ref() {
+            match item {
+                Ok(_) => {}
+                Err(BatchError::Truncated { .. }) => break,
+                Err(e) => return Err(self.corrupt(e)),
+            }
+        }
+        let complete = &records[..it.position()];
+        if complete.is_empty() {
+            return Err(LogError::InvalidRecord {
+                partition: self.tp.to_string(),
+                reason: "produce requests must have at least one complete record batch".into(),
+            });
+        }
+        Ok(complete)
     }
 
     /// Kafka: `LogValidator.validateBatch` + `DefaultRecordBatch.ensureValid` + size and
@@ -581,8 +622,37 @@ impl Log {
             .write()
             .expect("segments lock poisoned")
             .insert(base, seg.clone());
+        self.last_rolled_base.store(base, Ordering::Release);
         tracing::debug!(partition = %self.tp, base, "rolled new log segment");
         Ok(seg)
+    }
+
+    /// Registers where the cleaner learns the active producers (the partition owning the
+    /// producer state). The provider is called without any lock of this log held.
+    pub fn set_active_producers_provider(&self, provider: ActiveProducers) {
+        *self
+            .active_producers
+            .write()
+            .expect("provider lock poisoned") = Some(provider);
+    }
+
+    /// Active producers' last data offsets, when a provider is registered.
+    pub fn active_producers(&self) -> Option<std::collections::HashMap<i64, i64>> {
+        let p = self
+            .active_producers
+            .read()
+            .expect("provider lock poisoned")
+            .clone();
+        p.map(|p| (p.0)())
+    }
+
+    /// The base offset of a segment rolled since the last call, if any. The producer state
+    /// lives with the partition (it is checked under the partition's lock around appends), so
+    /// the partition asks after each append and snapshots its state — which, before it commits
+    /// the append, is exactly the state at the new segment's base offset.
+    pub fn take_rolled_segment_base(&self) -> Option<i64> {
+        let b = self.last_rolled_base.swap(-1, Ordering::AcqRel);
+        (b >= 0).then_some(b)
     }
 
     /// Rolls now (used by retention when every segment is deletable, and by tests).

@@ -6,12 +6,14 @@
 //! - [`purgatory`]: delayed produce (acks=-1) and delayed fetch (fetch.min.bytes/max.wait.ms).
 //! - [`fetcher`]: `ReplicaFetcherManager` / `ReplicaFetcher`, followers pulling from leaders.
 //! - [`alter_partition`]: the leader → controller ISR-change seam.
+//! - [`log_dir_failure`]: a failed log dir → partitions offline, controller notified, halt if last.
 //! - [`producer_id_manager`]: producer id blocks for InitProducerId.
 
 pub mod alter_partition;
 pub mod controlled_shutdown;
 pub mod controller_rpc;
 pub mod fetcher;
+pub mod log_dir_failure;
 pub mod producer_id_manager;
 pub mod purgatory;
 pub mod replica_manager;

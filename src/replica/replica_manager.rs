@@ -334,6 +334,7 @@ impl ReplicaManager {
             for lp in partitions {
                 let tp = &lp.topic_partition;
                 let code = self.check_leader_and_isr_partition(lp).and_then(|()| {
+                    self.check_existing_replica_dir(lp)?;
                     let p = self.get_or_create_partition(tp, lp.topic_id)?;
                     if lp.state.leader_epoch <= p.leader_epoch() {
                         tracing::info!(partition = %tp, request_epoch = lp.state.leader_epoch,
@@ -505,6 +506,23 @@ impl ReplicaManager {
             tracing::warn!("{e}");
             ResponseError::StaleControllerEpoch.code()
         })
+    }
+
+    /// A replica that is not new (`is_new` false in LeaderAndIsr) whose log is not on any live
+    /// dir may be in a failed one: creating an empty log elsewhere would lose its data, so
+    /// Kafka refuses. Kafka: `LogManager.getOrCreateLog` ("Can not create log for ... because
+    /// log directories ... are offline").
+    fn check_existing_replica_dir(&self, lp: &LeaderAndIsrPartition) -> Result<(), i16> {
+        let offline = self.log_manager.failure_channel().offline_dirs();
+        if lp.state.is_new || offline.is_empty() {
+            return Ok(());
+        }
+        if self.log_manager.get_log(&lp.topic_partition).is_some() {
+            return Ok(());
+        }
+        tracing::error!(partition = %lp.topic_partition, ?offline,
+            "Can not create log because log directories are offline");
+        Err(ResponseError::KafkaStorageError.code())
     }
 
     /// Marks every partition of a failed log dir offline. Kafka: `ReplicaManager.handleLogDirFailure`.

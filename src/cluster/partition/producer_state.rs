@@ -63,6 +63,23 @@ impl Partition {
         *producers = fresh;
     }
 
+    /// After an append: when the log rolled a segment at `first_offset` (where this append
+    /// starts), writes the snapshot at that offset from the state not yet updated by the append
+    /// — the state at the new segment's base. The caller holds the producer-state lock.
+    /// Kafka: `UnifiedLog.roll` → `producerStateManager.updateMapEndOffset` + `takeSnapshot`.
+    pub(super) fn snapshot_at_roll(&self, producers: &mut ProducerStateManager, first_offset: i64) {
+        let Some(base) = self.log.take_rolled_segment_base() else {
+            return;
+        };
+        if base != first_offset || producers.map_end_offset() > base {
+            return;
+        }
+        producers.update_map_end_offset(base);
+        if let Err(e) = producers.take_snapshot(&self.log.dir()) {
+            tracing::warn!(partition = %self.tp, error = %e, "cannot write producer snapshot at segment roll");
+        }
+    }
+
     /// Writes `<log dir>/<20-digit offset>.snapshot` so the next load replays less. Called at
     /// clean shutdown and when the replica is stopped. Kafka: `ProducerStateManager.takeSnapshot`.
     pub fn take_producer_snapshot(&self) {

@@ -367,3 +367,70 @@ fn idempotent(pid: i64, epoch: i16, base_seq: i32, n: usize) -> bytes::Bytes {
     .unwrap();
     buf.freeze()
 }
+
+/// Kafka `UnifiedLog.roll` takes a producer snapshot named by the new segment's base offset,
+/// holding the state as of that offset; a restart loads the newest snapshot and replays only
+/// the batches after it, and the state equals the one before the restart (retries are still
+/// duplicates, the next sequence is still accepted).
+#[test]
+fn producer_snapshot_at_every_roll_and_restart_loads_the_latest() {
+    let f = fixture(&[("segment.bytes", "300")]);
+    let p = &f.p;
+    p.make_leader(&leader_state(0, &[1], &[1])).unwrap();
+    let mut seq = 0;
+    let mut last = None;
+    for _ in 0..12 {
+        let b = idempotent(7, 0, seq, 3);
+        last = Some(b.clone());
+        p.append_records_to_leader(&b, -1).unwrap();
+        seq += 3;
+    }
+    let dir = p.log().dir();
+    let segment_bases: Vec<i64> = p
+        .log()
+        .segments_snapshot()
+        .iter()
+        .map(|s| s.base_offset())
+        .collect();
+    assert!(segment_bases.len() > 3, "{segment_bases:?}");
+    let mut snapshots: Vec<i64> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().to_string_lossy().to_string();
+            n.strip_suffix(".snapshot").map(|o| o.parse().unwrap())
+        })
+        .collect();
+    snapshots.sort_unstable();
+    // One per rolled segment (every base but the first).
+    assert_eq!(snapshots, segment_bases[1..].to_vec());
+    // Each snapshot holds the producer's state as of its offset: last offset before it.
+    let newest = *snapshots.last().unwrap();
+    let mut m = crate::log::producer_state_manager::ProducerStateManager::new();
+    assert_eq!(m.load_latest_snapshot(&dir, 0, i64::MAX).unwrap(), newest);
+    assert_eq!(m.entry(7).unwrap().last_data_offset(), newest - 1);
+    assert_eq!(m.map_end_offset(), newest);
+
+    // "Restart": a new Partition over the same log rebuilds from the newest snapshot.
+    let again = Partition::new(
+        p.topic_partition().clone(),
+        None,
+        p.log().clone(),
+        p.ctx.clone(),
+    );
+    again.make_leader(&leader_state(1, &[1], &[1])).unwrap();
+    assert_eq!(
+        again.producers().entry(7).unwrap().last_seq(),
+        p.producers().entry(7).unwrap().last_seq()
+    );
+    let dup = again.append_records_to_leader(&last.unwrap(), -1).unwrap();
+    assert_eq!(dup.last_offset, 35);
+    assert_eq!(again.log_end_offset(), 36);
+    let next = idempotent(7, 0, seq, 1);
+    assert_eq!(
+        again
+            .append_records_to_leader(&next, -1)
+            .unwrap()
+            .first_offset,
+        36
+    );
+}

@@ -11,7 +11,7 @@ use super::*;
 use crate::log::config::MessageTimestampType;
 use crate::log::errors::codes;
 use crate::log::unified_log::{AppendDecision, MAX_TIMESTAMP};
-use crate::protocol::record_batch::{RecordBatchHeader, TimestampType};
+use crate::protocol::record_batch::{CompressionType, RecordBatchHeader, TimestampType};
 
 /// Kafka `LogValidator.assignOffsetsNonCompressed` + `UnifiedLog.append`: the leader assigns
 /// consecutive offsets from the log end and stamps the partition leader epoch; the stored
@@ -70,10 +70,23 @@ fn corrupt_batch_is_rejected_and_nothing_written() {
     assert_eq!(e.error_code(), codes::CORRUPT_MESSAGE, "{e}");
     assert_eq!(log.log_end_offset(), 0);
     assert_eq!(log.size(), 0);
-    // Truncated input is corrupt too.
+    // An incomplete batch is not a batch (Kafka `ByteBufferLogInputStream.nextBatch` returns
+    // null): alone it leaves no batch at all, INVALID_RECORD (`ProduceRequest.validateRecords`);
+    // after a complete batch it is ignored. A length below the minimum is corrupt.
     let short = &values_batch("x", 1, T0)[..30];
     assert_eq!(
         log.append_as_leader(short, 0).unwrap_err().error_code(),
+        codes::INVALID_RECORD
+    );
+    let mut tail = values_batch("ok", 2, T0).to_vec();
+    tail.extend_from_slice(short);
+    let info = log.append_as_leader(&tail, 0).unwrap();
+    assert_eq!((info.first_offset, info.last_offset), (0, 1));
+    assert_eq!(log.size(), tail.len() as u64 - short.len() as u64);
+    let mut tiny = values_batch("x", 1, T0).to_vec();
+    tiny[8..12].copy_from_slice(&5i32.to_be_bytes());
+    assert_eq!(
+        log.append_as_leader(&tiny, 0).unwrap_err().error_code(),
         codes::CORRUPT_MESSAGE
     );
 }
@@ -455,4 +468,100 @@ fn list_offsets_semantics() {
         .unwrap()
         .is_none());
     let _ = Arc::strong_count(&log);
+}
+
+/// Kafka 3.9 `LogValidator.validateMessagesAndAssignOffsetsCompressed` (toMagic 2): a
+/// compressed v0/v1 wrapper's inner messages are recompressed into one v2 batch with the same
+/// codec; offsets are assigned consecutively and v1 timestamps kept. A wrapper with a bad CRC
+/// is CORRUPT_MESSAGE and nothing is appended.
+#[test]
+fn compressed_legacy_wrappers_are_recompressed_as_v2() {
+    let d = tempfile::tempdir().unwrap();
+    let log = new_log(d.path(), LogConfig::default(), mock_clock());
+    let cases = [
+        (1i8, Compression::Gzip, CompressionType::Gzip),
+        (0, Compression::Gzip, CompressionType::Gzip),
+        (1, Compression::Snappy, CompressionType::Snappy),
+        (1, Compression::Lz4, CompressionType::Lz4),
+    ];
+    let mut expected = Vec::new();
+    for (n, (version, compression, stored)) in cases.iter().enumerate() {
+        let records: Vec<Record> = (0..4)
+            .map(|i| Record {
+                transactional: false,
+                control: false,
+                partition_leader_epoch: -1,
+                producer_id: -1,
+                producer_epoch: -1,
+                timestamp_type: KpTs::Creation,
+                offset: i,
+                sequence: i as i32 - 1,
+                timestamp: if *version == 0 { -1 } else { T0 + i },
+                key: Some(Bytes::from(format!("k{i}"))),
+                value: Some(Bytes::from(format!("c{n}-{i}"))),
+                headers: Default::default(),
+            })
+            .collect();
+        let mut buf = bytes::BytesMut::new();
+        RecordBatchEncoder::encode(
+            &mut buf,
+            &records,
+            &RecordEncodeOptions {
+                version: *version,
+                compression: *compression,
+            },
+        )
+        .unwrap();
+        let info = log.append_as_leader(&buf, 0).unwrap();
+        assert_eq!(
+            (info.first_offset, info.last_offset),
+            (n as i64 * 4, n as i64 * 4 + 3)
+        );
+        let read = log.read(info.first_offset, 1 << 20, None, false).unwrap();
+        let (_, h) = crate::protocol::record_batch::BatchIter::new(&read.records)
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!((h.magic(), h.compression_type()), (2, Some(*stored)));
+        for r in &records {
+            expected.push((r.value.clone().unwrap(), r.timestamp));
+        }
+    }
+    let got: Vec<_> = decode_all(&read_everything(&log))
+        .into_iter()
+        .map(|r| (Bytes::from(r.2.unwrap()), r.3))
+        .collect();
+    assert_eq!(got, expected);
+
+    // Flip a byte of the compressed value: the wrapper CRC no longer matches.
+    let records = vec![Record {
+        transactional: false,
+        control: false,
+        partition_leader_epoch: -1,
+        producer_id: -1,
+        producer_epoch: -1,
+        timestamp_type: KpTs::Creation,
+        offset: 0,
+        sequence: -1,
+        timestamp: T0,
+        key: None,
+        value: Some(Bytes::from_static(b"payload")),
+        headers: Default::default(),
+    }];
+    let mut buf = bytes::BytesMut::new();
+    RecordBatchEncoder::encode(
+        &mut buf,
+        &records,
+        &RecordEncodeOptions {
+            version: 1,
+            compression: Compression::Gzip,
+        },
+    )
+    .unwrap();
+    let last = buf.len() - 3;
+    buf[last] ^= 0xff;
+    let leo = log.log_end_offset();
+    let err = log.append_as_leader(&buf, 0).unwrap_err();
+    assert_eq!(err.error_code(), codes::CORRUPT_MESSAGE, "{err}");
+    assert_eq!(log.log_end_offset(), leo);
 }

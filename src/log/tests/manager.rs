@@ -222,6 +222,7 @@ async fn background_jobs_run_and_shutdown_is_clean() {
         recovery_point_checkpoint_interval_ms: 20,
         log_start_offset_checkpoint_interval_ms: 20,
         cleaner_backoff_ms: 20,
+        initial_task_delay_ms: 0,
         ..Default::default()
     };
     let m = LogManager::startup(

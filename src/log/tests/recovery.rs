@@ -212,4 +212,62 @@ fn write_fixture_for_kafka_dump_log() {
             .unwrap();
     }
     log.close().unwrap();
+    // A producer snapshot at the log end with one idempotent producer (id 4242, epoch 3,
+    // sequences 0..=35 at offsets 0..=35).
+    let mut m = crate::log::producer_state_manager::ProducerStateManager::new();
+    m.load_batches(&[crate::log::producer_state_manager::ProducerBatch {
+        producer_id: 4242,
+        producer_epoch: 3,
+        base_sequence: 0,
+        last_offset_delta: 35,
+        max_timestamp: T0 + 11_000,
+        is_transactional: false,
+        is_control: false,
+        first_offset: 0,
+        last_offset: 35,
+    }]);
+    m.take_snapshot(&log.dir()).unwrap();
+}
+
+/// Flush policy: by default nothing is fsynced on append (the recovery point stays put, Kafka's
+/// `flush.messages` / `flush.ms` = Long.MAX_VALUE); `flush.messages=N` flushes once N messages
+/// are unflushed and `flush.ms` once that long has passed since the last flush, each moving
+/// the recovery point to the log end (Kafka `UnifiedLog.maybeFlush`... `LogManager.flushDirtyLogs`).
+#[test]
+fn flush_policy_moves_the_recovery_point() {
+    let d = tempfile::tempdir().unwrap();
+    let clock = mock_clock();
+    let log = new_log(d.path(), small_config(), clock.clone());
+    for i in 0..5 {
+        log.append_as_leader(&values_batch("x", 2, T0 + i), 0)
+            .unwrap();
+    }
+    log.flush_if_due().unwrap();
+    assert_eq!(
+        log.recovery_point(),
+        0,
+        "default: no flush on the produce path"
+    );
+
+    let by_messages = LogConfig {
+        flush_messages: 6,
+        ..small_config()
+    };
+    log.update_config(by_messages);
+    log.append_as_leader(&values_batch("y", 2, T0), 0).unwrap();
+    // 12 unflushed messages ≥ 6: flushed by this append.
+    assert_eq!(log.recovery_point(), 12);
+    log.append_as_leader(&values_batch("y", 2, T0), 0).unwrap();
+    assert_eq!(log.recovery_point(), 12, "2 < 6 unflushed messages");
+
+    let by_time = LogConfig {
+        flush_ms: 1_000,
+        ..small_config()
+    };
+    log.update_config(by_time);
+    log.flush_if_due().unwrap();
+    assert_eq!(log.recovery_point(), 12, "flush.ms not yet elapsed");
+    clock.advance_ms(1_000);
+    log.flush_if_due().unwrap();
+    assert_eq!(log.recovery_point(), 14);
 }

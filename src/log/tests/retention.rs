@@ -85,8 +85,9 @@ fn retention_bytes() {
     assert!(log.size() >= 2048 - 1024);
 }
 
-/// Kafka's two-step delete: segments are renamed `.deleted` and removed only after
-/// file.delete.delay.ms (`LocalLog.deleteSegmentFiles`).
+/// Kafka's two-step delete: segments — and their producer snapshots — are renamed `.deleted`
+/// and removed only after file.delete.delay.ms (`LocalLog.deleteSegmentFiles`,
+/// `ProducerStateManager.removeAndMarkSnapshotForDeletion`).
 #[test]
 fn deleted_segments_wait_for_file_delete_delay() {
     let d = tempfile::tempdir().unwrap();
@@ -98,9 +99,25 @@ fn deleted_segments_wait_for_file_delete_delay() {
     };
     let log = filled(d.path(), cfg, clock.clone());
     log.update_high_watermark(log.log_end_offset());
+    let bases: Vec<i64> = log
+        .segments_snapshot()
+        .iter()
+        .map(|s| s.base_offset())
+        .collect();
+    for b in &bases {
+        let mut m = crate::log::producer_state_manager::ProducerStateManager::new();
+        m.update_map_end_offset(*b);
+        m.take_snapshot(&log.dir()).unwrap();
+    }
     clock.advance_ms(100 * 60_000);
     let n = log.delete_old_segments().unwrap();
     assert!(n > 0);
+    let remaining = log.segments_snapshot()[0].base_offset();
+    let snapshot = |b: i64| crate::log::producer_state_manager::snapshot_path(&log.dir(), b);
+    // Snapshots of the deleted segments are gone, those of kept segments stay.
+    for b in &bases {
+        assert_eq!(snapshot(*b).exists(), *b >= remaining, "snapshot at {b}");
+    }
     let count_deleted = || {
         std::fs::read_dir(d.path().join("orders-0"))
             .unwrap()
@@ -113,9 +130,9 @@ fn deleted_segments_wait_for_file_delete_delay() {
             })
             .count()
     };
-    assert_eq!(count_deleted(), n * 3);
+    assert_eq!(count_deleted(), n * 4);
     log.delete_pending_files();
-    assert_eq!(count_deleted(), n * 3);
+    assert_eq!(count_deleted(), n * 4);
     clock.advance_ms(60_000);
     log.delete_pending_files();
     assert_eq!(count_deleted(), 0);
