@@ -343,7 +343,9 @@ impl LogManager {
             .live_dirs()
             .into_iter()
             .min_by_key(|d| {
-                logs.values().filter(|l| l.parent_dir() == d.as_path()).count()
+                logs.values()
+                    .filter(|l| l.parent_dir() == d.as_path())
+                    .count()
                     + creating.values().filter(|p| *p == d).count()
             })
             .ok_or_else(|| LogError::KafkaStorage {

@@ -47,7 +47,10 @@ pub fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     for (i, r) in done.into_iter().flatten() {
@@ -105,7 +108,13 @@ mod tests {
     fn items_run_concurrently() {
         let items: Vec<u32> = (0..16).collect();
         let start = std::time::Instant::now();
-        map_in_parallel(&items, |_| std::thread::sleep(std::time::Duration::from_millis(50)));
-        assert!(start.elapsed() < std::time::Duration::from_millis(400), "{:?}", start.elapsed());
+        map_in_parallel(&items, |_| {
+            std::thread::sleep(std::time::Duration::from_millis(50))
+        });
+        assert!(
+            start.elapsed() < std::time::Duration::from_millis(400),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

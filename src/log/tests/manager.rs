@@ -84,7 +84,12 @@ fn concurrent_creation_balances_dirs_and_shares_one_log() {
     let same = TopicPartition::new("same", 0);
     let logs: Vec<Arc<Log>> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..8)
-            .map(|_| s.spawn(|| m.get_or_create_log(&same, LogConfig::default(), None).unwrap()))
+            .map(|_| {
+                s.spawn(|| {
+                    m.get_or_create_log(&same, LogConfig::default(), None)
+                        .unwrap()
+                })
+            })
             .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });

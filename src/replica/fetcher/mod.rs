@@ -303,7 +303,10 @@ impl FollowerAppend {
         let appended = if self.records.is_empty() {
             None
         } else {
-            Some(p.append_records_to_follower(&self.records).map_err(|e| e.to_string())?)
+            Some(
+                p.append_records_to_follower(&self.records)
+                    .map_err(|e| e.to_string())?,
+            )
         };
         let log = p.log();
         log.update_high_watermark(self.high_watermark.min(log.log_end_offset()));
@@ -311,7 +314,9 @@ impl FollowerAppend {
             log.follow_leader_log_start_offset(self.leader_log_start)
                 .map_err(|e| e.to_string())?;
         }
-        Ok(appended.filter(|i| i.last_offset >= 0).map(|i| i.last_offset + 1))
+        Ok(appended
+            .filter(|i| i.last_offset >= 0)
+            .map(|i| i.last_offset + 1))
     }
 }
 
