@@ -13,13 +13,22 @@ probe thread per victim partition sends a raw Produce v7 (acks=all, one record) 
 current leader as soon as that is a live broker, every `--interval` s until one succeeds. A partition's failover time is from the
 kill to its first successful acks=all produce. The time at which ZooKeeper dropped the victim's
 registration (session expiry, Kafka's detection of the failure) is reported too: failover
-= detection (≈ zookeeper.session.timeout.ms) + election and propagation.
+= detection (≈ zookeeper.session.timeout.ms) + election and propagation. So is, per moved
+partition, the time until its state znode in ZooKeeper names a new leader (`zk_leader_*`: the
+controller's elections; the rest of the failover is the brokers applying LeaderAndIsr and the
+followers reconnecting), and, for creation, the time from writing the topic znodes until every
+partition accepts an acks=all produce (`topic_writable_s`: the controller plus every broker
+creating its logs and becoming leader or follower) and `survivor_metadata_s` (until the
+probed broker's Metadata names every partition's leader, needed before the fault).
+
+Wrapper with the release build: `scripts/bench-failover.sh [args]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import threading
 import time
 
@@ -35,11 +44,13 @@ def main() -> None:
     ap.add_argument("--session-timeout-ms", type=int, default=6000)
     ap.add_argument("--interval", type=float, default=0.05)
     ap.add_argument("--json", help="append the result as one JSON line to this file")
-    ap.add_argument("--keep", action="store_true", help="keep the cluster's directory (broker logs)")
+    ap.add_argument("--verbose", action="store_true", help="progress of the warm-up produce on stderr")
+    ap.add_argument("--keep", action="store_true", help="keep the cluster directory (broker logs) and print it")
     args = ap.parse_args()
 
     with running_cluster(3, session_timeout_ms=args.session_timeout_ms, keep=args.keep) as cluster:
-        print(f"cluster directory: {cluster.base_dir}", flush=True)
+        if args.keep:
+            print(f"cluster directory: {cluster.brokers[0].dir.parent}", file=sys.stderr)
         ids = [b.broker_id for b in cluster.brokers]
         topic = "failover"
         assignment = {p: ids[p % 3:] + ids[:p % 3] for p in range(args.partitions)}
@@ -56,13 +67,35 @@ def main() -> None:
         def leaders() -> dict[int, int]:
             return {p: s.leader for p, s in metadata_v7("127.0.0.1", survivor.port, topic, timeout=30).items()}
 
+        # Warm-up: every leader accepts acks=all produce before the fault; until then the
+        # brokers are still creating logs / starting followers (creation time).
+        pending = set(assignment)
+        deadline = time.time() + 600
+        while pending and time.time() < deadline:
+            for b in ids:
+                parts = sorted(p for p in pending if assignment[p][0] == b)
+                if not parts:
+                    continue
+                sent_at = time.time()
+                try:
+                    errors = produce_v7("127.0.0.1", cluster.broker(b).port, topic, parts, timeout_ms=5000)
+                except OSError:
+                    continue
+                pending -= {p for p, err in errors.items() if err == 0}
+                if args.verbose:
+                    codes: dict[int, int] = {}
+                    for err in errors.values():
+                        codes[err] = codes.get(err, 0) + 1
+                    print(f"warm-up t={time.time() - t:.2f}s broker {b}: {len(parts)} partitions in "
+                          f"{time.time() - sent_at:.2f}s, error codes {codes}", file=sys.stderr)
+            if pending:
+                time.sleep(args.interval)
+        assert not pending, f"{len(pending)} partitions never accepted an acks=all produce"
+        writable_s = time.time() - t
+        # The probe below reads leaders from the survivor's Metadata: it must be current first.
         wait_until(lambda: all(leaders().get(p) == assignment[p][0] for p in assignment), 300,
                    "the survivor to serve every partition's leader")
-        # Warm-up: every leader accepts acks=all produce before the fault.
-        for b in ids:
-            parts = [p for p, r in assignment.items() if r[0] == b]
-            errors = produce_v7("127.0.0.1", cluster.broker(b).port, topic, parts, timeout_ms=30000)
-            assert set(errors.values()) == {0}, f"warm-up produce to broker {b}: {errors}"
+        metadata_s = time.time() - t
 
         expired_at: list[float] = []
 
@@ -72,12 +105,32 @@ def main() -> None:
                 time.sleep(0.01)
             expired_at.append(time.time())
 
+        zk_leader_at: dict[int, float] = {}
+
+        def watch_leaders() -> None:
+            """Polls the moved partitions' state znodes (all reads in flight at once)."""
+            zk = cluster.view.client
+            stop_at = time.time() + 300
+            while len(zk_leader_at) < len(affected) and time.time() < stop_at:
+                waiting = [p for p in affected if p not in zk_leader_at]
+                reads = [(p, zk.get_async(f"/brokers/topics/{topic}/partitions/{p}/state")) for p in waiting]
+                for p, r in reads:
+                    try:
+                        data, _ = r.get(timeout=10)
+                    except Exception:  # connection loss while polling: read again next round
+                        continue
+                    if json.loads(data)["leader"] not in (-1, victim):
+                        zk_leader_at[p] = time.time()
+                time.sleep(0.02)
+
         killed_at = time.time()
         print(f"kill -9 broker {victim} at {time.strftime('%H:%M:%S', time.localtime(killed_at))}"
               f".{int(killed_at * 1000) % 1000:03d}", flush=True)
         cluster.broker(victim).kill()
         watcher = threading.Thread(target=watch_registration, daemon=True)
         watcher.start()
+        leader_watcher = threading.Thread(target=watch_leaders, daemon=True)
+        leader_watcher.start()
 
         served_at: dict[int, float] = {}
         served_by: dict[int, int] = {}
@@ -114,6 +167,8 @@ def main() -> None:
                 pass
             time.sleep(args.interval)
         watcher.join(5)
+        leader_watcher.join(30)
+        zk_times = [zk_leader_at[p] - killed_at for p in affected if p in zk_leader_at]
 
         times = [served_at[p] - killed_at for p in affected if p in served_at]
         detection = expired_at[0] - killed_at if expired_at else float("nan")
@@ -124,11 +179,15 @@ def main() -> None:
             "served": len(times),
             "session_timeout_ms": args.session_timeout_ms,
             "topic_online_s": round(created_s, 2),
+            "topic_writable_s": round(writable_s, 2),
+            "survivor_metadata_s": round(metadata_s, 2),
             "detection_s": round(detection, 3),
             "failover_min_s": round(min(times), 3) if times else None,
             "failover_median_s": round(percentile(times, 0.5), 3),
             "failover_p99_s": round(percentile(times, 0.99), 3),
             "failover_max_s": round(max(times), 3) if times else None,
+            "zk_leader_median_s": round(percentile(zk_times, 0.5), 3),
+            "zk_leader_max_s": round(max(zk_times), 3) if zk_times else None,
             "after_detection_median_s": round(percentile(times, 0.5) - detection, 3),
             "after_detection_max_s": round(max(times) - detection, 3) if times else None,
             "transient_errors": errors_seen,

@@ -171,6 +171,24 @@ impl LeaderEpochFileCache {
         self.flush()
     }
 
+    /// Writes the file, without fsync, if it does not exist yet (a new log's empty cache).
+    /// Durability is not needed: a missing or torn file reads as, or is rebuilt as, empty —
+    /// which is what it held. Kafka: `CheckpointFile` constructor (`Files.createFile`).
+    pub fn create_if_missing(&self) -> std::io::Result<()> {
+        if self.path.exists() {
+            return Ok(());
+        }
+        if !self.entries.is_empty() {
+            return self.flush();
+        }
+        let lines: Vec<String> = self
+            .entries
+            .iter()
+            .map(|e| format!("{} {}", e.epoch, e.start_offset))
+            .collect();
+        std::fs::write(&self.path, render_checkpoint(&lines))
+    }
+
     /// Persists the cache atomically.
     pub fn flush(&self) -> std::io::Result<()> {
         let lines: Vec<String> = self

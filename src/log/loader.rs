@@ -131,10 +131,14 @@ impl Log {
         let bases = clean_directory(&p.dir).map_err(|e| io_err(p, "cleaning the directory", e))?;
         let now = p.clock.milliseconds();
         let cfg = &p.config;
-        let mut epochs = LeaderEpochFileCache::load(&p.dir).unwrap_or_else(|e| {
-            tracing::warn!(partition = %p.tp, error = %e, "leader-epoch-checkpoint unreadable; rebuilding");
-            LeaderEpochFileCache::empty(&p.dir)
-        });
+        let (mut epochs, epochs_unreadable) = match LeaderEpochFileCache::load(&p.dir) {
+            Ok(c) => (c, false),
+            Err(e) => {
+                tracing::warn!(partition = %p.tp, error = %e, "leader-epoch-checkpoint unreadable; rebuilding");
+                (LeaderEpochFileCache::empty(&p.dir), true)
+            }
+        };
+        let loaded_epochs = epochs.entries().to_vec();
         let mut report = LoadReport::default();
         let mut segments: BTreeMap<i64, Arc<LogSegment>> = BTreeMap::new();
         // The segment holding the recovery point: recovery starts there.
@@ -252,8 +256,17 @@ impl Log {
         epochs
             .truncate_from_end(leo)
             .and_then(|_| epochs.truncate_from_start(log_start))
-            .and_then(|_| epochs.flush())
             .map_err(|e| io_err(p, "writing leader-epoch-checkpoint", e))?;
+        // Persist only what recovery changed (entries assigned from replayed batches) or a
+        // file that could not be read. A new log's empty cache needs no fsync — losing an empty
+        // file loses nothing; Kafka's `CheckpointFile` constructor likewise only creates the
+        // empty file — so creating many partitions does not pay an fsync each here.
+        if epochs_unreadable || epochs.entries() != loaded_epochs.as_slice() {
+            epochs.flush()
+        } else {
+            epochs.create_if_missing()
+        }
+        .map_err(|e| io_err(p, "writing leader-epoch-checkpoint", e))?;
         let recovery_point = if p.had_clean_shutdown {
             leo
         } else {

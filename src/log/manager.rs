@@ -79,6 +79,9 @@ pub struct LogManager {
     clock: SharedClock,
     failure: Arc<LogDirFailureChannel>,
     logs: RwLock<BTreeMap<TopicPartition, Arc<Log>>>,
+    /// Logs being created outside the `logs` lock, with the log dir chosen for each: counted
+    /// when placing the next new log, and a second creator of the same partition waits.
+    creating: Mutex<HashMap<TopicPartition, PathBuf>>,
     options: LogManagerOptions,
     /// Partition dirs renamed `-delete`, removed after `file.delete.delay.ms`: (due ms, dir).
     pending_dir_deletes: Mutex<Vec<(i64, PathBuf)>>,
@@ -116,6 +119,7 @@ impl LogManager {
             clock,
             failure,
             logs: RwLock::new(BTreeMap::new()),
+            creating: Mutex::new(HashMap::new()),
             options,
             pending_dir_deletes: Mutex::new(Vec::new()),
             load_reports: Mutex::new(BTreeMap::new()),
@@ -285,34 +289,90 @@ impl LogManager {
         config: LogConfig,
         topic_id: Option<[u8; 16]>,
     ) -> Result<Arc<Log>, LogError> {
-        let mut logs = self.logs.write().expect("logs lock poisoned");
-        if let Some(l) = logs.get(tp) {
-            if let (Some(id), None) = (topic_id, l.topic_id()) {
-                write_partition_metadata(&l.dir(), &id)
-                    .map_err(|e| l.storage_error("writing partition.metadata", e))?;
-                *l.topic_id.lock().expect("topic id lock poisoned") = Some(id);
+        loop {
+            if let Some(l) = self.existing_log_with_topic_id(tp, topic_id)? {
+                return Ok(l);
             }
-            return Ok(l.clone());
+            match self.reserve_log_dir(tp)? {
+                Some(parent) => {
+                    let created = self.create_log(tp, &parent, config, topic_id);
+                    self.creating
+                        .lock()
+                        .expect("creating lock poisoned")
+                        .remove(tp);
+                    return created;
+                }
+                // Another thread is creating this partition's log: use it once it is there.
+                None => std::thread::sleep(Duration::from_millis(1)),
+            }
         }
-        let live = self.live_dirs();
-        let parent = live
-            .iter()
+    }
+
+    /// The hosted log, recording `topic_id` in `partition.metadata` if it had none.
+    fn existing_log_with_topic_id(
+        &self,
+        tp: &TopicPartition,
+        topic_id: Option<[u8; 16]>,
+    ) -> Result<Option<Arc<Log>>, LogError> {
+        let logs = self.logs.read().expect("logs lock poisoned");
+        let Some(l) = logs.get(tp) else {
+            return Ok(None);
+        };
+        if let (Some(id), None) = (topic_id, l.topic_id()) {
+            write_partition_metadata(&l.dir(), &id)
+                .map_err(|e| l.storage_error("writing partition.metadata", e))?;
+            *l.topic_id.lock().expect("topic id lock poisoned") = Some(id);
+        }
+        Ok(Some(l.clone()))
+    }
+
+    /// Chooses the live log dir with the fewest partitions (counting logs being created) for a
+    /// new log of `tp` and records the choice; `None` when `tp` is being created already.
+    /// Kafka: `LogManager.nextLogDirs`.
+    fn reserve_log_dir(&self, tp: &TopicPartition) -> Result<Option<PathBuf>, LogError> {
+        let mut creating = self.creating.lock().expect("creating lock poisoned");
+        if creating.contains_key(tp) {
+            return Ok(None);
+        }
+        let logs = self.logs.read().expect("logs lock poisoned");
+        if logs.contains_key(tp) {
+            // Created between the caller's look-up and now: the caller looks again.
+            return Ok(None);
+        }
+        let parent = self
+            .live_dirs()
+            .into_iter()
             .min_by_key(|d| {
                 logs.values()
                     .filter(|l| l.parent_dir() == d.as_path())
                     .count()
+                    + creating.values().filter(|p| *p == d).count()
             })
-            .cloned()
             .ok_or_else(|| LogError::KafkaStorage {
                 partition: tp.to_string(),
                 dir: PathBuf::new(),
                 reason: "no live log directory to create the log in".into(),
             })?;
+        creating.insert(tp.clone(), parent.clone());
+        Ok(Some(parent))
+    }
+
+    /// Creates (or loads, if its directory exists) the log of `tp` under `parent`. Runs outside
+    /// the `logs` lock, so partitions of one LeaderAndIsr are created in parallel: a new log
+    /// costs a directory, empty segment files and the fsynced `partition.metadata`.
+    /// Kafka: `LogManager.getOrCreateLog`.
+    fn create_log(
+        &self,
+        tp: &TopicPartition,
+        parent: &Path,
+        config: LogConfig,
+        topic_id: Option<[u8; 16]>,
+    ) -> Result<Arc<Log>, LogError> {
         let dir = parent.join(tp.to_string());
         let params = LoadParams {
             tp: tp.clone(),
             dir: dir.clone(),
-            parent_dir: parent.clone(),
+            parent_dir: parent.to_path_buf(),
             config,
             clock: self.clock.clone(),
             failure: self.failure.clone(),
@@ -328,7 +388,10 @@ impl LogManager {
                 .map_err(|e| log.storage_error("writing partition.metadata", e))?;
         }
         tracing::info!(partition = %tp, dir = %parent.display(), "created log");
-        logs.insert(tp.clone(), log.clone());
+        self.logs
+            .write()
+            .expect("logs lock poisoned")
+            .insert(tp.clone(), log.clone());
         Ok(log)
     }
 

@@ -8,6 +8,7 @@
 //! - [`alter_partition`]: the leader → controller ISR-change seam.
 //! - [`log_dir_failure`]: a failed log dir → partitions offline, controller notified, halt if last.
 //! - [`producer_id_manager`]: producer id blocks for InitProducerId.
+//! - [`state_change_workers`]: one LeaderAndIsr's per-partition disk work on parallel threads.
 
 pub mod alter_partition;
 pub mod controlled_shutdown;
@@ -17,6 +18,7 @@ pub mod log_dir_failure;
 pub mod producer_id_manager;
 pub mod purgatory;
 pub mod replica_manager;
+pub mod state_change_workers;
 
 pub use alter_partition::{AcceptingAlterPartitionSender, AlterPartitionSender};
 pub use producer_id_manager::{ProducerIdBlockSource, ProducerIdManager, RpcProducerIdManager};

@@ -18,6 +18,7 @@ use bytes::Bytes;
 use super::alter_partition::AlterPartitionSender;
 use super::fetcher::{FetcherConfig, InitialFetchState, ReplicaFetcherManager};
 use super::purgatory::{wait_for_change, wait_until};
+use super::state_change_workers::map_in_parallel;
 use crate::apis::ControllerEpochFence;
 use crate::cluster::partition::{FetchPartitionParams, PartitionRead};
 use crate::cluster::{
@@ -268,6 +269,7 @@ impl ReplicaManager {
         &self,
         tp: &TopicPartition,
         topic_id: Option<[u8; 16]>,
+        overrides: &BTreeMap<String, String>,
     ) -> Result<Arc<Partition>, i16> {
         if let Some(h) = self
             .partitions
@@ -285,8 +287,7 @@ impl ReplicaManager {
                 HostedPartition::Offline => Err(ResponseError::KafkaStorageError.code()),
             };
         }
-        let overrides = (self.topic_config)(&tp.topic);
-        let config = self.log_manager.base_config().with_overrides(&overrides).unwrap_or_else(|e| {
+        let config = self.log_manager.base_config().with_overrides(overrides).unwrap_or_else(|e| {
             tracing::warn!(partition = %tp, error = %e, "invalid topic config override ignored");
             self.log_manager.base_config()
         });
@@ -328,35 +329,55 @@ impl ReplicaManager {
         partitions: &[LeaderAndIsrPartition],
     ) -> Result<Vec<(TopicPartition, i16)>, i16> {
         let applied = self.controller_epoch.apply_if_current(controller_epoch, || {
+            // One ZooKeeper read of `/config/topics/<t>` per topic that gets new logs (Kafka
+            // reads it for every partition it creates: `ZkConfigRepository.topicConfig`).
+            let mut overrides: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
+            for lp in partitions {
+                let topic = lp.topic_partition.topic.as_str();
+                if !overrides.contains_key(topic)
+                    && self.online_partition(&lp.topic_partition).is_none()
+                {
+                    overrides.insert(topic, (self.topic_config)(topic));
+                }
+            }
+            let no_overrides = BTreeMap::new();
+            // Checks and log creation (fsynced partition.metadata) for all partitions at once.
+            let prepared = map_in_parallel(partitions, |lp| {
+                let tp = &lp.topic_partition;
+                self.check_leader_and_isr_partition(lp)?;
+                self.check_existing_replica_dir(lp)?;
+                let topic_overrides = overrides.get(tp.topic.as_str()).unwrap_or(&no_overrides);
+                let p = self.get_or_create_partition(tp, lp.topic_id, topic_overrides)?;
+                if lp.state.leader_epoch <= p.leader_epoch() {
+                    tracing::info!(partition = %tp, request_epoch = lp.state.leader_epoch,
+                        current_epoch = p.leader_epoch(), "ignoring LeaderAndIsr with a stale leader epoch");
+                    return Err(ResponseError::StaleControllerEpoch.code());
+                }
+                Ok(p)
+            });
             let mut results = Vec::with_capacity(partitions.len());
             let mut to_lead = Vec::new();
             let mut to_follow = Vec::new();
-            for lp in partitions {
-                let tp = &lp.topic_partition;
-                let code = self.check_leader_and_isr_partition(lp).and_then(|()| {
-                    self.check_existing_replica_dir(lp)?;
-                    let p = self.get_or_create_partition(tp, lp.topic_id)?;
-                    if lp.state.leader_epoch <= p.leader_epoch() {
-                        tracing::info!(partition = %tp, request_epoch = lp.state.leader_epoch,
-                            current_epoch = p.leader_epoch(), "ignoring LeaderAndIsr with a stale leader epoch");
-                        return Err(ResponseError::StaleControllerEpoch.code());
+            for (lp, outcome) in partitions.iter().zip(prepared) {
+                results.push((lp.topic_partition.clone(), outcome.as_ref().err().copied().unwrap_or(0)));
+                match outcome {
+                    Ok(p) if lp.state.leader == self.config.broker_id => {
+                        to_lead.push((p, lp.state.clone()))
                     }
-                    if lp.state.leader == self.config.broker_id {
-                        to_lead.push((p, lp.state.clone()));
-                    } else {
-                        to_follow.push((p, lp.state.clone()));
-                    }
-                    Ok(())
-                });
-                results.push((tp.clone(), code.err().unwrap_or(0)));
+                    Ok(p) => to_follow.push((p, lp.state.clone())),
+                    Err(_) => {}
+                }
             }
             let mut codes: HashMap<TopicPartition, i16> = HashMap::new();
-            // Kafka `makeLeaders`: stop fetching first, then become leader.
+            // Kafka `makeLeaders`: stop fetching first, then become leader. Each new leader
+            // epoch is fsynced to its leader-epoch checkpoint before the request is answered;
+            // the partitions' checkpoints are written in parallel.
             let lead_tps: Vec<TopicPartition> =
                 to_lead.iter().map(|(p, _)| p.topic_partition().clone()).collect();
             self.fetchers.remove_fetcher_for_partitions(&lead_tps);
-            for (p, st) in &to_lead {
-                if let Err(e) = p.make_leader(st) {
+            let led = map_in_parallel(&to_lead, |(p, st)| p.make_leader(st));
+            for ((p, _), outcome) in to_lead.iter().zip(led) {
+                if let Err(e) = outcome {
                     tracing::error!(partition = %p.topic_partition(), error = %e, "cannot become leader");
                     codes.insert(p.topic_partition().clone(), e.error_code());
                 }

@@ -52,6 +52,52 @@ fn new_partitions_spread_over_dirs_and_record_topic_id() {
     assert!(meta.starts_with("version: 0\ntopic_id: "), "{meta}");
 }
 
+/// Logs are created outside the `logs` lock so one LeaderAndIsr creates its partitions in
+/// parallel: placement still balances the dirs (logs being created count, as in
+/// `LogManager.nextLogDirs`), and racing creators of one partition get the same log.
+/// A new log's empty leader-epoch checkpoint exists (Kafka creates the file) and is empty.
+#[test]
+fn concurrent_creation_balances_dirs_and_shares_one_log() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let dirs = vec![a.path().to_path_buf(), b.path().to_path_buf()];
+    let m = start(&dirs, mock_clock());
+    let tps: Vec<TopicPartition> = (0..40).map(|p| TopicPartition::new("c", p)).collect();
+    std::thread::scope(|s| {
+        for chunk in tps.chunks(5) {
+            let m = &m;
+            s.spawn(move || {
+                for tp in chunk {
+                    m.get_or_create_log(tp, LogConfig::default(), Some([3u8; 16]))
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let count = |d: &std::path::Path| {
+        fs::read_dir(d)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().is_dir())
+            .count()
+    };
+    assert_eq!((count(a.path()), count(b.path())), (20, 20));
+    let same = TopicPartition::new("same", 0);
+    let logs: Vec<Arc<Log>> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    m.get_or_create_log(&same, LogConfig::default(), None)
+                        .unwrap()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(logs.iter().all(|l| Arc::ptr_eq(l, &logs[0])));
+    let epochs = fs::read_to_string(logs[0].dir().join("leader-epoch-checkpoint")).unwrap();
+    assert_eq!(epochs, "0\n0\n");
+}
+
 /// Clean shutdown (`LogManager.shutdown`): every checkpoint file and `.kafka_cleanshutdown`
 /// are written; the next startup removes the marker, skips recovery and restores offsets.
 #[test]

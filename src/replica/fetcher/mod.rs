@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use self::client::{BrokerConnection, ClientError};
 use super::replica_manager::ReplicaManager;
+use super::state_change_workers::map_in_parallel;
 use crate::cluster::partition::{UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 use crate::cluster::{Partition, TopicPartition};
 use crate::protocol::errors::ResponseError;
@@ -284,6 +285,41 @@ struct ReplicaFetcher {
 const FETCH_VERSION_WITH_IDS: i16 = 16;
 const FETCH_VERSION_NAMES: i16 = 12;
 
+/// One partition's data from a fetch response, to append as the follower.
+struct FollowerAppend {
+    partition: Arc<Partition>,
+    sent: PartitionFetchState,
+    records: Bytes,
+    high_watermark: i64,
+    leader_log_start: i64,
+}
+
+impl FollowerAppend {
+    /// Appends, then HW := min(leader HW, LEO) and log start := max(ours, leader's). Returns
+    /// the next fetch offset if batches were appended. Kafka:
+    /// `ReplicaFetcherThread.processPartitionData`.
+    fn apply(&self) -> Result<Option<i64>, String> {
+        let p = &self.partition;
+        let appended = if self.records.is_empty() {
+            None
+        } else {
+            Some(
+                p.append_records_to_follower(&self.records)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        let log = p.log();
+        log.update_high_watermark(self.high_watermark.min(log.log_end_offset()));
+        if self.leader_log_start >= 0 {
+            log.follow_leader_log_start_offset(self.leader_log_start)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(appended
+            .filter(|i| i.last_offset >= 0)
+            .map(|i| i.last_offset + 1))
+    }
+}
+
 impl ReplicaFetcher {
     fn stopped(&self) -> bool {
         self.stop.load(std::sync::atomic::Ordering::Acquire)
@@ -418,6 +454,9 @@ impl ReplicaFetcher {
             .iter()
             .filter_map(|(tp, s)| s.topic_id.map(|id| (id, tp.topic.clone())))
             .collect();
+        let sent_states: HashMap<&TopicPartition, &PartitionFetchState> =
+            ready.iter().map(|(tp, s)| (tp, s)).collect();
+        let mut appends: Vec<FollowerAppend> = Vec::new();
         for topic in resp.responses {
             let name = if version >= 13 {
                 match by_id.get(topic.topic_id.as_bytes()) {
@@ -429,15 +468,64 @@ impl ReplicaFetcher {
             };
             for pd in topic.partitions {
                 let tp = TopicPartition::new(name.clone(), pd.partition_index);
-                let Some(sent) = ready.iter().find(|(t, _)| *t == tp).map(|(_, s)| s.clone())
-                else {
+                let Some(sent) = sent_states.get(&tp).map(|s| (*s).clone()) else {
                     continue;
                 };
-                self.process_partition(c, &rm, &tp, &sent, version, pd)
-                    .await;
+                let Some(partition) = rm.online_partition(&tp) else {
+                    continue;
+                };
+                let diverging = pd.diverging_epoch.epoch != UNDEFINED_EPOCH
+                    || pd.diverging_epoch.end_offset != UNDEFINED_EPOCH_OFFSET;
+                if pd.error_code == 0 && !diverging {
+                    appends.push(FollowerAppend {
+                        partition,
+                        sent,
+                        records: pd.records.unwrap_or_default(),
+                        high_watermark: pd.high_watermark,
+                        leader_log_start: pd.log_start_offset,
+                    });
+                } else {
+                    self.process_partition(c, &partition, &sent, pd).await;
+                }
             }
         }
+        self.append_fetched(appends).await;
         Ok(())
+    }
+
+    /// Appends the fetched data of every partition of one response, in parallel: the first
+    /// batch of a new leader epoch fsyncs the partition's leader-epoch checkpoint (Kafka:
+    /// `LeaderEpochFileCache.assign` on the follower's append), and after a failover every
+    /// moved partition does that at once while acks=all producers wait for this follower.
+    /// Kafka: `AbstractFetcherThread.processFetchRequest` → `processPartitionData`.
+    async fn append_fetched(&self, appends: Vec<FollowerAppend>) {
+        if appends.is_empty() {
+            return;
+        }
+        let work: Vec<(FollowerAppend, Result<Option<i64>, String>)> =
+            match tokio::task::spawn_blocking(move || {
+                let outcomes = map_in_parallel(&appends, FollowerAppend::apply);
+                appends.into_iter().zip(outcomes).collect()
+            })
+            .await
+            {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::error!(leader = self.leader_id, error = %e, "follower append task failed");
+                    return;
+                }
+            };
+        for (a, outcome) in work {
+            let tp = a.partition.topic_partition();
+            match outcome {
+                Ok(Some(next)) => self.update_state(tp, &a.sent, |s| s.fetch_offset = next),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(partition = %tp, error = %e, "follower append failed");
+                    self.delay(tp, &a.sent);
+                }
+            }
+        }
     }
 
     /// Updates the shared state only if nobody changed it since the request was built
@@ -464,20 +552,18 @@ impl ReplicaFetcher {
         self.update_state(tp, sent, |s| s.delayed_until = Some(until));
     }
 
+    /// A partition whose fetch answer is an error or a diverging epoch (data goes through
+    /// [`Self::append_fetched`]).
     async fn process_partition(
         &self,
         c: &mut BrokerConnection,
-        rm: &ReplicaManager,
-        tp: &TopicPartition,
+        partition: &Arc<Partition>,
         sent: &PartitionFetchState,
-        _version: i16,
         pd: kafka_protocol::messages::fetch_response::PartitionData,
     ) {
-        let Some(partition) = rm.online_partition(tp) else {
-            return;
-        };
+        let tp = partition.topic_partition();
         if pd.error_code == ResponseError::OffsetOutOfRange.code() {
-            match self.handle_out_of_range(c, &partition, sent).await {
+            match self.handle_out_of_range(c, partition, sent).await {
                 Ok(new_offset) => self.update_state(tp, sent, |s| s.fetch_offset = new_offset),
                 Err(e) => {
                     tracing::warn!(partition = %tp, error = %e, "cannot resolve an out-of-range fetch offset");
@@ -491,59 +577,20 @@ impl ReplicaFetcher {
             self.delay(tp, sent);
             return;
         }
-        let diverging = pd.diverging_epoch.epoch != UNDEFINED_EPOCH
-            || pd.diverging_epoch.end_offset != UNDEFINED_EPOCH_OFFSET;
-        if diverging {
-            let offset = truncation_offset(
-                &partition,
-                pd.diverging_epoch.epoch,
-                pd.diverging_epoch.end_offset,
-            );
-            tracing::info!(partition = %tp, leader_epoch = pd.diverging_epoch.epoch,
-                leader_end_offset = pd.diverging_epoch.end_offset, truncate_to = offset, "log diverged from the leader; truncating");
-            let p = partition.clone();
-            match tokio::task::spawn_blocking(move || p.truncate_to(offset)).await {
-                Ok(Ok(_)) => {
-                    let leo = partition.log_end_offset();
-                    self.update_state(tp, sent, |s| s.fetch_offset = leo);
-                }
-                _ => self.delay(tp, sent),
-            }
-            return;
-        }
-        let records: Bytes = pd.records.unwrap_or_default();
+        let offset = truncation_offset(
+            partition,
+            pd.diverging_epoch.epoch,
+            pd.diverging_epoch.end_offset,
+        );
+        tracing::info!(partition = %tp, leader_epoch = pd.diverging_epoch.epoch,
+            leader_end_offset = pd.diverging_epoch.end_offset, truncate_to = offset, "log diverged from the leader; truncating");
         let p = partition.clone();
-        let hw = pd.high_watermark;
-        let leader_log_start = pd.log_start_offset;
-        let result = tokio::task::spawn_blocking(move || {
-            let appended = if records.is_empty() {
-                None
-            } else {
-                Some(p.append_records_to_follower(&records)?)
-            };
-            // Kafka `ReplicaFetcherThread.processPartitionData`: HW := min(leader HW, LEO);
-            // log start := max(ours, leader's).
-            let log = p.log();
-            log.update_high_watermark(hw.min(log.log_end_offset()));
-            if leader_log_start >= 0 {
-                log.follow_leader_log_start_offset(leader_log_start)?;
+        match tokio::task::spawn_blocking(move || p.truncate_to(offset)).await {
+            Ok(Ok(_)) => {
+                let leo = partition.log_end_offset();
+                self.update_state(tp, sent, |s| s.fetch_offset = leo);
             }
-            Ok::<_, crate::cluster::PartitionError>(appended)
-        })
-        .await;
-        match result {
-            Ok(Ok(Some(info))) if info.last_offset >= 0 => {
-                self.update_state(tp, sent, |s| s.fetch_offset = info.last_offset + 1);
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(partition = %tp, error = %e, "follower append failed");
-                self.delay(tp, sent);
-            }
-            Err(e) => {
-                tracing::error!(partition = %tp, error = %e, "follower append task failed");
-                self.delay(tp, sent);
-            }
+            _ => self.delay(tp, sent),
         }
     }
 
