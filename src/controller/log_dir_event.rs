@@ -110,7 +110,10 @@ pub async fn delete_log_dir_event_notifications(
 /// failover then sends LeaderAndIsr for every replica to its live broker, and the
 /// KAFKA_STORAGE_ERROR answers mark the replicas of failed dirs offline — the notifications'
 /// whole effect.
-pub async fn on_controller_failover(zk: &KafkaZkClient, epoch_zk_version: i32) -> Result<(), ZkError> {
+pub async fn on_controller_failover(
+    zk: &KafkaZkClient,
+    epoch_zk_version: i32,
+) -> Result<(), ZkError> {
     let pending = get_all_log_dir_event_notifications(zk).await?;
     if !pending.is_empty() {
         tracing::info!(
