@@ -8,36 +8,16 @@ semantics doc §1.4, §1.9; layout doc §2.6, §2.7, §6.3)."""
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import subprocess
-import uuid
 from collections import defaultdict
 
 from harness.broker import ZkafkaCluster
 from harness.clients import kcat, kcat_metadata
+from harness.partition_state import create_topic_znodes as _create_topic_in_zookeeper
 from harness.waiting import wait_until
 
 RECORDS = 3000
-
-
-def _create_topic_in_zookeeper(cluster: ZkafkaCluster, topic: str, assignment: dict[int, list[int]]) -> str:
-    """Writes the two znodes Kafka's admin path writes, in its order and byte format (Scala 2.13
-    key order, partition ids 0-10 ascending); returns the topic id."""
-    topic_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    partitions = ",".join(f'"{p}":[{",".join(map(str, r))}]' for p, r in sorted(assignment.items()))
-    zk = cluster.view.client
-    zk.create(f"/config/topics/{topic}", b'{"version":1,"config":{}}', makepath=True)
-    zk.create(
-        f"/brokers/topics/{topic}",
-        (
-            f'{{"partitions":{{{partitions}}},"topic_id":"{topic_id}",'
-            '"adding_replicas":{},"removing_replicas":{},"version":3}'
-        ).encode(),
-        makepath=True,
-    )
-    return topic_id
 
 
 def test_controller_creates_partition_state_and_clients_produce_and_consume(cluster: ZkafkaCluster) -> None:

@@ -8,6 +8,9 @@
 #   Maven:   integration-tests/java/pom.xml -> integration-tests/lib/ (Kafka 3.9 jars: the Java
 #            clients and the reference broker), only if Maven is installed
 # Must already be present: java (ZooKeeper runs on it) and cargo (builds zkafka).
+#
+#   scripts/install-deps.sh --bench   also iperf3 (Debian), used only by the benchmarks
+#                                     (docs/benchmarks.md: the loopback limit)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,6 +25,9 @@ fi
 missing=()
 [[ -f /usr/share/java/zookeeper.jar ]] || missing+=(zookeeper)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+if [[ "${1:-}" == "--bench" ]]; then
+  command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
+fi
 if ((${#missing[@]})); then
   command -v apt-get >/dev/null 2>&1 || die "need Debian packages ${missing[*]} but apt-get is not available"
   sudo=()

@@ -22,6 +22,12 @@ enum Command {
     Zk(cli::zk::ZkArgs),
     /// Create, list, describe, alter and delete topics (like kafka-topics.sh).
     Topics(cli::topics::TopicsArgs),
+    /// Add, remove and list ACLs (like kafka-acls.sh).
+    Acls(cli::acls::AclsArgs),
+    /// Alter and describe SCRAM credentials of users (like kafka-configs.sh).
+    Configs(cli::configs::ConfigsArgs),
+    /// List, describe, delete consumer groups and reset their offsets (like kafka-consumer-groups.sh).
+    Groups(cli::groups::GroupsArgs),
     /// Produce stdin lines as records (like kafka-console-producer.sh).
     Produce(cli::produce::ProduceArgs),
     /// Print records of a topic (like kafka-console-consumer.sh).
@@ -37,6 +43,9 @@ fn main() {
         Command::Broker(args) => cli::broker::run(args),
         Command::Zk(args) => cli::zk::run(args),
         Command::Topics(args) => cli::topics::run(args),
+        Command::Acls(args) => cli::acls::run(args),
+        Command::Configs(args) => cli::configs::run(args),
+        Command::Groups(args) => cli::groups::run(args),
         Command::Produce(args) => cli::produce::run(args),
         Command::Consume(args) => cli::consume::run(args),
         Command::Perf(args) => cli::perf::run(args),

@@ -11,6 +11,10 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
+use crate::admin::topic_config_listener::TopicConfigChangeListener;
+use crate::admin::{AdminZkClient, CreateTopicDefaults};
+use crate::apis::auto_topic_creation::ZkAutoTopicCreationManager;
+use crate::apis::zk_admin_manager::{AdminManagerConfig, ZkAdminManager};
 use crate::apis::{BrokerEpoch, ControllerEpochFence, KafkaApis, KafkaApisConfig};
 use crate::cluster::EndPoint;
 use crate::config::KafkaConfig;
@@ -52,6 +56,8 @@ pub enum ServerError {
     Log(#[from] LogError),
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
+    #[error("security: {0}")]
+    Security(#[from] crate::security::manager::SecurityStartError),
 }
 
 /// A running broker. Fields are `Some` while their component runs; shutdown takes them in
@@ -67,6 +73,8 @@ pub struct KafkaServer {
     log_manager: Option<Arc<LogManager>>,
     /// Step 7: bound listeners; request processing starts at step 11.
     socket_server: Option<SocketServer>,
+    /// Step 11: authorizer, SCRAM credential cache, listener TLS/SASL settings.
+    security: Option<crate::security::manager::SecurityManager>,
     /// `advertised.listeners` with port 0 replaced by the port actually bound (step 7).
     advertised_listeners: Vec<EndPoint>,
     /// Shared with `KafkaApis` (broker-epoch fence) and the controller (re-registration).
@@ -81,6 +89,10 @@ pub struct KafkaServer {
     controller: Option<KafkaController>,
     /// Step 8: takes failed log dirs offline and notifies the controller.
     log_dir_failure_handler: Option<tokio::task::JoinHandle<()>>,
+    /// Step 11: consumer groups and offsets.
+    group_coordinator: Option<Arc<crate::coordinator::group::GroupCoordinator>>,
+    /// Step 11: applies `/config/changes` topic notifications to local logs.
+    topic_config_listener: Option<TopicConfigChangeListener>,
 }
 
 /// Total number of startup steps, for the "step k/N" log lines.
@@ -142,6 +154,7 @@ impl KafkaServer {
             zk: None,
             log_manager: None,
             socket_server: None,
+            security: None,
             replica_manager: None,
             // Replaced at step 8, once the broker id is known (it may be generated at step 4).
             metadata_cache: Arc::new(MetadataCache::new(-1)),
@@ -150,6 +163,8 @@ impl KafkaServer {
             broker_epoch_cell: Arc::new(BrokerEpoch::default()),
             controller: None,
             log_dir_failure_handler: None,
+            group_coordinator: None,
+            topic_config_listener: None,
         };
         tracing::info!("starting");
         match server.run_startup_steps().await {
@@ -358,10 +373,78 @@ impl KafkaServer {
             Some(controller) => apis.with_controller(controller.handle()),
             None => apis,
         };
+        // Kafka: authorizer.start + ZkConfigManager.startup (SCRAM credentials), then the
+        // listeners' SSL/SASL channel builders.
+        let security =
+            crate::security::manager::SecurityManager::start(&config, Arc::clone(&zk)).await?;
+        let mut apis = apis.with_credential_cache(Arc::clone(&security.credential_cache));
+        if let Some(authorizer) = &security.authorizer {
+            apis = apis.with_authorizer(Arc::clone(authorizer));
+        }
+        let listener_security = security.listener_security.clone();
+        self.security = Some(security);
+        let apis = apis.with_group_coordinator(self.start_group_coordinator(&replica_manager)?);
+        // Kafka: ZkAdminManager + AutoTopicCreationManager (topic lifecycle, `admin` module).
+        let admin_manager = Arc::new(ZkAdminManager::new(
+            AdminZkClient::new(Arc::clone(&zk)).with_log_config(log_manager.base_config()),
+            Arc::clone(&self.metadata_cache),
+            AdminManagerConfig {
+                defaults: CreateTopicDefaults {
+                    num_partitions: config.num_partitions,
+                    default_replication_factor: config.default_replication_factor as i16,
+                },
+                delete_topic_enable: config.get_bool("delete.topic.enable", true)?,
+                offsets_topic_num_partitions: config.get_i32("offsets.topic.num.partitions", 50)?,
+                offsets_topic_replication_factor: config
+                    .get_i32("offsets.topic.replication.factor", 3)?
+                    as i16,
+                offsets_topic_segment_bytes: config
+                    .get_i32("offsets.topic.segment.bytes", 104_857_600)?,
+                broker_originals: config.originals().clone(),
+            },
+        ));
+        let apis = apis
+            .with_auto_topic_creation(Arc::new(ZkAutoTopicCreationManager::new(Arc::clone(
+                &admin_manager,
+            ))))
+            .with_admin_manager(admin_manager);
+        // Kafka: ZkConfigManager (topic configs) — every broker applies config changes.
+        self.topic_config_listener = Some(TopicConfigChangeListener::start(
+            Arc::clone(&zk),
+            Arc::clone(&log_manager),
+        ));
         if let Some(socket_server) = &self.socket_server {
-            socket_server.enable_request_processing(Arc::new(apis))?;
+            socket_server
+                .enable_request_processing_with_security(Arc::new(apis), &listener_security)?;
         }
         Ok(())
+    }
+
+    /// Kafka: `groupCoordinator.startup` — the coordinator loads `__consumer_offsets`
+    /// partitions as LeaderAndIsr makes this broker their leader.
+    fn start_group_coordinator(
+        &mut self,
+        replica_manager: &Arc<ReplicaManager>,
+    ) -> Result<Arc<crate::coordinator::group::GroupCoordinator>, ServerError> {
+        use crate::coordinator::group::{
+            GroupCoordinator, GroupCoordinatorConfig, ReplicaOffsetsLog,
+        };
+        let config = GroupCoordinatorConfig::from_kafka_config(&self.config)?;
+        let log = ReplicaOffsetsLog::new(
+            Arc::clone(replica_manager),
+            SystemClock::shared(),
+            config.offsets_topic_compression_codec,
+        );
+        let coordinator = GroupCoordinator::new(config, SystemClock::shared(), Arc::new(log));
+        let weak = Arc::downgrade(&coordinator);
+        replica_manager.add_leadership_listener(Arc::new(move |leaders, followers| {
+            if let Some(c) = weak.upgrade() {
+                c.on_leadership_change(leaders, followers);
+            }
+        }));
+        coordinator.startup();
+        self.group_coordinator = Some(Arc::clone(&coordinator));
+        Ok(coordinator)
     }
 
     /// Kafka: `KafkaServer.createBrokerInfo` — advertised listeners with empty hosts replaced by
@@ -444,6 +527,15 @@ impl KafkaServer {
                 self.broker_id
             );
             socket_server.shutdown().await;
+        }
+        if let Some(security) = self.security.take() {
+            security.shutdown();
+        }
+        if let Some(coordinator) = self.group_coordinator.take() {
+            coordinator.shutdown();
+        }
+        if let Some(listener) = self.topic_config_listener.take() {
+            listener.shutdown();
         }
         // 10.
         if let Some(controller) = self.controller.take() {

@@ -8,6 +8,8 @@ Modules:
 * `broker`    – `Broker`, `ZkafkaCluster` (generated server.properties, kill/stop/pause/restart).
 * `znodes`    – `ZkView`: kazoo reads of znodes with their Stat.
 * `kafka_formats` – the exact bytes Kafka 3.9 writes, to compare znodes against.
+* `partition_state` – topics via znodes, state znodes, raw Metadata v7, ZooKeeper-vs-Metadata.
+* `checker`   – the fault tests' durability checker (acks=all load, consume back, counts).
 """
 
 from .broker import Broker, ZkafkaCluster, unique_chroot, zkafka_available, zkafka_bin

@@ -12,12 +12,16 @@
 //! - [`assignment_validation`]: checks on explicit assignments (CreateTopics, CreatePartitions).
 //! - [`create_topics`]: the checks and assignment of one CreateTopics / auto-created topic.
 //! - [`create_partitions`]: the assignment for partitions added by CreatePartitions.
+//! - [`zk_admin`]: `AdminZkClient`, the ZooKeeper writes (topic znodes, configs, deletion marks).
+//! - [`topic_config_listener`]: every broker applies `/config/changes` topic notifications.
 
 pub mod assignment_validation;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod replica_assignment;
 pub mod topic;
+pub mod topic_config_listener;
+pub mod zk_admin;
 
 pub use assignment_validation::{validate_replica_assignment, validate_topic_create_assignment};
 pub use create_partitions::assign_new_partitions;
@@ -28,6 +32,7 @@ pub use replica_assignment::{
     assign_replicas_to_brokers, assign_replicas_to_brokers_with, broker_metadatas,
     rack_alternated_broker_list, AssignmentStart, BrokerMetadata, RackAwareMode,
 };
+pub use zk_admin::AdminZkClient;
 
 /// An admin request failed validation. `Display` is Kafka's exception message, which is what
 /// Kafka puts in the response's `error_message` (except for [`AdminError::AdminOperation`], see
@@ -64,6 +69,17 @@ pub enum AdminError {
     /// `AdminOperationException` (not an `ApiException`) → UNKNOWN_SERVER_ERROR (-1).
     #[error("{0}")]
     AdminOperation(String),
+    /// `ReassignmentInProgressException` → REASSIGNMENT_IN_PROGRESS (60).
+    #[error("{0}")]
+    ReassignmentInProgress(String),
+    /// `TopicAlreadyMarkedForDeletionException` (not an `ApiException`; DeleteTopics treats it
+    /// as success) → UNKNOWN_SERVER_ERROR (-1).
+    #[error("{0}")]
+    TopicAlreadyMarkedForDeletion(String),
+    /// A ZooKeeper operation failed (Kafka: a `KeeperException` surfacing as
+    /// UNKNOWN_SERVER_ERROR).
+    #[error("ZooKeeper: {0}")]
+    ZooKeeper(String),
 }
 
 impl AdminError {
@@ -81,6 +97,8 @@ impl AdminError {
             AdminError::InvalidConfig(_) => 40,
             AdminError::InvalidRequest(_) => 42,
             AdminError::AdminOperation(_) => -1,
+            AdminError::ReassignmentInProgress(_) => 60,
+            AdminError::TopicAlreadyMarkedForDeletion(_) | AdminError::ZooKeeper(_) => -1,
         }
     }
 
@@ -96,7 +114,10 @@ impl AdminError {
             AdminError::UnknownTopicOrPartition(_) => "UNKNOWN_TOPIC_OR_PARTITION",
             AdminError::InvalidConfig(_) => "INVALID_CONFIG",
             AdminError::InvalidRequest(_) => "INVALID_REQUEST",
-            AdminError::AdminOperation(_) => "UNKNOWN_SERVER_ERROR",
+            AdminError::ReassignmentInProgress(_) => "REASSIGNMENT_IN_PROGRESS",
+            AdminError::AdminOperation(_)
+            | AdminError::TopicAlreadyMarkedForDeletion(_)
+            | AdminError::ZooKeeper(_) => "UNKNOWN_SERVER_ERROR",
         }
     }
 
@@ -105,7 +126,9 @@ impl AdminError {
     // Kafka: org.apache.kafka.common.requests.ApiError.fromThrowable
     pub fn wire_message(&self) -> Option<String> {
         match self {
-            AdminError::AdminOperation(_) => None,
+            AdminError::AdminOperation(_)
+            | AdminError::TopicAlreadyMarkedForDeletion(_)
+            | AdminError::ZooKeeper(_) => None,
             other => Some(other.to_string()),
         }
     }

@@ -19,6 +19,15 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Ok(r) => r,
         Err(close) => return close,
     };
+    // Kafka: `handleAllocateProducerIdsRequest` — ClusterAction on the cluster.
+    if !apis.authorize_cluster(
+        &request.context,
+        crate::zk::znodes::AclOperation::ClusterAction,
+    ) {
+        let r = AllocateProducerIdsResponse::default()
+            .with_error_code(ResponseError::ClusterAuthorizationFailed.code());
+        return respond(request, &r);
+    }
     let not_controller =
         AllocateProducerIdsResponse::default().with_error_code(ResponseError::NotController.code());
     let Some(controller) = apis.controller.as_ref().filter(|c| c.is_active()) else {

@@ -20,6 +20,16 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     let version = request.context.header.api_version();
+    // Kafka: `handleAlterPartitionRequest` — ClusterAction on the cluster.
+    if !apis.authorize_cluster(
+        &request.context,
+        crate::zk::znodes::AclOperation::ClusterAction,
+    ) {
+        return respond(
+            request,
+            &error_response(ResponseError::ClusterAuthorizationFailed.code()),
+        );
+    }
     let not_controller = error_response(ResponseError::NotController.code());
     let Some(controller) = apis.controller.as_ref().filter(|c| c.is_active()) else {
         return respond(request, &not_controller);

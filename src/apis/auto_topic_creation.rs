@@ -30,3 +30,101 @@ pub trait AutoTopicCreationManager: Send + Sync + 'static {
         context: &'a RequestContext,
     ) -> BoxFuture<'a, Vec<AutoCreatedTopic>>;
 }
+
+/// Kafka's ZooKeeper-mode auto-creation: the broker handling the Metadata request writes the
+/// topic itself (timeout 0, no waiting) with `num.partitions` / `default.replication.factor`
+/// (or the offsets topic's settings), and reports LEADER_NOT_AVAILABLE while the controller
+/// elects leaders. A name already being created by another request of this broker is
+/// UNKNOWN_TOPIC_OR_PARTITION; an illegal name INVALID_TOPIC_EXCEPTION.
+///
+/// Kafka: `DefaultAutoTopicCreationManager.createTopics`, `filterCreatableTopics`,
+/// `createTopicsInZk`.
+pub struct ZkAutoTopicCreationManager {
+    admin_manager: std::sync::Arc<super::zk_admin_manager::ZkAdminManager>,
+    /// Topics whose creation is in flight on this broker. Kafka: `inflightTopics`.
+    inflight: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl ZkAutoTopicCreationManager {
+    pub fn new(
+        admin_manager: std::sync::Arc<super::zk_admin_manager::ZkAdminManager>,
+    ) -> ZkAutoTopicCreationManager {
+        ZkAutoTopicCreationManager {
+            admin_manager,
+            inflight: std::sync::Mutex::new(std::collections::HashSet::new()),
+        }
+    }
+
+    async fn create(&self, topics: &[String]) -> Vec<AutoCreatedTopic> {
+        /// Kafka error codes used here.
+        const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+        const LEADER_NOT_AVAILABLE: i16 = 5;
+        const INVALID_TOPIC_EXCEPTION: i16 = 17;
+        const TOPIC_ALREADY_EXISTS: i16 = 36;
+        let mut out = Vec::with_capacity(topics.len());
+        let mut creatable = Vec::new();
+        for topic in topics {
+            let error = if !crate::admin::topic::is_valid(topic) {
+                Some(INVALID_TOPIC_EXCEPTION)
+            } else if !self
+                .inflight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(topic.clone())
+            {
+                Some(UNKNOWN_TOPIC_OR_PARTITION)
+            } else {
+                None
+            };
+            match error {
+                Some(code) => out.push(AutoCreatedTopic {
+                    name: topic.clone(),
+                    error_code: code,
+                }),
+                None => creatable.push(self.admin_manager.creatable_topic(topic)),
+            }
+        }
+        if creatable.is_empty() {
+            return out;
+        }
+        let outcomes = self.admin_manager.create_topics(&creatable, false).await;
+        {
+            let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
+            for t in &creatable {
+                inflight.remove(&t.name);
+            }
+        }
+        for o in outcomes {
+            // Written (REQUEST_TIMED_OUT with timeout 0 in Kafka) or already there: the
+            // controller has not elected leaders yet as far as this request knows.
+            let code = match o.error_code {
+                0 | TOPIC_ALREADY_EXISTS | super::zk_admin_manager::REQUEST_TIMED_OUT => {
+                    LEADER_NOT_AVAILABLE
+                }
+                other => other,
+            };
+            if o.error_code == 0 {
+                tracing::info!(
+                    "Auto-created topic {} ({} partitions)",
+                    o.name,
+                    o.assignment.len()
+                );
+            }
+            out.push(AutoCreatedTopic {
+                name: o.name,
+                error_code: code,
+            });
+        }
+        out
+    }
+}
+
+impl AutoTopicCreationManager for ZkAutoTopicCreationManager {
+    fn create_topics<'a>(
+        &'a self,
+        topics: &'a [String],
+        _context: &'a RequestContext,
+    ) -> BoxFuture<'a, Vec<AutoCreatedTopic>> {
+        Box::pin(self.create(topics))
+    }
+}

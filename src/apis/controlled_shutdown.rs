@@ -20,6 +20,16 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     let error = |code: i16| ControlledShutdownResponse::default().with_error_code(code);
+    // Kafka: `handleControlledShutdownRequest` — ClusterAction on the cluster.
+    if !apis.authorize_cluster(
+        &request.context,
+        crate::zk::znodes::AclOperation::ClusterAction,
+    ) {
+        return respond(
+            request,
+            &error(ResponseError::ClusterAuthorizationFailed.code()),
+        );
+    }
     let Some(controller) = apis.controller.as_ref() else {
         return respond(request, &error(ResponseError::NotController.code()));
     };

@@ -61,7 +61,20 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .map(|tp| (tp.clone(), Err((ResponseError::NotController.code(), None))))
             .collect()
     };
+    // Kafka: `handleElectLeaders` — Alter on the cluster (the documentation table says
+    // ClusterAction; the code checks ALTER), else every partition CLUSTER_AUTHORIZATION_FAILED.
+    let authorized =
+        apis.authorize_cluster(&request.context, crate::zk::znodes::AclOperation::Alter);
     let results = match apis.controller.as_ref() {
+        _ if !authorized => partitions
+            .iter()
+            .map(|tp| {
+                (
+                    tp.clone(),
+                    Err((ResponseError::ClusterAuthorizationFailed.code(), None)),
+                )
+            })
+            .collect(),
         None => not_controller(&partitions),
         Some(controller) => {
             let (tx, rx) = oneshot::channel();

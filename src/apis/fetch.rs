@@ -24,6 +24,7 @@ use crate::cluster::TopicPartition;
 use crate::network::{Request, Response, ResponseSend};
 use crate::protocol::errors::ResponseError;
 use crate::replica::replica_manager::{FetchParams, FetchPartitionRequest};
+use crate::zk::znodes::{AclOperation, ResourceType};
 
 /// A request topic in order: (name, id, partitions with their index into the replica
 /// manager's request list or an early error code).
@@ -50,6 +51,10 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         req.replica_id.0
     };
     let is_follower = replica_id >= 0;
+    // Kafka: `handleFetchRequest` — a follower needs ClusterAction on the cluster (else every
+    // partition is TOPIC_AUTHORIZATION_FAILED); a consumer needs Read on each topic.
+    let follower_denied =
+        is_follower && !apis.authorize_cluster(&request.context, AclOperation::ClusterAction);
     let params = FetchParams {
         replica_id: is_follower.then_some(replica_id),
         max_wait_ms: i64::from(req.max_wait_ms),
@@ -76,10 +81,16 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         } else {
             (Some(topic.topic.0.to_string()), Uuid::nil())
         };
+        let denied = follower_denied
+            || (!is_follower
+                && name.as_ref().is_some_and(|n| {
+                    !apis.authorize(&request.context, AclOperation::Read, ResourceType::Topic, n)
+                }));
         let mut parts = Vec::with_capacity(topic.partitions.len());
         for fp in &topic.partitions {
             let entry = match &name {
                 None => Err(ResponseError::UnknownTopicId.code()),
+                Some(_) if denied => Err(ResponseError::TopicAuthorizationFailed.code()),
                 Some(n) => {
                     wanted.push(FetchPartitionRequest {
                         topic_partition: TopicPartition::new(n.clone(), fp.partition),

@@ -8,6 +8,7 @@ use kafka_protocol::messages::{InitProducerIdRequest, InitProducerIdResponse, Pr
 use super::{decode_body, respond, KafkaApis};
 use crate::network::{Request, Response};
 use crate::protocol::errors::ResponseError;
+use crate::zk::znodes::{AclOperation, ResourceType};
 
 pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let req: InitProducerIdRequest = match decode_body(request) {
@@ -21,6 +22,33 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         .transactional_id
         .as_ref()
         .is_some_and(|t| !t.0.is_empty());
+    // Kafka: `handleInitProducerIdRequest` — Write on the transactional id, or for an
+    // idempotent producer IdempotentWrite on the cluster or Write on any topic.
+    if transactional {
+        let id = req
+            .transactional_id
+            .as_ref()
+            .map(|t| t.0.to_string())
+            .unwrap_or_default();
+        if !apis.authorize(
+            &request.context,
+            AclOperation::Write,
+            ResourceType::TransactionalId,
+            &id,
+        ) {
+            response.error_code = ResponseError::TransactionalIdAuthorizationFailed.code();
+            return respond(request, &response);
+        }
+    } else if !apis.authorize_cluster(&request.context, AclOperation::IdempotentWrite)
+        && !apis.authorize_by_resource_type(
+            &request.context,
+            AclOperation::Write,
+            ResourceType::Topic,
+        )
+    {
+        response.error_code = ResponseError::ClusterAuthorizationFailed.code();
+        return respond(request, &response);
+    }
     if transactional {
         // Transactions need the transaction coordinator (a later part of the project); this
         // broker coordinates no transactional id.

@@ -17,6 +17,7 @@ use crate::cluster::{LeaderAndIsrState, TopicPartition};
 use crate::network::{Request, Response};
 use crate::protocol::errors::ResponseError;
 use crate::replica::replica_manager::LeaderAndIsrPartition;
+use crate::zk::znodes::AclOperation;
 
 pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let req: LeaderAndIsrRequest = match decode_body(request) {
@@ -24,6 +25,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     let version = request.context.header.api_version();
+    // Kafka: `authorizeClusterOperation(request, CLUSTER_ACTION)` → the request's error response.
+    if !apis.authorize_cluster(&request.context, AclOperation::ClusterAction) {
+        let r = kafka_protocol::messages::LeaderAndIsrResponse::default()
+            .with_error_code(kafka_protocol::ResponseError::ClusterAuthorizationFailed.code());
+        return super::respond(request, &r);
+    }
     let Some(rm) = apis.replica_manager.clone() else {
         return Response::Close("LeaderAndIsr received before the replica manager started".into());
     };

@@ -11,6 +11,7 @@ use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
 use super::{decode_body, respond, KafkaApis};
 use crate::cluster::TopicPartition;
 use crate::network::{Request, Response};
+use crate::zk::znodes::{AclOperation, ResourceType};
 
 /// `ListOffsetsRequest.DEBUGGING_REPLICA_ID`: may read from any replica.
 const DEBUGGING_REPLICA_ID: i32 = -2;
@@ -31,6 +32,13 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let mut response = ListOffsetsResponse::default();
     for topic in &req.topics {
         let mut t = ListOffsetsTopicResponse::default().with_name(topic.name.clone());
+        // Kafka: `handleListOffsetRequest` — Describe on the topic.
+        let denied = !apis.authorize(
+            &request.context,
+            AclOperation::Describe,
+            ResourceType::Topic,
+            &topic.name,
+        );
         for p in &topic.partitions {
             let tp = TopicPartition::new(topic.name.0.to_string(), p.partition_index);
             let mut out = ListOffsetsPartitionResponse::default()
@@ -43,15 +51,22 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             } else {
                 -1
             };
-            let found = rm.partition_or_error(&tp).and_then(|part| {
-                part.fetch_offset_for_timestamp(
-                    p.timestamp,
-                    isolation,
-                    current_epoch,
-                    fetch_only_from_leader,
-                )
-                .map_err(|e| e.error_code())
-            });
+            let found = if denied {
+                Err(kafka_protocol::ResponseError::TopicAuthorizationFailed.code())
+            } else {
+                Ok(())
+            };
+            let found = found
+                .and_then(|_| rm.partition_or_error(&tp))
+                .and_then(|part| {
+                    part.fetch_offset_for_timestamp(
+                        p.timestamp,
+                        isolation,
+                        current_epoch,
+                        fetch_only_from_leader,
+                    )
+                    .map_err(|e| e.error_code())
+                });
             match found {
                 Err(code) => out.error_code = code,
                 Ok(None) => {}

@@ -19,6 +19,7 @@ use super::{decode_body, respond, KafkaApis};
 use crate::metadata_cache::{MetadataSnapshot, NO_LEADER};
 use crate::network::{Request, Response};
 use crate::protocol::errors::{self, ResponseError};
+use crate::zk::znodes::{AclOperation, ResourceType};
 
 /// Kafka's `MetadataResponse.NO_CONTROLLER_ID`.
 const NO_CONTROLLER_ID: i32 = -1;
@@ -117,6 +118,30 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             .collect()
     };
 
+    // Kafka: `filterByAuthorized(DESCRIBE, TOPIC)` — an all-topics request silently leaves out
+    // topics the principal may not describe; named ones are TOPIC_AUTHORIZATION_FAILED.
+    let (topics, unauthorized): (Vec<String>, Vec<String>) = topics.into_iter().partition(|t| {
+        apis.authorize(
+            &request.context,
+            AclOperation::Describe,
+            ResourceType::Topic,
+            t,
+        )
+    });
+    if !all_topics {
+        for topic in &unauthorized {
+            let t = MetadataResponseTopic::default()
+                .with_error_code(ResponseError::TopicAuthorizationFailed.code())
+                .with_is_internal(is_internal_topic(topic));
+            response_topics.push(if use_topic_id {
+                t.with_name(None)
+                    .with_topic_id(snapshot.topic_ids.get(topic).copied().unwrap_or_default())
+            } else {
+                t.with_name(Some(topic_name(topic)))
+            });
+        }
+    }
+
     // In v0 unavailable replicas were reported as errors; later versions just leave the
     // broker out. From v6 a leader without the request's listener is LISTENER_NOT_FOUND.
     let error_unavailable_endpoints = version == 0;
@@ -138,7 +163,31 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     if !all_topics && !missing.is_empty() {
         let allow_auto_creation =
             apis.config.auto_create_topics_enable && body.allow_auto_topic_creation && !all_topics;
+        // Kafka: auto-creation needs Create on the cluster, else Create on each topic; the
+        // others are TOPIC_AUTHORIZATION_FAILED.
+        let mut missing = missing;
+        if allow_auto_creation && !apis.authorize_cluster(&request.context, AclOperation::Create) {
+            let (allowed, denied): (Vec<String>, Vec<String>) =
+                missing.into_iter().partition(|t| {
+                    apis.authorize(
+                        &request.context,
+                        AclOperation::Create,
+                        ResourceType::Topic,
+                        t,
+                    )
+                });
+            for topic in &denied {
+                topic_metadata.push(
+                    MetadataResponseTopic::default()
+                        .with_error_code(ResponseError::TopicAuthorizationFailed.code())
+                        .with_name(Some(topic_name(topic)))
+                        .with_is_internal(is_internal_topic(topic)),
+                );
+            }
+            missing = allowed;
+        }
         match (&apis.auto_topic_creation, allow_auto_creation) {
+            (Some(_), true) if missing.is_empty() => {}
             (Some(manager), true) => {
                 for created in manager.create_topics(&missing, &request.context).await {
                     topic_metadata.push(

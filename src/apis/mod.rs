@@ -9,21 +9,46 @@
 
 pub mod allocate_producer_ids;
 pub mod alter_partition;
+pub mod alter_user_scram_credentials;
+pub mod alter_configs;
 pub mod api_versions;
+pub mod authorize;
 pub mod auto_topic_creation;
 pub mod controlled_shutdown;
 pub mod controller_epoch;
+pub mod create_acls;
+pub mod create_partitions;
+pub mod create_topics;
+pub mod delete_acls;
+pub mod delete_groups;
+pub mod delete_topics;
+pub mod describe_acls;
+pub mod describe_configs;
+pub mod describe_groups;
+pub mod describe_user_scram_credentials;
 pub mod elect_leaders;
 pub mod fetch;
 pub mod fetch_response;
+pub mod find_coordinator;
+pub mod heartbeat;
 pub mod init_producer_id;
+pub mod join_group;
 pub mod leader_and_isr;
+pub mod leave_group;
+pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_delete;
+pub mod offset_fetch;
 pub mod offset_for_leader_epoch;
 pub mod produce;
+pub mod sasl_authenticate;
+pub mod sasl_handshake;
 pub mod stop_replica;
+pub mod sync_group;
 pub mod update_metadata;
+pub mod zk_admin_manager;
 
 use std::sync::Arc;
 
@@ -37,6 +62,8 @@ use crate::network::{BoxFuture, Request, RequestHandler, Response, ResponseSend}
 use crate::protocol::api_keys::is_unsupported_api_versions_request;
 use crate::protocol::{encode_response, guard};
 use crate::replica::{ProducerIdManager, ReplicaManager};
+use crate::security::credential_cache::CredentialCache;
+use crate::security::AclAuthorizer;
 use crate::zk::KafkaZkClient;
 
 pub use auto_topic_creation::{AutoCreatedTopic, AutoTopicCreationManager};
@@ -77,6 +104,15 @@ pub struct KafkaApis {
     /// The broker's ZooKeeper client, for handlers that write znodes directly as Kafka's
     /// `ZkSupport` does (topic auto-creation, configs, ACLs).
     pub zk: Option<Arc<KafkaZkClient>>,
+    /// `authorizer.class.name=kafka.security.authorizer.AclAuthorizer`; `None` allows everything
+    /// (Kafka without an authorizer). See [`authorize`].
+    pub authorizer: Option<Arc<AclAuthorizer>>,
+    /// SCRAM credentials (DescribeUserScramCredentials reads them).
+    pub credential_cache: Option<Arc<CredentialCache>>,
+    /// Topic administration (CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs).
+    pub admin_manager: Option<Arc<zk_admin_manager::ZkAdminManager>>,
+    /// Consumer groups and committed offsets (FindCoordinator, JoinGroup, OffsetCommit ...).
+    pub group_coordinator: Option<Arc<crate::coordinator::group::GroupCoordinator>>,
 }
 
 impl KafkaApis {
@@ -91,6 +127,10 @@ impl KafkaApis {
             producer_id_manager: None,
             controller: None,
             zk: None,
+            authorizer: None,
+            credential_cache: None,
+            admin_manager: None,
+            group_coordinator: None,
         }
     }
 
@@ -131,6 +171,32 @@ impl KafkaApis {
 
     pub fn with_zk(mut self, zk: Arc<KafkaZkClient>) -> KafkaApis {
         self.zk = Some(zk);
+        self
+    }
+
+    pub fn with_authorizer(mut self, authorizer: Arc<AclAuthorizer>) -> KafkaApis {
+        self.authorizer = Some(authorizer);
+        self
+    }
+
+    pub fn with_credential_cache(mut self, cache: Arc<CredentialCache>) -> KafkaApis {
+        self.credential_cache = Some(cache);
+        self
+    }
+
+    pub fn with_admin_manager(
+        mut self,
+        manager: Arc<zk_admin_manager::ZkAdminManager>,
+    ) -> KafkaApis {
+        self.admin_manager = Some(manager);
+        self
+    }
+
+    pub fn with_group_coordinator(
+        mut self,
+        coordinator: Arc<crate::coordinator::group::GroupCoordinator>,
+    ) -> KafkaApis {
+        self.group_coordinator = Some(coordinator);
         self
     }
 
@@ -196,6 +262,72 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn offset_for_leader_epoch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(offset_for_leader_epoch::handle(a, r))
     }
+    fn sasl_handshake<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(sasl_handshake::handle(a, r))
+    }
+    fn sasl_authenticate<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(sasl_authenticate::handle(a, r))
+    }
+    fn create_acls<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(create_acls::handle(a, r))
+    }
+    fn describe_acls<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_acls::handle(a, r))
+    }
+    fn delete_acls<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(delete_acls::handle(a, r))
+    }
+    fn describe_scram<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_user_scram_credentials::handle(a, r))
+    }
+    fn alter_scram<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_user_scram_credentials::handle(a, r))
+    }
+    fn create_topics<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(create_topics::handle(a, r))
+    }
+    fn delete_topics<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(delete_topics::handle(a, r))
+    }
+    fn create_partitions<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(create_partitions::handle(a, r))
+    }
+    fn describe_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_configs::handle(a, r))
+    }
+    fn offset_commit<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(offset_commit::handle(a, r))
+    }
+    fn offset_fetch<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(offset_fetch::handle(a, r))
+    }
+    fn find_coordinator<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(find_coordinator::handle(a, r))
+    }
+    fn join_group<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(join_group::handle(a, r))
+    }
+    fn heartbeat<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(heartbeat::handle(a, r))
+    }
+    fn leave_group<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(leave_group::handle(a, r))
+    }
+    fn sync_group<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(sync_group::handle(a, r))
+    }
+    fn describe_groups<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(describe_groups::handle(a, r))
+    }
+    fn list_groups<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(list_groups::handle(a, r))
+    }
+    fn delete_groups<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(delete_groups::handle(a, r))
+    }
+    fn offset_delete<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(offset_delete::handle(a, r))
+    }
     fn controlled_shutdown<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(controlled_shutdown::handle(a, r))
     }
@@ -208,7 +340,26 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
     fn allocate_producer_ids<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
         Box::pin(allocate_producer_ids::handle(a, r))
     }
+    fn alter_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_configs::handle_legacy(a, r))
+    }
+    fn incremental_alter_configs<'a>(a: &'a KafkaApis, r: &'a Request) -> BoxFuture<'a, Response> {
+        Box::pin(alter_configs::handle_incremental(a, r))
+    }
     match api_key {
+        ApiKey::SaslHandshake => Some(sasl_handshake),
+        ApiKey::SaslAuthenticate => Some(sasl_authenticate),
+        ApiKey::CreateAcls => Some(create_acls),
+        ApiKey::DescribeAcls => Some(describe_acls),
+        ApiKey::DeleteAcls => Some(delete_acls),
+        ApiKey::DescribeUserScramCredentials => Some(describe_scram),
+        ApiKey::AlterUserScramCredentials => Some(alter_scram),
+        ApiKey::AlterConfigs => Some(alter_configs),
+        ApiKey::IncrementalAlterConfigs => Some(incremental_alter_configs),
+        ApiKey::CreateTopics => Some(create_topics),
+        ApiKey::DeleteTopics => Some(delete_topics),
+        ApiKey::CreatePartitions => Some(create_partitions),
+        ApiKey::DescribeConfigs => Some(describe_configs),
         ApiKey::ControlledShutdown => Some(controlled_shutdown),
         ApiKey::ElectLeaders => Some(elect_leaders),
         ApiKey::AlterPartition => Some(alter_partition),
@@ -223,6 +374,17 @@ pub fn handler_for(api_key: ApiKey) -> Option<Handler> {
         ApiKey::ApiVersions => Some(api_versions),
         ApiKey::Metadata => Some(metadata),
         ApiKey::UpdateMetadata => Some(update_metadata),
+        ApiKey::OffsetCommit => Some(offset_commit),
+        ApiKey::OffsetFetch => Some(offset_fetch),
+        ApiKey::FindCoordinator => Some(find_coordinator),
+        ApiKey::JoinGroup => Some(join_group),
+        ApiKey::Heartbeat => Some(heartbeat),
+        ApiKey::LeaveGroup => Some(leave_group),
+        ApiKey::SyncGroup => Some(sync_group),
+        ApiKey::DescribeGroups => Some(describe_groups),
+        ApiKey::ListGroups => Some(list_groups),
+        ApiKey::DeleteGroups => Some(delete_groups),
+        ApiKey::OffsetDelete => Some(offset_delete),
         _ => None,
     }
 }
@@ -239,7 +401,7 @@ mod tests {
         for s in SUPPORTED_APIS {
             assert!(handler_for(s.api_key).is_some(), "{:?}", s.api_key);
         }
-        assert!(handler_for(ApiKey::JoinGroup).is_none());
+        assert!(handler_for(ApiKey::AddOffsetsToTxn).is_none());
     }
 }
 
@@ -334,6 +496,7 @@ pub(crate) mod test_support {
                 listener_name: listener.into(),
                 security_protocol: SecurityProtocol::Plaintext,
                 client_information: Default::default(),
+                principal: Default::default(),
             },
             body: frame,
             received_at: Instant::now(),

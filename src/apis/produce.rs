@@ -19,6 +19,7 @@ use crate::network::{Request, Response};
 use crate::protocol::errors::ResponseError;
 use crate::protocol::record_batch::{BatchIter, CompressionType};
 use crate::replica::replica_manager::ProducePartitionResult;
+use crate::zk::znodes::{AclOperation, ResourceType};
 
 pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let req: ProduceRequest = match decode_body(request) {
@@ -29,6 +30,16 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let Some(rm) = apis.replica_manager.as_ref() else {
         return Response::Close("Produce received before the replica manager started".into());
     };
+    // Kafka: `handleProduceRequest` — a transactional producer needs Write on its
+    // transactional id (else every partition fails), then Write on each topic.
+    let transactional_denied = req.transactional_id.as_ref().is_some_and(|id| {
+        !apis.authorize(
+            &request.context,
+            AclOperation::Write,
+            ResourceType::TransactionalId,
+            id,
+        )
+    });
     let acks = req.acks;
     let valid_acks = matches!(acks, -1..=1);
     let mut order: Vec<(String, Vec<i32>)> = Vec::new();
@@ -37,6 +48,13 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let mut seen = HashSet::new();
     for topic in &req.topic_data {
         let name = topic.name.0.to_string();
+        let topic_denied = !transactional_denied
+            && !apis.authorize(
+                &request.context,
+                AclOperation::Write,
+                ResourceType::Topic,
+                &name,
+            );
         let mut parts = Vec::with_capacity(topic.partition_data.len());
         for pd in &topic.partition_data {
             parts.push(pd.index);
@@ -45,7 +63,20 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 continue;
             }
             let records = pd.records.clone().unwrap_or_default();
-            if !valid_acks {
+            if transactional_denied {
+                early.push((
+                    tp,
+                    error(
+                        ResponseError::TransactionalIdAuthorizationFailed.code(),
+                        None,
+                    ),
+                ));
+            } else if topic_denied {
+                early.push((
+                    tp,
+                    error(ResponseError::TopicAuthorizationFailed.code(), None),
+                ));
+            } else if !valid_acks {
                 early.push((tp, error(ResponseError::InvalidRequiredAcks.code(), None)));
             } else if let Err((code, msg)) = validate_records(version, &records) {
                 early.push((tp, error(code, Some(msg))));

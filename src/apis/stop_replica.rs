@@ -9,6 +9,7 @@ use super::{decode_body, respond, KafkaApis};
 use crate::cluster::TopicPartition;
 use crate::network::{Request, Response};
 use crate::protocol::errors::ResponseError;
+use crate::zk::znodes::AclOperation;
 
 pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let req: StopReplicaRequest = match decode_body(request) {
@@ -16,6 +17,12 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     let version = request.context.header.api_version();
+    // Kafka: `authorizeClusterOperation(request, CLUSTER_ACTION)` → the request's error response.
+    if !apis.authorize_cluster(&request.context, AclOperation::ClusterAction) {
+        let r = kafka_protocol::messages::StopReplicaResponse::default()
+            .with_error_code(kafka_protocol::ResponseError::ClusterAuthorizationFailed.code());
+        return super::respond(request, &r);
+    }
     let Some(rm) = apis.replica_manager.clone() else {
         return Response::Close("StopReplica received before the replica manager started".into());
     };

@@ -14,6 +14,7 @@ use crate::cluster::{EndPoint, SecurityProtocol, TopicPartition};
 use crate::metadata_cache::{Broker, MetadataUpdate, PartitionState, TopicStateUpdate};
 use crate::network::{Request, Response};
 use crate::protocol::errors::{self, ResponseError};
+use crate::zk::znodes::AclOperation;
 
 pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let body: UpdateMetadataRequest = match decode_body(request) {
@@ -21,6 +22,14 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Err(close) => return close,
     };
     let version = request.context.header.api_version();
+    // Kafka: `authorizeClusterOperation(request, CLUSTER_ACTION)` → the request's error response.
+    if !apis.authorize_cluster(&request.context, AclOperation::ClusterAction) {
+        return respond(
+            request,
+            &UpdateMetadataResponse::default()
+                .with_error_code(kafka_protocol::ResponseError::ClusterAuthorizationFailed.code()),
+        );
+    }
     let (error, deleted) = apply(apis, &body, version);
     if !deleted.is_empty() {
         // Kafka hands these to the group coordinator (`onPartitionsDeleted`); that joins here

@@ -36,6 +36,9 @@ pub struct ControllerContext {
     /// partitions. Kafka: `replicasOnOfflineDirs`, filled from LeaderAndIsr responses and
     /// forgotten when the broker starts or dies.
     pub replicas_on_offline_dirs: BTreeMap<i32, BTreeSet<TopicPartition>>,
+    /// Topics queued for deletion (mirrors the deletion manager's queue so elections skip
+    /// them). Kafka: `ControllerContext.topicsToBeDeleted`.
+    pub topics_to_be_deleted: BTreeSet<String>,
 }
 
 impl Default for ControllerContext {
@@ -50,6 +53,7 @@ impl Default for ControllerContext {
             partition_assignments: BTreeMap::new(),
             partition_leadership: BTreeMap::new(),
             replicas_on_offline_dirs: BTreeMap::new(),
+            topics_to_be_deleted: BTreeSet::new(),
         }
     }
 }

@@ -46,6 +46,16 @@ pub enum ControllerEvent {
     /// `/brokers/topics` children changed: new topics to create partitions for. Kafka:
     /// `TopicChange`.
     TopicChange,
+    /// `/admin/delete_topics` children changed. Kafka: `TopicDeletion`.
+    TopicDeletion,
+    /// `/brokers/topics/<t>` data changed (partitions added). Kafka: `PartitionModifications`.
+    PartitionModifications { topic: String },
+    /// A broker answered a deleting StopReplica: per-partition error codes. Kafka:
+    /// `TopicDeletionStopReplicaResponseReceived`.
+    TopicDeletionStopReplicaResponseReceived {
+        broker_id: i32,
+        errors: Vec<(crate::cluster::TopicPartition, i16)>,
+    },
     /// The ZooKeeper session expired: resign and forget state. Kafka: `Expire`.
     Expire,
     /// A new session exists: re-create `/brokers/ids/<id>` (new broker epoch) and re-elect.
@@ -103,6 +113,11 @@ impl ControllerEvent {
             ControllerEvent::BrokerChange => "BrokerChange",
             ControllerEvent::BrokerModifications { .. } => "BrokerModifications",
             ControllerEvent::TopicChange => "TopicChange",
+            ControllerEvent::TopicDeletion => "TopicDeletion",
+            ControllerEvent::PartitionModifications { .. } => "PartitionModifications",
+            ControllerEvent::TopicDeletionStopReplicaResponseReceived { .. } => {
+                "TopicDeletionStopReplicaResponseReceived"
+            }
             ControllerEvent::Expire => "Expire",
             ControllerEvent::RegisterBrokerAndReelect => "RegisterBrokerAndReelect",
             ControllerEvent::Shutdown => "Shutdown",

@@ -134,6 +134,7 @@ impl KafkaController {
             broker_epoch_cell,
             config,
             rebalance_task: None,
+            topic_deletion: Default::default(),
         };
         let task = tokio::spawn(event_loop.run(rx));
         KafkaController {
@@ -232,6 +233,11 @@ impl ControllerHandle {
     }
 }
 
+/// Topic deletion and partition additions (Kafka's `TopicDeletionManager`,
+/// `processPartitionModifications`), kept in their own file.
+#[path = "topic_deletion.rs"]
+mod topic_deletion;
+
 /// The single task that owns `ControllerContext`.
 struct ControllerEventLoop {
     broker_id: i32,
@@ -255,6 +261,8 @@ struct ControllerEventLoop {
     config: ControllerConfig,
     /// The pending auto-rebalance tick (`Some` while active with auto-rebalance on).
     rebalance_task: Option<JoinHandle<()>>,
+    /// Topics queued for deletion, replica deletion states, per-topic data watches.
+    topic_deletion: topic_deletion::TopicDeletionState,
 }
 
 mod log_dir_events;
@@ -350,6 +358,14 @@ impl ControllerEventLoop {
                 ControllerEvent::TopicChange => self.process_topic_change().await,
                 ControllerEvent::BrokerModifications { broker_id } => {
                     self.process_broker_modification(broker_id).await
+                }
+                ControllerEvent::TopicDeletion => self.process_topic_deletion().await,
+                ControllerEvent::PartitionModifications { topic } => {
+                    self.process_partition_modifications(&topic).await
+                }
+                ControllerEvent::TopicDeletionStopReplicaResponseReceived { broker_id, errors } => {
+                    self.process_topic_deletion_stop_replica_response(broker_id, errors)
+                        .await
                 }
                 // Already handled by `maybe_process_expire` above.
                 ControllerEvent::Expire => Ok(()),
@@ -594,6 +610,9 @@ impl ControllerEventLoop {
         // elections, the auto-rebalance scheduler.
         self.on_controller_failover_replication().await?;
         // slot: resume reassignments / deletions.
+        // Kafka: registerPartitionModificationsHandlers, topicDeletionManager.init, tryTopicDeletion.
+        self.init_topic_lifecycle().await?;
+        // slot: resume reassignments / preferred elections, auto-rebalance scheduler.
         tracing::info!(
             "Ready to serve as the new controller with epoch {} (live brokers: {})",
             self.ctx.epoch,
@@ -660,6 +679,8 @@ impl ControllerEventLoop {
         self.on_controller_resignation_replication();
         self.on_controller_resignation_log_dirs();
         // slot: shut down partition/replica state machines, topic deletion manager,
+        self.reset_topic_lifecycle();
+        // slot: shut down partition/replica state machines,
         // scheduler; unregister topic/partition handlers.
         self.ctx.reset_context();
         tracing::info!("Resigned as controller (broker {})", self.broker_id);
@@ -791,6 +812,9 @@ impl ControllerEventLoop {
         // Kafka: triggerOnlinePartitionStateChange also elects Offline partitions.
         self.on_broker_startup_replication().await?;
         // slot: resume reassignment/deletion.
+        // Kafka: resume deletion of topics that waited for these brokers.
+        self.resume_topic_deletions().await?;
+        // slot: resume reassignment.
         self.register_broker_modifications_handlers(ids).await
     }
 
@@ -798,6 +822,7 @@ impl ControllerEventLoop {
     async fn on_broker_failure(&mut self, ids: &BTreeSet<i32>) -> Result<(), ZkError> {
         tracing::info!("Broker failure callback for {}", join_ids(ids));
         self.forget_offline_dirs(ids);
+        self.fail_replica_deletions_on(ids);
         if let Some(channel) = self.channel.as_mut() {
             for &id in ids {
                 channel.remove_broker(id);
@@ -918,6 +943,8 @@ impl ControllerEventLoop {
                 .join(",")
         );
         psm::read_topics(&self.zk, &mut self.ctx, &new_topics).await?;
+        self.register_partition_modifications_handlers(&new_topics)
+            .await?;
         let partitions: Vec<TopicPartition> = self
             .ctx
             .partition_assignments

@@ -358,11 +358,10 @@ pub fn partitions_with_offline_leader(ctx: &ControllerContext) -> Vec<TopicParti
 }
 
 /// Whether `topic` is queued for deletion (`/admin/delete_topics/<t>`). Kafka:
-/// `TopicDeletionManager.isTopicQueuedUpForDeletion`. The topic-deletion flow lives in its own
-/// module (another branch); until it is wired here, no topic counts as queued. Every election
-/// and shutdown path asks this one function, so wiring it is a one-line change.
-pub fn is_topic_queued_for_deletion(_ctx: &ControllerContext, _topic: &str) -> bool {
-    false
+/// `TopicDeletionManager.isTopicQueuedUpForDeletion`. The deletion manager
+/// (`controller/topic_deletion.rs`) keeps `ControllerContext::topics_to_be_deleted` current.
+pub fn is_topic_queued_for_deletion(ctx: &ControllerContext, topic: &str) -> bool {
+    ctx.topics_to_be_deleted.contains(topic)
 }
 
 #[cfg(test)]

@@ -26,8 +26,7 @@ use std::time::{Duration, Instant};
 type IdleClock = tokio::time::Instant;
 
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
@@ -36,6 +35,18 @@ use super::request_channel::{Request, RequestContext, RequestHandler, Response, 
 use crate::cluster::SecurityProtocol;
 use crate::protocol::client_software::{self, ClientInformation};
 use crate::protocol::{is_api_enabled, parse_request_header, ApiKey};
+use crate::security::authenticator::{AuthAction, SaslServerAuthenticator};
+use crate::security::config::ListenerSecurity;
+use crate::security::KafkaPrincipal;
+
+/// The read side of a connection: a TCP half, or a TLS stream's half.
+type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
+/// The write side of a connection.
+type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// Kafka: `BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_DEFAULT` (524288) — the largest
+/// frame an unauthenticated SASL client may send (`sasl.server.max.receive.size`).
+const SASL_SERVER_MAX_RECEIVE_SIZE: usize = 524_288;
 
 /// Bytes asked of the socket per read when no frame size is known yet.
 const READ_CHUNK_BYTES: usize = 8 * 1024;
@@ -53,6 +64,8 @@ pub(crate) struct ConnectionSettings {
     pub max_queued_requests: usize,
     pub listener_name: Arc<str>,
     pub security_protocol: SecurityProtocol,
+    /// TLS and SASL settings of the listener (empty on PLAINTEXT).
+    pub security: ListenerSecurity,
 }
 
 impl ConnectionSettings {
@@ -70,6 +83,7 @@ impl ConnectionSettings {
             max_queued_requests: config.max_queued_requests_per_connection.max(1),
             listener_name: listener_name.into(),
             security_protocol,
+            security: ListenerSecurity::default(),
         }
     }
 }
@@ -108,6 +122,11 @@ impl Activity {
 }
 
 /// Serves one connection until it is closed. Returns when the connection is done.
+///
+/// On SSL/SASL_SSL listeners the TLS handshake runs first; on SASL listeners the SASL exchange
+/// ([`authenticate`]) runs next, and only an authenticated connection starts the request
+/// pipeline, so no byte of an unauthenticated client reaches a request handler (except
+/// ApiVersions, which Kafka also answers before authentication).
 pub(crate) async fn run_connection(
     stream: TcpStream,
     connection_id: Arc<str>,
@@ -119,9 +138,40 @@ pub(crate) async fn run_connection(
         // Kafka sets TCP_NODELAY on every accepted socket (`Acceptor.accept`).
         tracing::debug!("{connection_id}: cannot set TCP_NODELAY: {e}");
     }
-    let (rd, wr) = stream.into_split();
-    let (queue_tx, queue_rx) = mpsc::channel::<Queued>(settings.max_queued_requests);
-    let (out_tx, out_rx) = mpsc::channel::<Outgoing>(settings.max_queued_requests);
+    // Kafka: `DefaultKafkaPrincipalBuilder` — ANONYMOUS on PLAINTEXT and on SSL without a
+    // client certificate, the certificate's DN with one, the SASL identity on SASL listeners.
+    let mut principal = KafkaPrincipal::anonymous();
+    let (rd, wr): (ReadHalf, WriteHalf) = match &settings.security.tls {
+        Some(tls) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls.clone());
+            let handshake =
+                tokio::time::timeout(settings.connections_max_idle, acceptor.accept(stream)).await;
+            let tls_stream = match handshake {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    // Kafka logs failed SSL handshakes at INFO ("Failed authentication").
+                    tracing::info!(
+                        "{connection_id}: Failed authentication with {client_address} (SSL handshake failed): {e}"
+                    );
+                    return;
+                }
+                Err(_) => {
+                    tracing::info!("{connection_id}: SSL handshake timed out");
+                    return;
+                }
+            };
+            if settings.security_protocol == SecurityProtocol::Ssl {
+                let certs = tls_stream.get_ref().1.peer_certificates();
+                principal = KafkaPrincipal::user(crate::security::tls::peer_principal_name(certs));
+            }
+            let (r, w) = tokio::io::split(tls_stream);
+            (Box::new(r), Box::new(w))
+        }
+        None => {
+            let (r, w) = stream.into_split();
+            (Box::new(r), Box::new(w))
+        }
+    };
     let activity = Arc::new(Activity {
         started: IdleClock::now(),
         last_ms: AtomicU64::new(0),
@@ -132,15 +182,59 @@ pub(crate) async fn run_connection(
             .socket_request_max_bytes
             .min(Semaphore::MAX_PERMITS),
     ));
-
-    let reader = read_requests(
+    let mut frames = FrameReader {
         rd,
+        buf: BytesMut::new(),
+        max_frame_bytes: settings.socket_request_max_bytes,
+        settings: settings.clone(),
+        activity: activity.clone(),
+    };
+    let mut wr = BufWriter::with_capacity(WRITE_BUFFER_BYTES, wr);
+    let mut client_information = Arc::new(ClientInformation::default());
+    if let Some(sasl) = &settings.security.sasl {
+        frames.max_frame_bytes =
+            SASL_SERVER_MAX_RECEIVE_SIZE.min(settings.socket_request_max_bytes);
+        let ctx = AuthContext {
+            connection_id: &connection_id,
+            client_address,
+            settings: &settings,
+            handler: &handler,
+            budget: &byte_budget,
+        };
+        match authenticate(
+            SaslServerAuthenticator::new(sasl.clone()),
+            &mut frames,
+            &mut wr,
+            &ctx,
+            &mut client_information,
+        )
+        .await
+        {
+            Ok(p) => principal = p,
+            Err(reason) => {
+                tracing::info!(
+                    "{connection_id}: closing connection from {client_address}: {reason}"
+                );
+                let _ = wr.shutdown().await;
+                return;
+            }
+        }
+        frames.max_frame_bytes = settings.socket_request_max_bytes;
+    }
+    let principal = Arc::new(principal);
+
+    let (queue_tx, queue_rx) = mpsc::channel::<Queued>(settings.max_queued_requests);
+    let (out_tx, out_rx) = mpsc::channel::<Outgoing>(settings.max_queued_requests);
+    let reader = read_requests(
+        frames,
         queue_tx,
         connection_id.clone(),
         client_address,
         settings.clone(),
         activity.clone(),
         byte_budget,
+        client_information,
+        principal,
     );
     let processor = process_requests(queue_rx, out_tx, handler, activity.clone());
     let writer = write_responses(wr, out_rx, &connection_id, activity);
@@ -154,6 +248,94 @@ pub(crate) async fn run_connection(
             std::future::pending::<()>().await
         } => {}
     }
+}
+
+/// What [`authenticate`] needs besides the socket.
+struct AuthContext<'a> {
+    connection_id: &'a Arc<str>,
+    client_address: SocketAddr,
+    settings: &'a Arc<ConnectionSettings>,
+    handler: &'a Arc<dyn RequestHandler>,
+    budget: &'a Arc<Semaphore>,
+}
+
+/// Runs the SASL exchange (Kafka: `SaslServerAuthenticator.authenticate`), one frame at a time.
+/// Returns the authenticated principal, or why the connection must close.
+async fn authenticate(
+    mut authenticator: SaslServerAuthenticator,
+    frames: &mut FrameReader,
+    wr: &mut BufWriter<WriteHalf>,
+    ctx: &AuthContext<'_>,
+    client_information: &mut Arc<ClientInformation>,
+) -> Result<KafkaPrincipal, String> {
+    loop {
+        let (frame, permit) = frames
+            .next_frame(ctx.budget)
+            .await
+            .map_err(|e| format!("during SASL authentication: {e}"))?;
+        drop(permit);
+        let send = match authenticator.on_frame(frame.clone()) {
+            AuthAction::ApiVersions => {
+                // ApiVersions before the handshake is answered by KafkaApis like any other
+                // (Kafka's authenticator answers it from the same ApiVersions data).
+                let mut body = frame;
+                let header = parse_request_header(&mut body).map_err(|e| e.to_string())?;
+                if let Some(info) = client_software::from_api_versions(header.api_version(), &body)
+                {
+                    *client_information = Arc::new(info);
+                }
+                let request = Request {
+                    context: RequestContext {
+                        client_information: client_information.clone(),
+                        header,
+                        connection_id: ctx.connection_id.clone(),
+                        client_address: ctx.client_address,
+                        listener_name: ctx.settings.listener_name.clone(),
+                        security_protocol: ctx.settings.security_protocol,
+                        principal: Arc::new(KafkaPrincipal::anonymous()),
+                    },
+                    body,
+                    received_at: Instant::now(),
+                };
+                match ctx.handler.handle(request).await {
+                    Response::Send(send) => send,
+                    Response::NoOp => continue,
+                    Response::Close(reason) => return Err(reason),
+                }
+            }
+            AuthAction::Send(frame) => ResponseSend::from_frame(frame),
+            AuthAction::Complete { send, principal } => {
+                write_now(wr, &ResponseSend::from_frame(send)).await?;
+                tracing::debug!("{}: authenticated as {principal}", ctx.connection_id);
+                return Ok(principal);
+            }
+            AuthAction::Fail {
+                send,
+                delay,
+                reason,
+            } => {
+                // Kafka: `connection.failed.authentication.delay.ms` — the response to a
+                // failed authentication is held back, then the connection is closed.
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                if let Some(send) = send {
+                    let _ = write_now(wr, &ResponseSend::from_frame(send)).await;
+                }
+                return Err(reason);
+            }
+        };
+        write_now(wr, &send).await?;
+    }
+}
+
+async fn write_now(wr: &mut BufWriter<WriteHalf>, send: &ResponseSend) -> Result<(), String> {
+    for chunk in send.chunks() {
+        wr.write_all(chunk)
+            .await
+            .map_err(|e| format!("write failed: {e}"))?;
+    }
+    wr.flush().await.map_err(|e| format!("write failed: {e}"))
 }
 
 /// Why a frame could not be read. Kafka: `InvalidReceiveException` and socket errors.
@@ -174,8 +356,10 @@ enum ReceiveError {
 }
 
 struct FrameReader {
-    rd: OwnedReadHalf,
+    rd: ReadHalf,
     buf: BytesMut,
+    /// `socket.request.max.bytes`, or `sasl.server.max.receive.size` while authenticating.
+    max_frame_bytes: usize,
     settings: Arc<ConnectionSettings>,
     activity: Arc<Activity>,
 }
@@ -234,10 +418,10 @@ impl FrameReader {
             return Err(ReceiveError::NegativeSize(size));
         }
         let size_usize = size as usize;
-        if size_usize > self.settings.socket_request_max_bytes {
+        if size_usize > self.max_frame_bytes {
             return Err(ReceiveError::TooLarge {
                 size,
-                max: self.settings.socket_request_max_bytes,
+                max: self.max_frame_bytes,
             });
         }
         // Requests queued on this connection hold at most socket.request.max.bytes together;
@@ -261,22 +445,18 @@ impl FrameReader {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn read_requests(
-    rd: OwnedReadHalf,
+    mut reader: FrameReader,
     queue: mpsc::Sender<Queued>,
     connection_id: Arc<str>,
     client_address: SocketAddr,
     settings: Arc<ConnectionSettings>,
     activity: Arc<Activity>,
     budget: Arc<Semaphore>,
+    mut client_information: Arc<ClientInformation>,
+    principal: Arc<KafkaPrincipal>,
 ) {
-    let mut reader = FrameReader {
-        rd,
-        buf: BytesMut::new(),
-        settings: settings.clone(),
-        activity: activity.clone(),
-    };
-    let mut client_information = Arc::new(ClientInformation::default());
     let close_reason = loop {
         let (mut frame, permit) = match reader.next_frame(&budget).await {
             Ok(f) => f,
@@ -311,6 +491,7 @@ async fn read_requests(
                 client_address,
                 listener_name: settings.listener_name.clone(),
                 security_protocol: settings.security_protocol,
+                principal: principal.clone(),
             },
             body: frame,
             received_at,
@@ -368,12 +549,11 @@ async fn process_requests(
 }
 
 async fn write_responses(
-    wr: OwnedWriteHalf,
+    mut wr: BufWriter<WriteHalf>,
     mut out: mpsc::Receiver<Outgoing>,
     connection_id: &str,
     activity: Arc<Activity>,
 ) {
-    let mut wr = BufWriter::with_capacity(WRITE_BUFFER_BYTES, wr);
     while let Some(mut item) = out.recv().await {
         // Write every response that is ready, then flush once.
         loop {

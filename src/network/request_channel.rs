@@ -13,6 +13,7 @@ use bytes::Bytes;
 
 use crate::cluster::SecurityProtocol;
 use crate::protocol::{ClientInformation, ParsedRequestHeader};
+use crate::security::KafkaPrincipal;
 
 /// A boxed, sendable future (handlers are async).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -30,6 +31,9 @@ pub struct RequestContext {
     /// What the client announced in its last valid ApiVersions v3+ request on this
     /// connection (KIP-511), "unknown" before that.
     pub client_information: Arc<ClientInformation>,
+    /// Who sent the request: `User:ANONYMOUS` on PLAINTEXT, the SASL identity or the client
+    /// certificate's DN otherwise (Kafka: `RequestContext.principal`).
+    pub principal: Arc<KafkaPrincipal>,
 }
 
 /// One request: its context and its body (the bytes after the header, not yet decoded).

@@ -6,6 +6,7 @@
 //! starts serving once the rest of the broker is ready. Until then connections wait in the
 //! listen backlog.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,7 @@ use super::connection_quotas::ConnectionQuotas;
 use super::request_channel::RequestHandler;
 use crate::cluster::endpoint::format_address;
 use crate::cluster::{EndPoint, SecurityProtocol};
+use crate::security::config::ListenerSecurity;
 
 /// Why the socket server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +38,9 @@ pub enum SocketServerError {
         address: String,
         source: std::io::Error,
     },
-    #[error("listener {listener} uses {protocol}, which this broker does not serve yet (only PLAINTEXT)")]
+    #[error(
+        "listener {listener} uses {protocol} but has no TLS/SASL settings (see security::config)"
+    )]
     UnsupportedSecurityProtocol {
         listener: String,
         protocol: SecurityProtocol,
@@ -68,12 +72,6 @@ impl SocketServer {
     pub async fn bind(config: SocketServerConfig) -> Result<SocketServer, SocketServerError> {
         let mut listeners = Vec::with_capacity(config.listeners.len());
         for endpoint in &config.listeners {
-            if endpoint.security_protocol != SecurityProtocol::Plaintext {
-                return Err(SocketServerError::UnsupportedSecurityProtocol {
-                    listener: endpoint.listener_name.clone(),
-                    protocol: endpoint.security_protocol,
-                });
-            }
             let listener = bind_listener(endpoint, &config).await?;
             let port = listener
                 .local_addr()
@@ -132,6 +130,28 @@ impl SocketServer {
         &self,
         handler: Arc<dyn RequestHandler>,
     ) -> Result<(), SocketServerError> {
+        self.enable_request_processing_with_security(handler, &HashMap::new())
+    }
+
+    /// Like [`SocketServer::enable_request_processing`], with the TLS/SASL settings of each
+    /// non-PLAINTEXT listener (by listener name). A SSL/SASL listener without settings is an
+    /// error rather than a silently unprotected port.
+    pub fn enable_request_processing_with_security(
+        &self,
+        handler: Arc<dyn RequestHandler>,
+        security: &HashMap<String, ListenerSecurity>,
+    ) -> Result<(), SocketServerError> {
+        for bound in &self.listeners {
+            let e = &bound.endpoint;
+            if e.security_protocol != SecurityProtocol::Plaintext
+                && !security.contains_key(&e.listener_name)
+            {
+                return Err(SocketServerError::UnsupportedSecurityProtocol {
+                    listener: e.listener_name.clone(),
+                    protocol: e.security_protocol,
+                });
+            }
+        }
         let mut acceptors = self.acceptors.lock().unwrap_or_else(|e| e.into_inner());
         let mut started = false;
         for bound in &self.listeners {
@@ -144,11 +164,15 @@ impl SocketServer {
                 continue;
             };
             started = true;
-            let settings = Arc::new(ConnectionSettings::new(
+            let mut settings = ConnectionSettings::new(
                 &self.config,
                 bound.endpoint.listener_name.clone(),
                 bound.endpoint.security_protocol,
-            ));
+            );
+            if let Some(sec) = security.get(&bound.endpoint.listener_name) {
+                settings.security = sec.clone();
+            }
+            let settings = Arc::new(settings);
             let exempt = self.config.inter_broker_listener_name.as_deref()
                 == Some(bound.endpoint.listener_name.as_str());
             acceptors.push(tokio::spawn(accept_loop(

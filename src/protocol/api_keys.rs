@@ -15,6 +15,11 @@ use kafka_protocol::protocol::VersionRange;
 use crate::protocol::guard::{
     Schema, API_VERSIONS_REQUEST_SCHEMA, METADATA_REQUEST_SCHEMA, UPDATE_METADATA_REQUEST_SCHEMA,
 };
+use crate::protocol::guard_admin::{
+    ALTER_CONFIGS_REQUEST_SCHEMA, CREATE_PARTITIONS_REQUEST_SCHEMA, CREATE_TOPICS_REQUEST_SCHEMA,
+    DELETE_TOPICS_REQUEST_SCHEMA, DESCRIBE_CONFIGS_REQUEST_SCHEMA,
+    INCREMENTAL_ALTER_CONFIGS_REQUEST_SCHEMA,
+};
 use crate::protocol::guard_controller::{
     ALLOCATE_PRODUCER_IDS_REQUEST_SCHEMA, ALTER_PARTITION_REQUEST_SCHEMA,
     CONTROLLED_SHUTDOWN_REQUEST_SCHEMA, ELECT_LEADERS_REQUEST_SCHEMA,
@@ -23,6 +28,13 @@ use crate::protocol::guard_data_path::{
     FETCH_REQUEST_SCHEMA, INIT_PRODUCER_ID_REQUEST_SCHEMA, LEADER_AND_ISR_REQUEST_SCHEMA,
     LIST_OFFSETS_REQUEST_SCHEMA, OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA, PRODUCE_REQUEST_SCHEMA,
     STOP_REPLICA_REQUEST_SCHEMA,
+};
+use crate::protocol::guard_groups as groups;
+use crate::protocol::guard_security::{
+    ALTER_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA, CREATE_ACLS_REQUEST_SCHEMA,
+    DELETE_ACLS_REQUEST_SCHEMA, DESCRIBE_ACLS_REQUEST_SCHEMA,
+    DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA, SASL_AUTHENTICATE_REQUEST_SCHEMA,
+    SASL_HANDSHAKE_REQUEST_SCHEMA,
 };
 
 /// One row of the supported-versions table.
@@ -118,6 +130,146 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         max_version: 4,
         request_schema: &OFFSET_FOR_LEADER_EPOCH_REQUEST_SCHEMA,
     },
+    // Kafka 3.9 `SaslHandshakeRequest.json`: versions 0-1 (v0: raw tokens follow; v1: SaslAuthenticate).
+    SupportedApi {
+        api_key: ApiKey::SaslHandshake,
+        min_version: 0,
+        max_version: 1,
+        request_schema: &SASL_HANDSHAKE_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `SaslAuthenticateRequest.json`: versions 0-2.
+    SupportedApi {
+        api_key: ApiKey::SaslAuthenticate,
+        min_version: 0,
+        max_version: 2,
+        request_schema: &SASL_AUTHENTICATE_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `DescribeAclsRequest.json`: versions 0-3.
+    SupportedApi {
+        api_key: ApiKey::DescribeAcls,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &DESCRIBE_ACLS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `CreateAclsRequest.json`: versions 0-3.
+    SupportedApi {
+        api_key: ApiKey::CreateAcls,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &CREATE_ACLS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `DeleteAclsRequest.json`: versions 0-3.
+    SupportedApi {
+        api_key: ApiKey::DeleteAcls,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &DELETE_ACLS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `DescribeUserScramCredentialsRequest.json`: version 0.
+    SupportedApi {
+        api_key: ApiKey::DescribeUserScramCredentials,
+        min_version: 0,
+        max_version: 0,
+        request_schema: &DESCRIBE_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA,
+    },
+    // Kafka 3.9 `AlterUserScramCredentialsRequest.json`: version 0.
+    SupportedApi {
+        api_key: ApiKey::AlterUserScramCredentials,
+        min_version: 0,
+        max_version: 0,
+        request_schema: &ALTER_USER_SCRAM_CREDENTIALS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::CreateTopics,
+        min_version: 0,
+        max_version: 7,
+        request_schema: &CREATE_TOPICS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DeleteTopics,
+        min_version: 0,
+        max_version: 6,
+        request_schema: &DELETE_TOPICS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::CreatePartitions,
+        min_version: 0,
+        max_version: 3,
+        request_schema: &CREATE_PARTITIONS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DescribeConfigs,
+        min_version: 0,
+        max_version: 4,
+        request_schema: &DESCRIBE_CONFIGS_REQUEST_SCHEMA,
+    },
+    // Group coordinator APIs: Kafka 3.9 zkBroker ranges (`ApiKeys.zkBrokerApis`, checked with kafka-clients 3.9.1).
+    SupportedApi {
+        api_key: ApiKey::OffsetCommit,
+        min_version: 0,
+        max_version: 9,
+        request_schema: &groups::OFFSET_COMMIT_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::OffsetFetch,
+        min_version: 0,
+        max_version: 9,
+        request_schema: &groups::OFFSET_FETCH_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::FindCoordinator,
+        min_version: 0,
+        max_version: 6,
+        request_schema: &groups::FIND_COORDINATOR_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::JoinGroup,
+        min_version: 0,
+        max_version: 9,
+        request_schema: &groups::JOIN_GROUP_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::Heartbeat,
+        min_version: 0,
+        max_version: 4,
+        request_schema: &groups::HEARTBEAT_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::LeaveGroup,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &groups::LEAVE_GROUP_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::SyncGroup,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &groups::SYNC_GROUP_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DescribeGroups,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &groups::DESCRIBE_GROUPS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::ListGroups,
+        min_version: 0,
+        max_version: 5,
+        request_schema: &groups::LIST_GROUPS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::DeleteGroups,
+        min_version: 0,
+        max_version: 2,
+        request_schema: &groups::DELETE_GROUPS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::OffsetDelete,
+        min_version: 0,
+        max_version: 0,
+        request_schema: &groups::OFFSET_DELETE_REQUEST_SCHEMA,
+    },
     // Kafka 3.9 `ElectLeadersRequest.json`: versions 0-2 (KIP-460).
     SupportedApi {
         api_key: ApiKey::ElectLeaders,
@@ -138,6 +290,18 @@ pub const SUPPORTED_APIS: &[SupportedApi] = &[
         min_version: 0,
         max_version: 0,
         request_schema: &ALLOCATE_PRODUCER_IDS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::AlterConfigs,
+        min_version: 0,
+        max_version: 2,
+        request_schema: &ALTER_CONFIGS_REQUEST_SCHEMA,
+    },
+    SupportedApi {
+        api_key: ApiKey::IncrementalAlterConfigs,
+        min_version: 0,
+        max_version: 1,
+        request_schema: &INCREMENTAL_ALTER_CONFIGS_REQUEST_SCHEMA,
     },
 ];
 
@@ -215,7 +379,7 @@ mod tests {
         assert_eq!((r.min, r.max), (0, 8));
         let r = supported_versions(ApiKey::ApiVersions).unwrap();
         assert_eq!((r.min, r.max), (0, 4));
-        assert!(supported_versions(ApiKey::JoinGroup).is_none());
+        assert!(supported_versions(ApiKey::AddOffsetsToTxn).is_none());
     }
 
     /// Kafka: `ApiKeys.isVersionEnabled` accepts every ApiVersions version; other APIs only

@@ -427,11 +427,38 @@ mod tests {
             ApiKey::StopReplica,
             ApiKey::InitProducerId,
             ApiKey::OffsetForLeaderEpoch,
+            // Round-tripped in `guard_security::tests`.
+            ApiKey::SaslHandshake,
+            ApiKey::SaslAuthenticate,
+            ApiKey::DescribeAcls,
+            ApiKey::CreateAcls,
+            ApiKey::DeleteAcls,
+            ApiKey::DescribeUserScramCredentials,
+            ApiKey::AlterUserScramCredentials,
+            // Round-tripped in `guard_admin::tests`.
+            ApiKey::CreateTopics,
+            ApiKey::DeleteTopics,
+            ApiKey::CreatePartitions,
+            ApiKey::DescribeConfigs,
+            // Round-tripped in `guard_groups::tests`.
+            ApiKey::OffsetCommit,
+            ApiKey::OffsetFetch,
+            ApiKey::FindCoordinator,
+            ApiKey::JoinGroup,
+            ApiKey::Heartbeat,
+            ApiKey::LeaveGroup,
+            ApiKey::SyncGroup,
+            ApiKey::DescribeGroups,
+            ApiKey::ListGroups,
+            ApiKey::DeleteGroups,
+            ApiKey::OffsetDelete,
             // Round-tripped in `guard_controller::tests`.
             ApiKey::ControlledShutdown,
             ApiKey::ElectLeaders,
             ApiKey::AlterPartition,
             ApiKey::AllocateProducerIds,
+            ApiKey::AlterConfigs,
+            ApiKey::IncrementalAlterConfigs,
         ];
         for s in SUPPORTED_APIS {
             assert!(
@@ -569,8 +596,8 @@ mod tests {
             Err(GuardError::BadVarint { .. })
         ));
         assert_eq!(
-            check_body(ApiKey::JoinGroup, 9, &[]),
-            Err(GuardError::NoSchema(ApiKey::JoinGroup))
+            check_body(ApiKey::AddOffsetsToTxn, 3, &[]),
+            Err(GuardError::NoSchema(ApiKey::AddOffsetsToTxn))
         );
     }
 }

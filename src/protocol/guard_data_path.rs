@@ -220,7 +220,7 @@ pub(crate) mod tests {
 
     use super::super::guard::{check_body, consumed};
 
-    fn name(s: &'static str) -> TopicName {
+    pub(in crate::protocol) fn name(s: &'static str) -> TopicName {
         TopicName(StrBytes::from_static_str(s))
     }
 

@@ -13,8 +13,11 @@ pub mod client_software;
 pub mod errors;
 pub mod frame;
 pub mod guard;
+pub mod guard_admin;
 pub mod guard_controller;
 pub mod guard_data_path;
+pub mod guard_groups;
+pub mod guard_security;
 pub mod header;
 pub mod record_batch;
 

@@ -451,6 +451,7 @@ mod tests {
                                 listener_name: "PLAINTEXT".into(),
                                 security_protocol: SecurityProtocol::Plaintext,
                                 client_information: Default::default(),
+                                principal: Default::default(),
                             },
                             body: frame,
                             received_at: std::time::Instant::now(),

@@ -477,6 +477,23 @@ impl ReplicaManager {
                 }
                 let tps: Vec<TopicPartition> = to_stop.iter().map(|(tp, _)| tp.clone()).collect();
                 self.fetchers.remove_fetcher_for_partitions(&tps);
+                // Kafka `handleStopReplicaRequest`: stopped coordinator partitions resign
+                // (reported as no longer led, with their request leader epochs).
+                let stopped: Vec<(TopicPartition, i32)> = partitions
+                    .iter()
+                    .filter(|(tp, _, _)| tps.contains(tp))
+                    .map(|(tp, epoch, _)| (tp.clone(), *epoch))
+                    .collect();
+                if !stopped.is_empty() {
+                    for l in self
+                        .leadership_listeners
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .iter()
+                    {
+                        l(&[], &stopped);
+                    }
+                }
                 let mut codes = HashMap::new();
                 for (tp, delete) in to_stop {
                     if !delete {

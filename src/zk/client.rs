@@ -106,6 +106,13 @@ pub trait ZNodeChangeHandler: Send + Sync {
 pub trait ZNodeChildChangeHandler: Send + Sync {
     fn path(&self) -> String;
     fn handle_child_change(&self);
+    /// Which component owns the handler. Kafka keeps one handler per path; registering again
+    /// replaces it. `/config/changes` is the exception here: Kafka has one `ZkConfigManager`
+    /// dispatching by entity type, we have two listeners (topic configs and SCRAM users), so
+    /// handlers with different owners coexist on one path and all are called.
+    fn owner(&self) -> &'static str {
+        ""
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,7 +148,7 @@ pub struct KafkaZkClient {
     in_flight: tokio::sync::Semaphore,
     state_handlers: Mutex<Vec<(String, StateChangeHandler)>>,
     change_handlers: Mutex<HashMap<String, Arc<dyn ZNodeChangeHandler>>>,
-    child_handlers: Mutex<HashMap<String, Arc<dyn ZNodeChildChangeHandler>>>,
+    child_handlers: Mutex<HashMap<String, Vec<Arc<dyn ZNodeChildChangeHandler>>>>,
     /// (path, kind) → generation in which a watch is armed (at most one per session).
     armed: Mutex<HashMap<(String, WatchKind), u64>>,
 }
@@ -431,10 +438,10 @@ impl KafkaZkClient {
 
     /// Kafka: `ZooKeeperClient.registerZNodeChildChangeHandler`.
     pub fn register_znode_child_change_handler(&self, handler: Arc<dyn ZNodeChildChangeHandler>) {
-        self.child_handlers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(handler.path(), handler);
+        let mut handlers = self.child_handlers.lock().unwrap_or_else(|p| p.into_inner());
+        let on_path = handlers.entry(handler.path()).or_default();
+        on_path.retain(|h| h.owner() != handler.owner());
+        on_path.push(handler);
     }
 
     pub fn unregister_znode_child_change_handler(&self, path: &str) {
@@ -508,13 +515,14 @@ impl KafkaZkClient {
             }
             match (kind, event.event_type) {
                 (WatchKind::Child, EventType::NodeChildrenChanged) => {
-                    let h = zk
+                    let handlers = zk
                         .child_handlers
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .get(&path)
-                        .cloned();
-                    if let Some(h) = h {
+                        .cloned()
+                        .unwrap_or_default();
+                    for h in handlers {
                         h.handle_child_change();
                     }
                 }

@@ -1,0 +1,107 @@
+//! DeleteAcls (API 31): removes the bindings matching each filter.
+//!
+//! Kafka: `AclApis.handleDeleteAcls` — Alter on the cluster or every filter result
+//! CLUSTER_AUTHORIZATION_FAILED; no authorizer → SECURITY_DISABLED; a filter with UNKNOWN
+//! elements → INVALID_REQUEST for that filter.
+
+use kafka_protocol::messages::delete_acls_response::{
+    DeleteAclsFilterResult, DeleteAclsMatchingAcl,
+};
+use kafka_protocol::messages::{DeleteAclsRequest, DeleteAclsResponse};
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::ResponseError;
+
+use super::{decode_body, respond, KafkaApis};
+use crate::network::{Request, Response};
+use crate::security::authorizer::acl_binding::{
+    operation_code, pattern_type_code, permission_code, resource_type_code, AclBindingFilter,
+};
+use crate::zk::znodes::AclOperation;
+
+fn failed(code: i16, message: String) -> DeleteAclsFilterResult {
+    DeleteAclsFilterResult::default()
+        .with_error_code(code)
+        .with_error_message(Some(StrBytes::from_string(message)))
+}
+
+pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
+    let req = match decode_body::<DeleteAclsRequest>(request) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let all = |code: i16, msg: &str| {
+        DeleteAclsResponse::default().with_filter_results(
+            req.filters
+                .iter()
+                .map(|_| failed(code, msg.to_string()))
+                .collect(),
+        )
+    };
+    if !apis.authorize_cluster(&request.context, AclOperation::Alter) {
+        let r = all(
+            ResponseError::ClusterAuthorizationFailed.code(),
+            "Cluster authorization failed.",
+        );
+        return respond(request, &r);
+    }
+    let Some(authorizer) = &apis.authorizer else {
+        let r = all(
+            ResponseError::SecurityDisabled.code(),
+            "No Authorizer is configured on the broker",
+        );
+        return respond(request, &r);
+    };
+    let filters: Vec<AclBindingFilter> = req
+        .filters
+        .iter()
+        .map(|f| AclBindingFilter {
+            resource_type: f.resource_type_filter,
+            name: f.resource_name_filter.as_ref().map(|s| s.to_string()),
+            pattern_type: f.pattern_type_filter,
+            principal: f.principal_filter.as_ref().map(|s| s.to_string()),
+            host: f.host_filter.as_ref().map(|s| s.to_string()),
+            operation: f.operation,
+            permission_type: f.permission_type,
+        })
+        .collect();
+    let mut results: Vec<Option<DeleteAclsFilterResult>> = Vec::new();
+    let mut valid = Vec::new();
+    let mut valid_index = Vec::new();
+    for (i, f) in filters.into_iter().enumerate() {
+        match f.validate() {
+            Ok(()) => {
+                valid.push(f);
+                valid_index.push(i);
+                results.push(None);
+            }
+            Err(e) => results.push(Some(failed(
+                ResponseError::InvalidRequest.code(),
+                e.to_string(),
+            ))),
+        }
+    }
+    let deleted = authorizer.delete_acls(&valid).await;
+    for (i, r) in valid_index.into_iter().zip(deleted) {
+        results[i] = Some(match r {
+            Ok(bindings) => DeleteAclsFilterResult::default().with_matching_acls(
+                bindings
+                    .iter()
+                    .map(|b| {
+                        DeleteAclsMatchingAcl::default()
+                            .with_resource_type(resource_type_code(b.pattern.resource_type))
+                            .with_resource_name(StrBytes::from_string(b.pattern.name.clone()))
+                            .with_pattern_type(pattern_type_code(b.pattern.pattern_type))
+                            .with_principal(StrBytes::from_string(b.entry.principal.clone()))
+                            .with_host(StrBytes::from_string(b.entry.host.clone()))
+                            .with_operation(operation_code(b.entry.operation))
+                            .with_permission_type(permission_code(b.entry.permission_type))
+                    })
+                    .collect(),
+            ),
+            Err(e) => failed(ResponseError::UnknownServerError.code(), e.to_string()),
+        });
+    }
+    let response = DeleteAclsResponse::default()
+        .with_filter_results(results.into_iter().map(|r| r.unwrap_or_default()).collect());
+    respond(request, &response)
+}

@@ -1,0 +1,29 @@
+//! Security: who a connection is (authentication) and what it may do (authorization).
+//!
+//! Kafka 3.9 ZooKeeper mode: `org.apache.kafka.common.security.*` (SASL, SSL, principals) and
+//! `kafka.security.authorizer.AclAuthorizer`.
+//!
+//! - [`principal`]: `KafkaPrincipal` (`User:alice`), carried in every `RequestContext`.
+//! - [`authenticator`]: the SaslHandshake/SaslAuthenticate state machine the network layer runs
+//!   on SASL listeners before any request reaches `KafkaApis`; mechanisms in [`sasl`] (PLAIN from
+//!   the listener's JAAS config, SCRAM-SHA-256/512 from [`credential_cache`]).
+//! - [`tls`]: rustls server configs from Kafka's `ssl.*` keys (PEM), [`dn`]: the certificate
+//!   subject as Kafka's default SSL principal.
+//! - [`authorizer`]: `AclAuthorizer` — ACLs from `/kafka-acl*`, cached, refreshed through
+//!   [`change_notification`] listeners, and the decision rules.
+//! - [`config`]: per-listener settings from `server.properties`.
+
+pub mod authenticator;
+pub mod authorizer;
+pub mod change_notification;
+pub mod config;
+pub mod credential_cache;
+pub mod dn;
+pub mod manager;
+pub mod principal;
+pub mod sasl;
+pub mod tls;
+pub mod user_scram_store;
+
+pub use authorizer::AclAuthorizer;
+pub use principal::KafkaPrincipal;
