@@ -97,3 +97,29 @@ def test_failed_log_dir_replicas_lose_leadership_to_the_isr(cluster_factory, tmp
     (new_offset,) = [o for (p, o) in after.acked if p == failing[0]]
     assert new_offset >= max(o for _, o in acked) + 1
     assert records[new_offset] == (b"after", f"after-{failing[0]}".encode())
+
+
+def test_notification_for_healthy_broker_is_deleted_and_changes_nothing(cluster_factory) -> None:
+    """A log dir event for a broker whose dirs are all fine: the controller sends LeaderAndIsr
+    for its replicas (`onBrokerLogDirFailure`), the broker answers without KAFKA_STORAGE_ERROR, so
+    no replica goes offline — leaders, ISRs and leader epochs stay — and the notification is
+    deleted (`processLogDirEventNotification`'s `finally`). No root needed."""
+    cluster = cluster_factory(size=3)
+    cluster.start()
+    topic = f"dirok-{os.getpid()}"
+    create_topic(cluster, topic, {p: [p % 3, (p + 1) % 3, (p + 2) % 3] for p in range(3)})
+    wait_leader(cluster.bootstrap_servers, topic, 3)
+    wait_until(lambda: all(len(_state(cluster, topic, p)["isr"]) == 3 for p in range(3)),
+               30.0, "full ISRs")
+    before = {p: _state(cluster, topic, p) for p in range(3)}
+    zk = cluster.view.client
+    zk.ensure_path(NOTIFICATIONS)
+    created = zk.create(f"{NOTIFICATIONS}/log_dir_event_", b'{"version":1,"broker":1,"event":1}',
+                        sequence=True)
+    wait_until(lambda: not zk.exists(created), 30.0, f"{created} deleted by the controller")
+    after = AckedProducer(cluster.bootstrap_servers)
+    for p in range(3):
+        after.send(topic, p, b"k", b"v")
+    after.flush(60)
+    assert not after.errors, after.errors
+    assert {p: _state(cluster, topic, p) for p in range(3)} == before

@@ -22,6 +22,7 @@ use super::broker_request_batch::{BrokerRequestBatch, ControllerIo};
 use super::controller_event::ControllerEvent;
 use super::event_manager::ControllerEventSender;
 use super::offline_replica::replicas_on_brokers;
+use super::partition_election::is_topic_queued_for_deletion;
 use super::partition_state_machine::topic_uuid;
 use super::ControllerContext;
 use crate::cluster::TopicPartition;
@@ -279,7 +280,17 @@ pub async fn process_leader_and_isr_response_received(
             .collect::<Vec<_>>()
             .join(",")
     );
-    let replicas = BTreeMap::from([(broker_id, new_offline)]);
+    // Kafka passes replicas of topics queued for deletion to the deletion manager
+    // (`failReplicaDeletion`) instead of OfflineReplica; the deletion's own StopReplica
+    // answers (KAFKA_STORAGE_ERROR) halt it here.
+    let not_for_deletion: BTreeSet<TopicPartition> = new_offline
+        .into_iter()
+        .filter(|tp| !is_topic_queued_for_deletion(ctx, &tp.topic))
+        .collect();
+    if not_for_deletion.is_empty() {
+        return Ok(());
+    }
+    let replicas = BTreeMap::from([(broker_id, not_for_deletion)]);
     on_replicas_become_offline(io, ctx, &replicas).await
 }
 
