@@ -158,11 +158,7 @@ pub fn on_broker_log_dir_failure(
 ) {
     tracing::info!(
         "Handling log directory failure for brokers {}",
-        broker_ids
-            .iter()
-            .map(|b| b.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
+        comma_separated(broker_ids)
     );
     let mut batch = BrokerRequestBatch::new();
     for (broker, partitions) in replicas_on_brokers(ctx, broker_ids) {
@@ -274,11 +270,7 @@ pub async fn process_leader_and_isr_response_received(
     }
     tracing::info!(
         "Mark replicas {} on broker {broker_id} as offline",
-        new_offline
-            .iter()
-            .map(|tp| tp.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
+        comma_separated(&new_offline)
     );
     // Kafka passes replicas of topics queued for deletion to the deletion manager
     // (`failReplicaDeletion`) instead of OfflineReplica; the deletion's own StopReplica
@@ -292,6 +284,15 @@ pub async fn process_leader_and_isr_response_received(
     }
     let replicas = BTreeMap::from([(broker_id, not_for_deletion)]);
     on_replicas_become_offline(io, ctx, &replicas).await
+}
+
+/// `a,b,c` for log lines (Kafka's `mkString(",")`).
+fn comma_separated<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]
