@@ -117,13 +117,22 @@ def test_full_log_dir_goes_offline_and_is_reported(cluster_factory, tmpfs_dirs) 
         assert data == b'{"version":1,"broker":0,"event":1}', data
         assert json.loads(data) == {"version": 1, "broker": 0, "event": 1}
 
+    # The controller takes the replica offline (`onReplicasBecomeOffline`): no other replica can
+    # lead, so the state znode keeps the last ISR member and gets leader -1
+    # (`doRemoveReplicasFromIsr`, `LeaderAndIsr.NoLeader`); a produce to it finds no leader and
+    # times out.
+    state_path = f"/brokers/topics/{topic}/partitions/{full_p}/state"
+    wait_until(lambda: cluster.view.require(state_path).json()["leader"] == -1, 30.0,
+               "the controller to take the partition offline")
+    assert cluster.view.require(state_path).json()["isr"] == [0]
+
     # The partition stays offline (even once space is back), the other one is served.
     _remount(Path(broker.log_dirs[1]), "64m")
-    again = AckedProducer(cluster.bootstrap_servers, retries=0)
+    again = AckedProducer(cluster.bootstrap_servers, retries=0, **{"message.timeout.ms": 5000})
     again.send(topic, full_p, b"x", b"after")
     again.send(topic, ok_p, b"y", b"fine")
     again.flush()
-    assert [e.code() for e in again.errors] == [KafkaError.KAFKA_STORAGE_ERROR]
+    assert [e.code() for e in again.errors] == [KafkaError._MSG_TIMED_OUT]
     assert [k for (p, _), (k, _) in again.acked.items()] == [b"y"]
     assert broker.is_running()
 

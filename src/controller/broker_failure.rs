@@ -37,8 +37,8 @@ pub async fn on_broker_failure(
     on_replicas_become_offline(io, ctx, &replicas).await
 }
 
-/// Kafka: `onReplicasBecomeOffline`.
-async fn on_replicas_become_offline(
+/// Kafka: `onReplicasBecomeOffline` (dead brokers' replicas, and replicas whose log dir failed).
+pub async fn on_replicas_become_offline(
     io: &ControllerIo<'_>,
     ctx: &mut ControllerContext,
     replicas: &std::collections::BTreeMap<i32, BTreeSet<crate::cluster::TopicPartition>>,

@@ -68,6 +68,12 @@ impl ControlResponse {
 /// controller event (Kafka's callbacks `put` events on the controller queue).
 pub type ResponseCallback = Box<dyn FnOnce(i32, ControlResponse) + Send>;
 
+/// Receives every LeaderAndIsr response that was queued without its own callback, with the
+/// answering broker's id. Kafka attaches `LeaderAndIsrResponseReceived` to every LeaderAndIsr it
+/// sends (`ControllerBrokerRequestBatch.sendLeaderAndIsrRequest`): that is how the controller
+/// learns of replicas in failed log dirs. Like [`ResponseCallback`], it should only enqueue.
+pub type LeaderAndIsrResponseHandler = Arc<dyn Fn(i32, LeaderAndIsrResponse) + Send + Sync>;
+
 struct QueueItem {
     request: ControlRequest,
     callback: Option<ResponseCallback>,
@@ -86,6 +92,8 @@ struct BrokerChannel {
 pub struct ControllerChannelManager {
     controller_id: i32,
     brokers: HashMap<i32, BrokerChannel>,
+    /// See [`LeaderAndIsrResponseHandler`]; given to each broker's sender when it starts.
+    leader_and_isr_response_handler: Option<LeaderAndIsrResponseHandler>,
 }
 
 impl ControllerChannelManager {
@@ -93,7 +101,14 @@ impl ControllerChannelManager {
         ControllerChannelManager {
             controller_id,
             brokers: HashMap::new(),
+            leader_and_isr_response_handler: None,
         }
+    }
+
+    /// Hands LeaderAndIsr responses without a callback of their own to `handler`. Set it before
+    /// adding brokers: senders started earlier keep what they were given.
+    pub fn set_leader_and_isr_response_handler(&mut self, handler: LeaderAndIsrResponseHandler) {
+        self.leader_and_isr_response_handler = Some(handler);
     }
 
     /// Starts a queue and sender task for `broker_id` at `addr` (`host:port` of its
@@ -107,7 +122,13 @@ impl ControllerChannelManager {
         }
         let (queue, rx) = mpsc::unbounded_channel();
         let client_id = format!("controller-{}-to-broker-{broker_id}", self.controller_id);
-        let task = tokio::spawn(request_send_loop(broker_id, addr.clone(), client_id, rx));
+        let task = tokio::spawn(request_send_loop(
+            broker_id,
+            addr.clone(),
+            client_id,
+            rx,
+            self.leader_and_isr_response_handler.clone(),
+        ));
         self.brokers
             .insert(broker_id, BrokerChannel { addr, queue, task });
     }
@@ -165,6 +186,7 @@ async fn request_send_loop(
     addr: String,
     client_id: String,
     mut rx: mpsc::UnboundedReceiver<QueueItem>,
+    leader_and_isr_response_handler: Option<LeaderAndIsrResponseHandler>,
 ) {
     let mut connection: Option<Arc<BrokerConnection>> = None;
     while let Some(item) = rx.recv().await {
@@ -192,8 +214,12 @@ async fn request_send_loop(
             };
             match tokio::time::timeout(REQUEST_TIMEOUT, send_one(&conn, &item.request)).await {
                 Ok(Ok(response)) => {
-                    if let Some(callback) = item.callback {
-                        callback(broker_id, response);
+                    match (item.callback, response, &leader_and_isr_response_handler) {
+                        (Some(callback), response, _) => callback(broker_id, response),
+                        (None, ControlResponse::LeaderAndIsr(r), Some(handler)) => {
+                            handler(broker_id, r)
+                        }
+                        _ => {}
                     }
                     break;
                 }

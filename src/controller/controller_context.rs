@@ -32,6 +32,10 @@ pub struct ControllerContext {
     /// Leader, ISR and partition epoch from each `.../partitions/<p>/state` znode. Kafka:
     /// `partitionLeadershipInfo`.
     pub partition_leadership: BTreeMap<TopicPartition, LeaderIsrAndControllerEpoch>,
+    /// Replicas a live broker reported KAFKA_STORAGE_ERROR for (their log dir failed): broker →
+    /// partitions. Kafka: `replicasOnOfflineDirs`, filled from LeaderAndIsr responses and
+    /// forgotten when the broker starts or dies.
+    pub replicas_on_offline_dirs: BTreeMap<i32, BTreeSet<TopicPartition>>,
     /// Topics queued for deletion (mirrors the deletion manager's queue so elections skip
     /// them). Kafka: `ControllerContext.topicsToBeDeleted`.
     pub topics_to_be_deleted: BTreeSet<String>,
@@ -48,6 +52,7 @@ impl Default for ControllerContext {
             topic_ids: BTreeMap::new(),
             partition_assignments: BTreeMap::new(),
             partition_leadership: BTreeMap::new(),
+            replicas_on_offline_dirs: BTreeMap::new(),
             topics_to_be_deleted: BTreeSet::new(),
         }
     }
@@ -107,6 +112,15 @@ impl ControllerContext {
 
     pub fn live_brokers(&self) -> impl Iterator<Item = &BrokerInfo> {
         self.live_brokers.values()
+    }
+
+    /// Whether `broker`'s replica of `tp` is in a failed log dir. The `!` of the second half of
+    /// Kafka's `isReplicaOnline` (the first half, broker liveness, callers check with the live
+    /// set that fits them).
+    pub fn is_replica_on_offline_dir(&self, broker: i32, tp: &TopicPartition) -> bool {
+        self.replicas_on_offline_dirs
+            .get(&broker)
+            .is_some_and(|tps| tps.contains(tp))
     }
 
     /// Topics the controller knows. Kafka: `allTopics`.

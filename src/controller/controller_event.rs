@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kafka_protocol::messages::{AlterPartitionRequest, AlterPartitionResponse};
+use kafka_protocol::messages::{
+    AlterPartitionRequest, AlterPartitionResponse, LeaderAndIsrResponse,
+};
 use tokio::sync::oneshot;
 
 use super::election::ElectionType;
@@ -90,6 +92,15 @@ pub enum ControllerEvent {
     },
     /// The periodic leader-imbalance check. Kafka: `AutoPreferredReplicaLeaderElection`.
     AutoPreferredReplicaLeaderElection,
+    /// `/log_dir_event_notification` children changed: a broker's log dir failed. Kafka:
+    /// `LogDirEventNotification`.
+    LogDirEventNotification,
+    /// A broker answered a LeaderAndIsr: replicas it reports KAFKA_STORAGE_ERROR for go offline.
+    /// Kafka: `LeaderAndIsrResponseReceived`.
+    LeaderAndIsrResponseReceived {
+        broker_id: i32,
+        response: LeaderAndIsrResponse,
+    },
 }
 
 impl ControllerEvent {
@@ -117,6 +128,8 @@ impl ControllerEvent {
             ControllerEvent::AutoPreferredReplicaLeaderElection => {
                 "AutoPreferredReplicaLeaderElection"
             }
+            ControllerEvent::LogDirEventNotification => "LogDirChange",
+            ControllerEvent::LeaderAndIsrResponseReceived { .. } => "LeaderAndIsrResponseReceived",
         }
     }
 }

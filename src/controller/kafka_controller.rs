@@ -265,6 +265,7 @@ struct ControllerEventLoop {
     topic_deletion: topic_deletion::TopicDeletionState,
 }
 
+mod log_dir_events;
 mod replication_events;
 
 /// Kafka: `ControllerChangeHandler` — every broker watches `/controller`.
@@ -377,6 +378,10 @@ impl ControllerEventLoop {
                 | ControllerEvent::ReplicaLeaderElection { .. }
                 | ControllerEvent::AutoPreferredReplicaLeaderElection) => {
                     self.process_replication_event(e).await
+                }
+                e @ (ControllerEvent::LogDirEventNotification
+                | ControllerEvent::LeaderAndIsrResponseReceived { .. }) => {
+                    self.process_log_dir_event(e).await
                 }
                 ControllerEvent::Shutdown => {
                     if self.is_active() {
@@ -580,6 +585,8 @@ impl ControllerEventLoop {
             .register_znode_child_change_handler(Arc::new(BrokerChangeHandler(
                 self.events.clone(),
             )));
+        // Kafka: LogDirEventNotificationHandler, then deleteLogDirEventNotifications.
+        self.on_controller_failover_log_dirs().await?;
         // slot: TopicChangeHandler, TopicDeletionHandler, LogDirEventNotificationHandler,
         // IsrChangeNotificationHandler child watches; PreferredReplicaElectionHandler and
         // PartitionReassignmentHandler existence watches; delete pending notifications.
@@ -626,6 +633,7 @@ impl ControllerEventLoop {
         self.register_broker_modifications_handlers(&ids).await?;
         // Kafka: controllerChannelManager.startup() — a sender per live broker.
         let mut channel = ControllerChannelManager::new(self.broker_id);
+        channel.set_leader_and_isr_response_handler(self.leader_and_isr_response_handler());
         for id in &ids {
             if let Some(addr) = self.broker_address(*id) {
                 channel.add_broker(*id, addr);
@@ -669,6 +677,7 @@ impl ControllerEventLoop {
             channel.shutdown();
         }
         self.on_controller_resignation_replication();
+        self.on_controller_resignation_log_dirs();
         // slot: shut down partition/replica state machines, topic deletion manager,
         self.reset_topic_lifecycle();
         // slot: shut down partition/replica state machines,
@@ -765,6 +774,7 @@ impl ControllerEventLoop {
     /// Kafka: `onBrokerStartup` (the membership part).
     async fn on_broker_startup(&mut self, ids: &BTreeSet<i32>) -> Result<(), ZkError> {
         tracing::info!("New broker startup callback for {}", join_ids(ids));
+        self.forget_offline_dirs(ids);
         for &id in ids {
             if let (Some(addr), Some(channel)) = (self.broker_address(id), self.channel.as_mut()) {
                 channel.add_broker(id, addr);
@@ -811,6 +821,7 @@ impl ControllerEventLoop {
     /// Kafka: `onBrokerFailure` (the membership part).
     async fn on_broker_failure(&mut self, ids: &BTreeSet<i32>) -> Result<(), ZkError> {
         tracing::info!("Broker failure callback for {}", join_ids(ids));
+        self.forget_offline_dirs(ids);
         self.fail_replica_deletions_on(ids);
         if let Some(channel) = self.channel.as_mut() {
             for &id in ids {

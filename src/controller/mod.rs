@@ -15,6 +15,7 @@ pub mod controller_event;
 pub mod election;
 pub mod event_manager;
 pub mod kafka_controller;
+pub mod log_dir_event;
 pub mod offline_replica;
 pub mod partition_election;
 pub mod partition_state;

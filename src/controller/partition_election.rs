@@ -309,7 +309,8 @@ async fn elect_one(
     strategy: ElectionStrategy,
 ) -> Result<ElectionResult, ZkError> {
     let live = ctx.live_broker_ids();
-    let is_online = |id: i32| live.contains(&id);
+    // Kafka: `isReplicaOnline` — a live broker whose replica is not in a failed log dir.
+    let is_online = |id: i32| live.contains(&id) && !ctx.is_replica_on_offline_dir(id, tp);
     Ok(match strategy {
         ElectionStrategy::Offline { allow_unclean } => {
             // Kafka reads the topic config only when no ISR member is live.
@@ -333,21 +334,23 @@ async fn elect_one(
             leader_for_controlled_shutdown(
                 assignment,
                 current,
-                |id| all.contains(&id),
+                |id| all.contains(&id) && !ctx.is_replica_on_offline_dir(id, tp),
                 |id| ctx.shutting_down_broker_ids.contains(&id),
             )
         }
     })
 }
 
-/// Partitions that have a state but whose leader is not a live broker (or is -1): Kafka's
+/// Partitions that have a state but whose leader is not a live broker (or is -1, or its replica
+/// is in a failed log dir): Kafka's
 /// `OfflinePartition`s (`partitionsWithOfflineLeader`), excluding topics queued for deletion.
 pub fn partitions_with_offline_leader(ctx: &ControllerContext) -> Vec<TopicPartition> {
     let live = ctx.live_broker_ids();
     ctx.partition_leadership
         .iter()
         .filter(|(tp, s)| {
-            !live.contains(&s.leader_and_isr.leader)
+            let leader = s.leader_and_isr.leader;
+            (!live.contains(&leader) || ctx.is_replica_on_offline_dir(leader, tp))
                 && !is_topic_queued_for_deletion(ctx, &tp.topic)
         })
         .map(|(tp, _)| tp.clone())

@@ -234,7 +234,7 @@ fn replicas_of(ctx: &ControllerContext, tp: &TopicPartition) -> Vec<BrokerId> {
 }
 
 /// UpdateMetadata topic states for `partitions` that have a leader state. `offline_replicas` are
-/// assigned replicas whose broker is not live. Kafka: `addUpdateMetadataRequestForBrokers`.
+/// assigned replicas whose broker is not live or whose log dir failed. Kafka: `addUpdateMetadataRequestForBrokers`.
 pub fn update_metadata_topic_states(
     ctx: &ControllerContext,
     partitions: &[TopicPartition],
@@ -253,7 +253,7 @@ pub fn update_metadata_topic_states(
             .unwrap_or_default();
         let offline = replicas
             .iter()
-            .filter(|r| !live.contains(r))
+            .filter(|&&r| !live.contains(&r) || ctx.is_replica_on_offline_dir(r, tp))
             .map(|&b| BrokerId(b))
             .collect();
         by_topic.entry(&tp.topic).or_default().push(

@@ -41,6 +41,7 @@ macro_rules! io {
         }
     };
 }
+pub(super) use io;
 
 /// Kafka: `PreferredReplicaElectionHandler` — existence watch on
 /// `/admin/preferred_replica_election`.
