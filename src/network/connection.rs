@@ -38,10 +38,10 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::config::SocketServerConfig;
 use super::request_channel::{Request, RequestContext, RequestHandler, Response, ResponseSend};
+use super::sasl_session::{session_expired, SaslSession, SessionClock};
 use crate::cluster::SecurityProtocol;
 use crate::protocol::client_software::{self, ClientInformation};
 use crate::protocol::{is_api_enabled, parse_request_header, ApiKey};
-use super::sasl_session::{session_expired, SaslSession, SessionClock};
 use crate::security::authenticator::{AuthAction, AuthenticatedSession, SaslServerAuthenticator};
 use crate::security::config::ListenerSecurity;
 use crate::security::KafkaPrincipal;
@@ -186,7 +186,9 @@ pub(crate) async fn run_connection(
                     Ok(p) => principal = p,
                     Err(e) => {
                         // Kafka: the principal builder's KafkaException closes the connection.
-                        tracing::info!("{connection_id}: closing connection from {client_address}: {e}");
+                        tracing::info!(
+                            "{connection_id}: closing connection from {client_address}: {e}"
+                        );
                         return;
                     }
                 }
@@ -527,9 +529,10 @@ async fn read_requests(
         // (KIP-368); otherwise it is handled like any request (KafkaApis answers
         // ILLEGAL_SASL_STATE).
         if header.api_key == ApiKey::SaslHandshake {
-            let begun = sasl_session
-                .as_mut()
-                .and_then(|s| s.begin_reauthentication(SessionClock::now()).map(|a| (s, a)));
+            let begun = sasl_session.as_mut().and_then(|s| {
+                s.begin_reauthentication(SessionClock::now())
+                    .map(|a| (s, a))
+            });
             if let Some((session, authenticator)) = begun {
                 drop(permit);
                 let Some(renewed) = reauthenticate(

@@ -141,6 +141,9 @@ mod tests {
         assert!(!session_expired(None, start + Duration::from_secs(3600)));
         let later = start + Duration::from_millis(1500);
         s.renew(s.current().clone(), later);
-        assert!(!session_expired(s.expires_at(), start + Duration::from_millis(2500)));
+        assert!(!session_expired(
+            s.expires_at(),
+            start + Duration::from_millis(2500)
+        ));
     }
 }

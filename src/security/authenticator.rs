@@ -190,7 +190,10 @@ impl SaslServerAuthenticator {
             .get(mechanism)
             .copied()
             .unwrap_or(0);
-        let credential = self.server.as_ref().and_then(|s| s.credential_remaining_ms());
+        let credential = self
+            .server
+            .as_ref()
+            .and_then(|s| s.credential_remaining_ms());
         Ok(AuthenticatedSession {
             principal,
             mechanism: mechanism.to_string(),

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use super::authenticator::SaslServerConfig;
 use super::credential_cache::CredentialCache;
-use super::ssl_principal_mapper::{SslPrincipalMapper, SSL_PRINCIPAL_MAPPING_RULES};
 use super::reauthentication::{connections_max_reauth_ms_by_mechanism, ReauthConfigError};
 use super::sasl::jaas;
 use super::sasl::scram::ScramMechanism;
+use super::ssl_principal_mapper::{SslPrincipalMapper, SSL_PRINCIPAL_MAPPING_RULES};
 use super::tls::{self, TlsConfigError};
 use crate::cluster::{EndPoint, SecurityProtocol};
 

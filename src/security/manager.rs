@@ -148,6 +148,11 @@ mod tests {
             "com.example.MyBuilder".to_string(),
         );
         let e = check_principal_builder(&props).unwrap_err().to_string();
-        assert!(e.starts_with("Invalid value com.example.MyBuilder for configuration principal.builder.class"), "{e}");
+        assert!(
+            e.starts_with(
+                "Invalid value com.example.MyBuilder for configuration principal.builder.class"
+            ),
+            "{e}"
+        );
     }
 }

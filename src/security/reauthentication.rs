@@ -62,15 +62,10 @@ pub fn connections_max_reauth_ms_by_mechanism(
             .find_map(|k| originals.get(k).map(|v| (k, v)));
         let ms = match found {
             None => 0,
-            Some((key, value)) => {
-                value
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| ReauthConfigError {
-                        key: key.clone(),
-                        value: value.clone(),
-                    })?
-            }
+            Some((key, value)) => value.trim().parse::<i64>().map_err(|_| ReauthConfigError {
+                key: key.clone(),
+                value: value.clone(),
+            })?,
         };
         out.insert(mechanism.clone(), ms);
     }
@@ -85,7 +80,10 @@ pub fn connections_max_reauth_ms_by_mechanism(
 /// when it is positive, capped by the time left on the credential when the mechanism reports
 /// one (OAUTHBEARER tokens, SCRAM delegation tokens; neither is served here, so
 /// `credential_remaining_ms` is `None` for PLAIN and SCRAM), never negative.
-pub fn session_lifetime_ms(max_reauth_ms: i64, credential_remaining_ms: Option<i64>) -> Option<i64> {
+pub fn session_lifetime_ms(
+    max_reauth_ms: i64,
+    credential_remaining_ms: Option<i64>,
+) -> Option<i64> {
     let max_reauth_set = max_reauth_ms > 0;
     match (credential_remaining_ms, max_reauth_set) {
         (None, false) => None,
@@ -142,12 +140,15 @@ mod tests {
     #[test]
     fn max_reauth_lookup_order() {
         let mechs = vec!["PLAIN".to_string(), "SCRAM-SHA-256".to_string()];
-        let m = connections_max_reauth_ms_by_mechanism(&props(&[]), "SASL_PLAINTEXT", &mechs)
-            .unwrap();
+        let m =
+            connections_max_reauth_ms_by_mechanism(&props(&[]), "SASL_PLAINTEXT", &mechs).unwrap();
         assert_eq!(m["PLAIN"], 0);
         let p = props(&[
             ("connections.max.reauth.ms", "1000"),
-            ("listener.name.sasl_plaintext.connections.max.reauth.ms", "2000"),
+            (
+                "listener.name.sasl_plaintext.connections.max.reauth.ms",
+                "2000",
+            ),
             (
                 "listener.name.sasl_plaintext.scram-sha-256.connections.max.reauth.ms",
                 "3000",
@@ -195,9 +196,13 @@ mod tests {
             p.bad_mechanism_message("PLAIN").unwrap(),
             "SASL mechanism 'PLAIN' requested by client is not supported for re-authentication of mechanism 'SCRAM-SHA-256'"
         );
-        assert_eq!(p.principal_change_message(&KafkaPrincipal::user("alice")), None);
         assert_eq!(
-            p.principal_change_message(&KafkaPrincipal::user("bob")).unwrap(),
+            p.principal_change_message(&KafkaPrincipal::user("alice")),
+            None
+        );
+        assert_eq!(
+            p.principal_change_message(&KafkaPrincipal::user("bob"))
+                .unwrap(),
             "Cannot change principals during re-authentication from User.alice: User.bob"
         );
     }

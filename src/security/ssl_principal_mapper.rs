@@ -20,8 +20,7 @@ pub const SSL_PRINCIPAL_MAPPING_RULES: &str = "ssl.principal.mapping.rules";
 
 /// Kafka: `SslPrincipalMapper.RULE_PATTERN` (group 1 DEFAULT, 2 pattern, 4 replacement, 6 case;
 /// the last alternative matches anything, so that `parseRules` can report what is left).
-const RULE_PATTERN: &str =
-    r"(DEFAULT)|RULE:((\\.|[^\\/])*)/((\\.|[^\\/])*)/([LU]?).*?|(.*?)";
+const RULE_PATTERN: &str = r"(DEFAULT)|RULE:((\\.|[^\\/])*)/((\\.|[^\\/])*)/([LU]?).*?|(.*?)";
 
 /// Java's `\s` (the `regex` crate's is Unicode-wide).
 const JAVA_SPACE: &str = r"[ \t\n\x0B\f\r]";
@@ -453,23 +452,37 @@ mod tests {
             ("[RULE:/.*/L]", "RULE:/.*/L"),
             ("[RULE:/, DEFAULT]", "RULE://,DEFAULT"),
             ("[RULE:/, DEFAULT]", "  RULE:// ,  DEFAULT  "),
-            ("[RULE:   /     , DEFAULT]", "  RULE:   /     / ,  DEFAULT  "),
-            ("[RULE:  /     /U, DEFAULT]", "  RULE:  /     /U   ,DEFAULT  "),
+            (
+                "[RULE:   /     , DEFAULT]",
+                "  RULE:   /     / ,  DEFAULT  ",
+            ),
+            (
+                "[RULE:  /     /U, DEFAULT]",
+                "  RULE:  /     /U   ,DEFAULT  ",
+            ),
             (
                 "[RULE:([A-Z]*)/$1/U, RULE:([a-z]+)/$1, DEFAULT]",
                 "  RULE:([A-Z]*)/$1/U   ,RULE:([a-z]+)/$1/,   DEFAULT  ",
             ),
             ("[]", ",   , , ,      , , ,   "),
             ("[RULE:/, DEFAULT]", ",,RULE://,,,DEFAULT,,"),
-            ("[RULE: /   , DEFAULT]", ",  , RULE: /   /    ,,,   DEFAULT, ,   "),
-            ("[RULE:   /  /U, DEFAULT]", "     ,  , RULE:   /  /U    ,,  ,DEFAULT, ,"),
             (
-                r"[RULE:\/\\\(\)\n\t/\/\/]",
-                r"RULE:\/\\\(\)\n\t/\/\//",
+                "[RULE: /   , DEFAULT]",
+                ",  , RULE: /   /    ,,,   DEFAULT, ,   ",
             ),
+            (
+                "[RULE:   /  /U, DEFAULT]",
+                "     ,  , RULE:   /  /U    ,,  ,DEFAULT, ,",
+            ),
+            (r"[RULE:\/\\\(\)\n\t/\/\/]", r"RULE:\/\\\(\)\n\t/\/\//"),
             (
                 r"[RULE:\**\/+/*/L, RULE:\/*\**/**]",
                 r"RULE:\**\/+/*/L,RULE:\/*\**/**/",
+            ),
+            // "rules rule"
+            (
+                r"[RULE:,RULE:,/,RULE:,\//U, RULE:,/RULE:,, RULE:,RULE:,/L,RULE:,/L, RULE:, DEFAULT, /DEFAULT, DEFAULT]",
+                r"RULE:,RULE:,/,RULE:,\//U,RULE:,/RULE:,/,RULE:,RULE:,/L,RULE:,/L,RULE:, DEFAULT, /DEFAULT/,DEFAULT",
             ),
         ] {
             assert_eq!(
