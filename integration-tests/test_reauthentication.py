@@ -143,6 +143,7 @@ def test_java_clients_reauthenticate_and_keep_working(cluster_factory, tmp_path)
     _create_topic_in_zookeeper(cluster, topic, {0: [0, 1, 2], 1: [1, 2, 0], 2: [2, 0, 1]})
     leaders_ready(cluster, topic, 3)
     r = run_java(str(PROGRAM), [sasl_bootstrap(cluster), topic, "alice", "alice-scram", "10"], timeout=180)
+    print(r.stdout)
     out = dict(line.split(" ", 1) for line in r.stdout.splitlines() if " " in line)
     assert r.returncode == 0, r.stdout + r.stderr
     assert int(out["produced"]) > 50, r.stdout
