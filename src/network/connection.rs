@@ -16,6 +16,12 @@
 //! not enabled (`InvalidRequestException`), a body the handler cannot decode — is queued as a
 //! close marker behind the requests read before it, so their responses are still written, and
 //! then the connection is closed. Other connections are never affected.
+//!
+//! On SASL listeners with `connections.max.reauth.ms` (KIP-368), a SaslHandshake on the
+//! authenticated connection makes the **reader** run a re-authentication: its frames are fed to
+//! a fresh authenticator and its responses are queued behind the requests read before it, so
+//! nothing in flight is lost or reordered. A request read after the session expired closes the
+//! connection when the processor reaches it (Kafka checks when it processes the receive).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -32,10 +38,11 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::config::SocketServerConfig;
 use super::request_channel::{Request, RequestContext, RequestHandler, Response, ResponseSend};
+use super::sasl_session::{session_expired, SaslSession, SessionClock};
 use crate::cluster::SecurityProtocol;
 use crate::protocol::client_software::{self, ClientInformation};
 use crate::protocol::{is_api_enabled, parse_request_header, ApiKey};
-use crate::security::authenticator::{AuthAction, SaslServerAuthenticator};
+use crate::security::authenticator::{AuthAction, AuthenticatedSession, SaslServerAuthenticator};
 use crate::security::config::ListenerSecurity;
 use crate::security::KafkaPrincipal;
 
@@ -66,6 +73,9 @@ pub(crate) struct ConnectionSettings {
     pub security_protocol: SecurityProtocol,
     /// TLS and SASL settings of the listener (empty on PLAINTEXT).
     pub security: ListenerSecurity,
+    /// Connections closed because their SASL session expired without re-authentication.
+    /// Kafka: `SocketServer` metric `expired-connections-killed-count`.
+    pub expired_connections_killed: Arc<AtomicU64>,
 }
 
 impl ConnectionSettings {
@@ -84,13 +94,23 @@ impl ConnectionSettings {
             listener_name: listener_name.into(),
             security_protocol,
             security: ListenerSecurity::default(),
+            expired_connections_killed: Arc::new(AtomicU64::new(0)),
         }
     }
 }
 
 /// Work queued from the reader to the processor.
 enum Queued {
-    Request(Request, OwnedSemaphorePermit),
+    /// A request, and when the SASL session it was read under expires.
+    Request(Request, OwnedSemaphorePermit, Option<SessionClock>),
+    /// A re-authentication response, written in turn.
+    Send(ResponseSend),
+    /// A failed re-authentication: wait `delay`, write `send`, close.
+    AuthFailed {
+        send: Option<ResponseSend>,
+        delay: Duration,
+        reason: String,
+    },
     Close(String),
 }
 
@@ -160,9 +180,18 @@ pub(crate) async fn run_connection(
                     return;
                 }
             };
-            if settings.security_protocol == SecurityProtocol::Ssl {
+            if let Some(mapper) = &settings.security.ssl_principal_mapper {
                 let certs = tls_stream.get_ref().1.peer_certificates();
-                principal = KafkaPrincipal::user(crate::security::tls::peer_principal_name(certs));
+                match crate::security::ssl_principal_mapper::ssl_principal(certs, mapper) {
+                    Ok(p) => principal = p,
+                    Err(e) => {
+                        // Kafka: the principal builder's KafkaException closes the connection.
+                        tracing::info!(
+                            "{connection_id}: closing connection from {client_address}: {e}"
+                        );
+                        return;
+                    }
+                }
             }
             let (r, w) = tokio::io::split(tls_stream);
             (Box::new(r), Box::new(w))
@@ -191,6 +220,7 @@ pub(crate) async fn run_connection(
     };
     let mut wr = BufWriter::with_capacity(WRITE_BUFFER_BYTES, wr);
     let mut client_information = Arc::new(ClientInformation::default());
+    let mut sasl_session = None;
     if let Some(sasl) = &settings.security.sasl {
         frames.max_frame_bytes =
             SASL_SERVER_MAX_RECEIVE_SIZE.min(settings.socket_request_max_bytes);
@@ -210,7 +240,10 @@ pub(crate) async fn run_connection(
         )
         .await
         {
-            Ok(p) => principal = p,
+            Ok(session) => {
+                principal = session.principal.clone();
+                sasl_session = Some(SaslSession::new(sasl.clone(), session, SessionClock::now()));
+            }
             Err(reason) => {
                 tracing::info!(
                     "{connection_id}: closing connection from {client_address}: {reason}"
@@ -235,8 +268,16 @@ pub(crate) async fn run_connection(
         byte_budget,
         client_information,
         principal,
+        sasl_session,
     );
-    let processor = process_requests(queue_rx, out_tx, handler, activity.clone());
+    let processor = process_requests(
+        queue_rx,
+        out_tx,
+        handler,
+        activity.clone(),
+        settings.clone(),
+        connection_id.clone(),
+    );
     let writer = write_responses(wr, out_rx, &connection_id, activity);
     // The connection ends when the writer ends: after it wrote the close marker, or when the
     // socket cannot be written. Reader and processor are then dropped mid-await, which is safe:
@@ -260,14 +301,14 @@ struct AuthContext<'a> {
 }
 
 /// Runs the SASL exchange (Kafka: `SaslServerAuthenticator.authenticate`), one frame at a time.
-/// Returns the authenticated principal, or why the connection must close.
+/// Returns the authenticated session, or why the connection must close.
 async fn authenticate(
     mut authenticator: SaslServerAuthenticator,
     frames: &mut FrameReader,
     wr: &mut BufWriter<WriteHalf>,
     ctx: &AuthContext<'_>,
     client_information: &mut Arc<ClientInformation>,
-) -> Result<KafkaPrincipal, String> {
+) -> Result<AuthenticatedSession, String> {
     loop {
         let (frame, permit) = frames
             .next_frame(ctx.budget)
@@ -304,10 +345,16 @@ async fn authenticate(
                 }
             }
             AuthAction::Send(frame) => ResponseSend::from_frame(frame),
-            AuthAction::Complete { send, principal } => {
+            AuthAction::Complete { send, session } => {
                 write_now(wr, &ResponseSend::from_frame(send)).await?;
-                tracing::debug!("{}: authenticated as {principal}", ctx.connection_id);
-                return Ok(principal);
+                tracing::debug!(
+                    "{}: authenticated as {} ({}), session lifetime {:?} ms",
+                    ctx.connection_id,
+                    session.principal,
+                    session.mechanism,
+                    session.session_lifetime_ms
+                );
+                return Ok(session);
             }
             AuthAction::Fail {
                 send,
@@ -456,6 +503,7 @@ async fn read_requests(
     budget: Arc<Semaphore>,
     mut client_information: Arc<ClientInformation>,
     principal: Arc<KafkaPrincipal>,
+    mut sasl_session: Option<SaslSession>,
 ) {
     let close_reason = loop {
         let (mut frame, permit) = match reader.next_frame(&budget).await {
@@ -463,6 +511,7 @@ async fn read_requests(
             Err(e) => break e.to_string(),
         };
         let received_at = Instant::now();
+        let whole_frame = frame.clone();
         // Kafka: `SocketServer.parseRequestHeader` — an unparsable header, an unknown API key
         // or a version that is not enabled closes the connection.
         let header = match parse_request_header(&mut frame) {
@@ -475,6 +524,38 @@ async fn read_requests(
                 header.api_key,
                 header.api_version()
             );
+        }
+        // Kafka: `processCompletedReceives` — a SaslHandshake may begin a re-authentication
+        // (KIP-368); otherwise it is handled like any request (KafkaApis answers
+        // ILLEGAL_SASL_STATE).
+        if header.api_key == ApiKey::SaslHandshake {
+            let begun = sasl_session.as_mut().and_then(|s| {
+                s.begin_reauthentication(SessionClock::now())
+                    .map(|a| (s, a))
+            });
+            if let Some((session, authenticator)) = begun {
+                drop(permit);
+                let Some(renewed) = reauthenticate(
+                    authenticator,
+                    whole_frame,
+                    &mut reader,
+                    &queue,
+                    &activity,
+                    &budget,
+                )
+                .await
+                else {
+                    return;
+                };
+                tracing::info!(
+                    "{connection_id}: successfully re-authenticated {} with {} from {client_address}, session lifetime {} ms",
+                    renewed.principal,
+                    renewed.mechanism,
+                    renewed.session_lifetime_ms.unwrap_or(0)
+                );
+                session.renew(renewed, SessionClock::now());
+                continue;
+            }
         }
         // KIP-511: the network layer records the client's software name and version from
         // ApiVersions (Kafka: `SocketServer.processCompletedReceives`).
@@ -497,11 +578,84 @@ async fn read_requests(
             received_at,
         };
         activity.in_flight.fetch_add(1, Ordering::Relaxed);
-        if queue.send(Queued::Request(request, permit)).await.is_err() {
+        let expires_at = sasl_session.as_ref().and_then(SaslSession::expires_at);
+        if queue
+            .send(Queued::Request(request, permit, expires_at))
+            .await
+            .is_err()
+        {
             return;
         }
     };
     let _ = queue.send(Queued::Close(close_reason)).await;
+}
+
+/// Runs one re-authentication on the reader, starting with the SaslHandshake `first` (a whole
+/// frame), and queues its responses in order. Returns the new session, or `None` when the
+/// connection is closing (the failure or close is already queued).
+///
+/// Kafka: `KafkaChannel.swapAuthenticatorsAndBeginReauthentication` — the new authenticator
+/// reads the connection until it completes; frames are limited to
+/// `sasl.server.max.receive.size` meanwhile.
+async fn reauthenticate(
+    mut authenticator: SaslServerAuthenticator,
+    first: bytes::Bytes,
+    reader: &mut FrameReader,
+    queue: &mpsc::Sender<Queued>,
+    activity: &Activity,
+    budget: &Arc<Semaphore>,
+) -> Option<AuthenticatedSession> {
+    let request_max = reader.max_frame_bytes;
+    reader.max_frame_bytes = SASL_SERVER_MAX_RECEIVE_SIZE.min(request_max);
+    let mut frame = first;
+    let outcome = loop {
+        let (send, done) = match authenticator.on_frame(frame) {
+            AuthAction::Send(send) => (send, None),
+            AuthAction::Complete { send, session } => (send, Some(session)),
+            AuthAction::Fail {
+                send,
+                delay,
+                reason,
+            } => {
+                let send = send.map(ResponseSend::from_frame);
+                let reason = format!("Failed re-authentication: {reason}");
+                let _ = queue
+                    .send(Queued::AuthFailed {
+                        send,
+                        delay,
+                        reason,
+                    })
+                    .await;
+                break None;
+            }
+            AuthAction::ApiVersions => {
+                let reason = "ApiVersions request during SASL re-authentication".to_string();
+                let _ = queue.send(Queued::Close(reason)).await;
+                break None;
+            }
+        };
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        if queue
+            .send(Queued::Send(ResponseSend::from_frame(send)))
+            .await
+            .is_err()
+        {
+            break None;
+        }
+        if done.is_some() {
+            break done;
+        }
+        frame = match reader.next_frame(budget).await {
+            Ok((f, _permit)) => f,
+            Err(e) => {
+                let reason = format!("during SASL re-authentication: {e}");
+                let _ = queue.send(Queued::Close(reason)).await;
+                break None;
+            }
+        };
+    };
+    reader.max_frame_bytes = request_max;
+    outcome
 }
 
 async fn process_requests(
@@ -509,10 +663,52 @@ async fn process_requests(
     out: mpsc::Sender<Outgoing>,
     handler: Arc<dyn RequestHandler>,
     activity: Arc<Activity>,
+    settings: Arc<ConnectionSettings>,
+    connection_id: Arc<str>,
 ) {
     while let Some(item) = queue.recv().await {
         match item {
-            Queued::Request(request, permit) => {
+            Queued::Request(request, _permit, expires_at)
+                if session_expired(expires_at, SessionClock::now()) =>
+            {
+                // Kafka: `processCompletedReceives` — `serverAuthenticationSessionExpired`
+                // closes the connection and counts it.
+                settings
+                    .expired_connections_killed
+                    .fetch_add(1, Ordering::Relaxed);
+                let reason = format!(
+                    "the SASL session expired without re-authentication (connections.max.reauth.ms); {:?} request {} refused",
+                    request.context.header.api_key,
+                    request.context.header.correlation_id()
+                );
+                tracing::info!("{connection_id}: {reason}");
+                let _ = out.send(Outgoing::Close(reason)).await;
+                return;
+            }
+            Queued::Send(send) => {
+                if out.send(Outgoing::Send(send)).await.is_err() {
+                    return;
+                }
+            }
+            Queued::AuthFailed {
+                send,
+                delay,
+                reason,
+            } => {
+                // Kafka: `connection.failed.authentication.delay.ms` applies to failed
+                // re-authentications too.
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                if let Some(send) = send {
+                    activity.in_flight.fetch_add(1, Ordering::Relaxed);
+                    let _ = out.send(Outgoing::Send(send)).await;
+                }
+                tracing::info!("{connection_id}: {reason}");
+                let _ = out.send(Outgoing::Close(reason)).await;
+                return;
+            }
+            Queued::Request(request, permit, _) => {
                 // The handler runs in its own task so that a request already started always
                 // finishes (a Produce half-applied because its client vanished would be worse
                 // than a response nobody reads) and a handler panic closes only this
@@ -570,6 +766,8 @@ async fn write_responses(
                 Outgoing::Close(reason) => {
                     if reason.starts_with("the client closed")
                         || reason.starts_with("connection idle")
+                        || reason.starts_with("the SASL session expired")
+                        || reason.starts_with("Failed re-authentication")
                     {
                         tracing::debug!("{connection_id}: {reason}");
                     } else {

@@ -15,6 +15,7 @@ pub mod config;
 pub mod connection;
 pub mod connection_quotas;
 pub mod request_channel;
+mod sasl_session;
 pub mod socket_server;
 
 pub use client::{BrokerConnection, ClientError};

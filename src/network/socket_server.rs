@@ -64,6 +64,8 @@ pub struct SocketServer {
     /// Sends `true` once on shutdown; acceptors and connections watch it.
     shutdown_tx: watch::Sender<bool>,
     acceptors: Mutex<Vec<JoinHandle<()>>>,
+    /// Kafka: metric `expired-connections-killed-count` (KIP-368).
+    expired_connections_killed: Arc<AtomicU64>,
 }
 
 impl SocketServer {
@@ -102,6 +104,7 @@ impl SocketServer {
             quotas,
             shutdown_tx,
             acceptors: Mutex::new(Vec::new()),
+            expired_connections_killed: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -122,6 +125,12 @@ impl SocketServer {
     /// Connections open now across all listeners.
     pub fn open_connections(&self) -> usize {
         self.quotas.open_connections()
+    }
+
+    /// Connections closed because their SASL session expired without re-authentication
+    /// (Kafka: `expired-connections-killed-count`).
+    pub fn expired_connections_killed_count(&self) -> u64 {
+        self.expired_connections_killed.load(Ordering::Relaxed)
     }
 
     /// Starts accepting and serving connections, handing requests to `handler`.
@@ -172,6 +181,7 @@ impl SocketServer {
             if let Some(sec) = security.get(&bound.endpoint.listener_name) {
                 settings.security = sec.clone();
             }
+            settings.expired_connections_killed = self.expired_connections_killed.clone();
             let settings = Arc::new(settings);
             let exempt = self.config.inter_broker_listener_name.as_deref()
                 == Some(bound.endpoint.listener_name.as_str());

@@ -12,6 +12,11 @@
 //! (`IllegalSaslStateException`); a failed exchange answers SASL_AUTHENTICATION_FAILED (after
 //! `connection.failed.authentication.delay.ms`) and closes.
 //!
+//! Re-authentication (KIP-368): [`SaslServerAuthenticator::reauthenticating`] starts in
+//! `ReauthProcessHandshake` with the SaslHandshake that began it, then joins the flow at
+//! `Authenticate`; a different mechanism is acknowledged and then failed (`ReauthBadMechanism`),
+//! a different principal fails with SASL_AUTHENTICATION_FAILED ([`super::reauthentication`]).
+//!
 //! The network layer feeds frames in with [`SaslServerAuthenticator::on_frame`] and does what
 //! the returned [`AuthAction`] says, so the machine is pure and unit-tested here.
 
@@ -28,6 +33,7 @@ use kafka_protocol::protocol::{Decodable, StrBytes};
 use kafka_protocol::ResponseError;
 
 use super::principal::KafkaPrincipal;
+use super::reauthentication::{session_lifetime_ms, PreviousSession};
 use super::sasl::plain::PlainSaslServer;
 use super::sasl::scram::{ScramCredentialLookup, ScramMechanism, ScramSaslServer};
 use super::sasl::{SaslServer, SaslStep};
@@ -44,6 +50,9 @@ pub struct SaslServerConfig {
     /// `connection.failed.authentication.delay.ms` (default 100): failures are answered late
     /// to slow down password guessing. Kafka: `KafkaConfig.FailedAuthenticationDelayMs`.
     pub failed_authentication_delay: Duration,
+    /// `connections.max.reauth.ms` by mechanism (0 = sessions never expire). Kafka:
+    /// `SaslChannelBuilder.connectionsMaxReauthMsByMechanism`.
+    pub connections_max_reauth_ms: BTreeMap<String, i64>,
 }
 
 impl std::fmt::Debug for SaslServerConfig {
@@ -51,6 +60,7 @@ impl std::fmt::Debug for SaslServerConfig {
         f.debug_struct("SaslServerConfig")
             .field("enabled_mechanisms", &self.enabled_mechanisms)
             .field("plain_users", &self.plain_users.keys().collect::<Vec<_>>())
+            .field("connections_max_reauth_ms", &self.connections_max_reauth_ms)
             .finish()
     }
 }
@@ -79,6 +89,20 @@ pub enum SaslState {
     },
     Complete,
     Failed,
+    /// Re-authentication: the SaslHandshake that began it comes next.
+    ReauthProcessHandshake,
+    /// Re-authentication asked for another mechanism: the handshake was answered, the next
+    /// frame fails the re-authentication.
+    ReauthBadMechanism,
+}
+
+/// An authenticated session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedSession {
+    pub principal: KafkaPrincipal,
+    pub mechanism: String,
+    /// `None`: the session never expires (`connections.max.reauth.ms` is 0).
+    pub session_lifetime_ms: Option<i64>,
 }
 
 /// What the network layer must do with one frame.
@@ -88,10 +112,10 @@ pub enum AuthAction {
     ApiVersions,
     /// Write this frame and read the next one.
     Send(Bytes),
-    /// Write this frame; the connection is authenticated as `principal`.
+    /// Write this frame; the connection is authenticated as `session.principal`.
     Complete {
         send: Bytes,
-        principal: KafkaPrincipal,
+        session: AuthenticatedSession,
     },
     /// Authentication failed: wait `delay`, write `send` (if any), close with `reason`.
     Fail {
@@ -106,6 +130,9 @@ pub struct SaslServerAuthenticator {
     config: Arc<SaslServerConfig>,
     state: SaslState,
     server: Option<Box<dyn SaslServer>>,
+    /// Set when re-authenticating.
+    previous: Option<PreviousSession>,
+    bad_mechanism_message: Option<String>,
 }
 
 fn frame(bytes: &[u8]) -> Bytes {
@@ -121,7 +148,57 @@ impl SaslServerAuthenticator {
             config,
             state: SaslState::HandshakeOrVersions,
             server: None,
+            previous: None,
+            bad_mechanism_message: None,
         }
+    }
+
+    /// A re-authentication of a connection authenticated as `previous`; the next frame is the
+    /// SaslHandshake that began it. Kafka: `SaslServerAuthenticator.reauthenticate`.
+    pub fn reauthenticating(
+        config: Arc<SaslServerConfig>,
+        previous: PreviousSession,
+    ) -> SaslServerAuthenticator {
+        SaslServerAuthenticator {
+            config,
+            state: SaslState::ReauthProcessHandshake,
+            server: None,
+            previous: Some(previous),
+            bad_mechanism_message: None,
+        }
+    }
+
+    /// Kafka: `ReauthInfo.calcCompletionTimesAndReturnSessionLifetimeMs` and
+    /// `ensurePrincipalUnchanged`: the session of a completed exchange, or the message of a
+    /// re-authentication that changed the principal.
+    fn completed_session(
+        &self,
+        mechanism: &str,
+        authorization_id: String,
+    ) -> Result<AuthenticatedSession, String> {
+        let principal = KafkaPrincipal::user(authorization_id);
+        if let Some(message) = self
+            .previous
+            .as_ref()
+            .and_then(|p| p.principal_change_message(&principal))
+        {
+            return Err(message);
+        }
+        let max_reauth_ms = self
+            .config
+            .connections_max_reauth_ms
+            .get(mechanism)
+            .copied()
+            .unwrap_or(0);
+        let credential = self
+            .server
+            .as_ref()
+            .and_then(|s| s.credential_remaining_ms());
+        Ok(AuthenticatedSession {
+            principal,
+            mechanism: mechanism.to_string(),
+            session_lifetime_ms: session_lifetime_ms(max_reauth_ms, credential),
+        })
     }
 
     pub fn state(&self) -> SaslState {
@@ -155,6 +232,12 @@ impl SaslServerAuthenticator {
             } => self.raw_token(&frame_bytes),
             SaslState::Complete | SaslState::Failed => {
                 self.close("frame after the end of authentication".into())
+            }
+            SaslState::ReauthBadMechanism => {
+                // Kafka: a SaslAuthenticationException without a response; the close is still
+                // delayed like any failed authentication.
+                let reason = self.bad_mechanism_message.clone().unwrap_or_default();
+                self.fail(None, reason)
             }
             _ => {
                 let mut body = frame_bytes;
@@ -191,7 +274,12 @@ impl SaslServerAuthenticator {
                 }
                 AuthAction::ApiVersions
             }
-            (SaslState::HandshakeOrVersions | SaslState::Handshake, ApiKey::SaslHandshake) => {
+            (
+                SaslState::HandshakeOrVersions
+                | SaslState::Handshake
+                | SaslState::ReauthProcessHandshake,
+                ApiKey::SaslHandshake,
+            ) => {
                 let request = match SaslHandshakeRequest::decode(&mut body, version) {
                     Ok(r) => r,
                     Err(e) => return self.close(format!("cannot parse SaslHandshake: {e}")),
@@ -227,6 +315,17 @@ impl SaslServerAuthenticator {
                 self.state = SaslState::Authenticate {
                     kafka_headers: version >= 1,
                 };
+                if let Some(message) = self
+                    .previous
+                    .as_ref()
+                    .and_then(|p| p.bad_mechanism_message(&mechanism))
+                {
+                    // Kafka answers the handshake normally and fails on the next frame, so
+                    // the failed re-authentication is counted (`REAUTH_BAD_MECHANISM`).
+                    self.bad_mechanism_message = Some(message);
+                    self.server = None;
+                    self.state = SaslState::ReauthBadMechanism;
+                }
                 match encode_response(ApiKey::SaslHandshake, version, correlation_id, &response) {
                     Ok(send) => AuthAction::Send(send),
                     Err(e) => self.close(e.to_string()),
@@ -246,6 +345,7 @@ impl SaslServerAuthenticator {
                     return self.close("no SASL mechanism selected".into());
                 };
                 let mechanism = server.mechanism();
+                let reauthenticating = self.previous.is_some();
                 let respond = |r: &SaslAuthenticateResponse| {
                     encode_response(ApiKey::SaslAuthenticate, version, correlation_id, r).ok()
                 };
@@ -261,21 +361,31 @@ impl SaslServerAuthenticator {
                         response,
                         authorization_id,
                     }) => {
-                        // session_lifetime_ms stays 0: connections.max.reauth.ms defaults to 0
-                        // (no re-authentication, KIP-368).
-                        let r =
-                            SaslAuthenticateResponse::default().with_auth_bytes(response.into());
+                        let session = match self.completed_session(mechanism, authorization_id) {
+                            Ok(s) => s,
+                            Err(message) => {
+                                let r = SaslAuthenticateResponse::default()
+                                    .with_error_code(ResponseError::SaslAuthenticationFailed.code())
+                                    .with_error_message(Some(StrBytes::from_string(
+                                        message.clone(),
+                                    )));
+                                let send = respond(&r);
+                                return self.fail(send, message);
+                            }
+                        };
+                        // Only v1+ carries session_lifetime_ms (0 when the session never
+                        // expires); a v0 client's session still expires.
+                        let r = SaslAuthenticateResponse::default()
+                            .with_auth_bytes(response.into())
+                            .with_session_lifetime_ms(session.session_lifetime_ms.unwrap_or(0));
                         self.state = SaslState::Complete;
                         match respond(&r) {
-                            Some(send) => AuthAction::Complete {
-                                send,
-                                principal: KafkaPrincipal::user(authorization_id),
-                            },
+                            Some(send) => AuthAction::Complete { send, session },
                             None => self.close("cannot encode SaslAuthenticate".into()),
                         }
                     }
                     Err(e) => {
-                        let message = e.client_message(mechanism);
+                        let message = e.client_message(mechanism, reauthenticating);
                         let r = SaslAuthenticateResponse::default()
                             .with_error_code(ResponseError::SaslAuthenticationFailed.code())
                             .with_error_message(Some(StrBytes::from_string(message.clone())));
@@ -314,13 +424,16 @@ impl SaslServerAuthenticator {
             Ok(SaslStep::Complete {
                 response,
                 authorization_id,
-            }) => {
-                self.state = SaslState::Complete;
-                AuthAction::Complete {
-                    send: frame(&response),
-                    principal: KafkaPrincipal::user(authorization_id),
+            }) => match self.completed_session(mechanism, authorization_id) {
+                Ok(session) => {
+                    self.state = SaslState::Complete;
+                    AuthAction::Complete {
+                        send: frame(&response),
+                        session,
+                    }
                 }
-            }
+                Err(message) => self.fail(None, message),
+            },
             // v0 has no way to carry an error: the connection is just closed.
             Err(e) => self.fail(None, format!("Failed authentication ({mechanism}): {e}")),
         }
@@ -346,11 +459,13 @@ mod tests {
     fn authenticator() -> SaslServerAuthenticator {
         let mut users = BTreeMap::new();
         users.insert("alice".to_string(), "alice-secret".to_string());
+        users.insert("bob".to_string(), "bob-secret".to_string());
         SaslServerAuthenticator::new(Arc::new(SaslServerConfig {
             enabled_mechanisms: vec!["PLAIN".into(), "SCRAM-SHA-256".into()],
             plain_users: Arc::new(users),
             scram_credentials: Arc::new(NoScram),
             failed_authentication_delay: Duration::from_millis(100),
+            connections_max_reauth_ms: BTreeMap::from([("PLAIN".to_string(), 2000)]),
         }))
     }
 
@@ -402,10 +517,11 @@ mod tests {
         let token = SaslAuthenticateRequest::default()
             .with_auth_bytes(Bytes::from_static(b"\0alice\0alice-secret"));
         match a.on_frame(req(ApiKey::SaslAuthenticate, 2, &token)) {
-            AuthAction::Complete { principal, send } => {
-                assert_eq!(principal.to_string(), "User:alice");
+            AuthAction::Complete { session, send } => {
+                assert_eq!(session.principal.to_string(), "User:alice");
                 let r: SaslAuthenticateResponse = decode(send, ApiKey::SaslAuthenticate, 2);
                 assert_eq!(r.error_code, 0);
+                assert_eq!(r.session_lifetime_ms, 2000);
             }
             other => panic!("{other:?}"),
         }
@@ -441,9 +557,10 @@ mod tests {
         let mut a = authenticator();
         assert!(matches!(handshake(&mut a, 0, "PLAIN"), AuthAction::Send(_)));
         match a.on_frame(Bytes::from_static(b"\0alice\0alice-secret")) {
-            AuthAction::Complete { send, principal } => {
+            AuthAction::Complete { send, session } => {
                 assert_eq!(&send[..], &[0, 0, 0, 0]);
-                assert_eq!(principal.name, "alice");
+                assert_eq!(session.principal.name, "alice");
+                assert_eq!(session.session_lifetime_ms, Some(2000));
             }
             other => panic!("{other:?}"),
         }
@@ -477,6 +594,108 @@ mod tests {
         assert!(matches!(
             a.on_frame(metadata),
             AuthAction::Fail { send: None, .. }
+        ));
+    }
+
+    fn reauth(a: &SaslServerAuthenticator) -> SaslServerAuthenticator {
+        SaslServerAuthenticator::reauthenticating(
+            a.config.clone(),
+            PreviousSession {
+                mechanism: "PLAIN".into(),
+                principal: KafkaPrincipal::user("alice"),
+            },
+        )
+    }
+
+    fn plain_token(user: &str, password: &str) -> Bytes {
+        let token = format!("\0{user}\0{password}");
+        req(
+            ApiKey::SaslAuthenticate,
+            2,
+            &SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(token.into_bytes())),
+        )
+    }
+
+    /// KIP-368 (Kafka `SaslServerAuthenticator.reauthenticate`): a re-authentication starts
+    /// with the SaslHandshake, then SaslAuthenticate; same mechanism and principal → a new
+    /// session with a fresh `session_lifetime_ms`.
+    #[test]
+    fn reauthentication_keeps_the_principal() {
+        let mut a = reauth(&authenticator());
+        assert_eq!(a.state(), SaslState::ReauthProcessHandshake);
+        let AuthAction::Send(send) = handshake(&mut a, 1, "PLAIN") else {
+            panic!()
+        };
+        let r: SaslHandshakeResponse = decode(send, ApiKey::SaslHandshake, 1);
+        assert_eq!(r.error_code, 0);
+        match a.on_frame(plain_token("alice", "alice-secret")) {
+            AuthAction::Complete { session, send } => {
+                assert_eq!(session.principal, KafkaPrincipal::user("alice"));
+                let r: SaslAuthenticateResponse = decode(send, ApiKey::SaslAuthenticate, 2);
+                assert_eq!(r.session_lifetime_ms, 2000);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Kafka `ReauthInfo.ensurePrincipalUnchanged`: another principal fails with
+    /// SASL_AUTHENTICATION_FAILED and Kafka's message; a wrong password uses the
+    /// "re-authentication" wording.
+    #[test]
+    fn reauthentication_failures() {
+        let mut a = reauth(&authenticator());
+        handshake(&mut a, 1, "PLAIN");
+        let AuthAction::Fail {
+            send: Some(send), ..
+        } = a.on_frame(plain_token("bob", "bob-secret"))
+        else {
+            panic!()
+        };
+        let r: SaslAuthenticateResponse = decode(send, ApiKey::SaslAuthenticate, 2);
+        assert_eq!(r.error_code, 58);
+        assert_eq!(
+            r.error_message.as_deref(),
+            Some("Cannot change principals during re-authentication from User.alice: User.bob")
+        );
+        let mut a = reauth(&authenticator());
+        handshake(&mut a, 1, "PLAIN");
+        let AuthAction::Fail {
+            send: Some(send), ..
+        } = a.on_frame(plain_token("alice", "wrong"))
+        else {
+            panic!()
+        };
+        let r: SaslAuthenticateResponse = decode(send, ApiKey::SaslAuthenticate, 2);
+        assert_eq!(r.error_code, 58);
+    }
+
+    /// Kafka `REAUTH_BAD_MECHANISM`: a handshake naming another enabled mechanism is answered
+    /// without error, and the next frame fails the re-authentication without a response.
+    #[test]
+    fn reauthentication_with_another_mechanism_fails_on_the_next_frame() {
+        let mut a = reauth(&authenticator());
+        let AuthAction::Send(send) = handshake(&mut a, 1, "SCRAM-SHA-256") else {
+            panic!()
+        };
+        let r: SaslHandshakeResponse = decode(send, ApiKey::SaslHandshake, 1);
+        assert_eq!(r.error_code, 0);
+        assert_eq!(a.state(), SaslState::ReauthBadMechanism);
+        match a.on_frame(plain_token("alice", "alice-secret")) {
+            AuthAction::Fail { send: None, reason, .. } => assert_eq!(
+                reason,
+                "SASL mechanism 'SCRAM-SHA-256' requested by client is not supported for re-authentication of mechanism 'PLAIN'"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // ApiVersions is not part of a re-authentication.
+        let mut a = reauth(&authenticator());
+        assert!(matches!(
+            a.on_frame(req(
+                ApiKey::ApiVersions,
+                3,
+                &kafka_protocol::messages::ApiVersionsRequest::default()
+            )),
+            AuthAction::Fail { .. }
         ));
     }
 }

@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use super::authenticator::SaslServerConfig;
 use super::credential_cache::CredentialCache;
+use super::reauthentication::{connections_max_reauth_ms_by_mechanism, ReauthConfigError};
 use super::sasl::jaas;
 use super::sasl::scram::ScramMechanism;
+use super::ssl_principal_mapper::{SslPrincipalMapper, SSL_PRINCIPAL_MAPPING_RULES};
 use super::tls::{self, TlsConfigError};
 use crate::cluster::{EndPoint, SecurityProtocol};
 
@@ -22,6 +24,9 @@ pub struct ListenerSecurity {
     pub sasl: Option<Arc<SaslServerConfig>>,
     /// Set on SSL and SASL_SSL listeners.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// `ssl.principal.mapping.rules`, set on SSL listeners (SASL_SSL principals come from
+    /// SASL). Kafka: `SslChannelBuilder.configure`.
+    pub ssl_principal_mapper: Option<Arc<SslPrincipalMapper>>,
 }
 
 /// Why a listener's security settings were refused.
@@ -29,6 +34,8 @@ pub struct ListenerSecurity {
 pub enum SecurityConfigError {
     #[error(transparent)]
     Tls(#[from] TlsConfigError),
+    #[error(transparent)]
+    Reauth(#[from] ReauthConfigError),
     #[error("listener {listener}: SASL mechanism {mechanism} is not supported (sasl.enabled.mechanisms); supported: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512")]
     UnsupportedMechanism { listener: String, mechanism: String },
     #[error("listener {listener}: {key}: {reason}")]
@@ -66,6 +73,19 @@ pub fn listener_security(
         SecurityProtocol::Ssl | SecurityProtocol::SaslSsl
     ) {
         out.tls = Some(tls::server_config(listener, &get)?);
+    }
+    if endpoint.security_protocol == SecurityProtocol::Ssl {
+        // Kafka: `SslChannelBuilder.configure` wraps the IllegalArgumentException of a
+        // malformed rule in a KafkaException, which fails startup.
+        let rules = get(SSL_PRINCIPAL_MAPPING_RULES);
+        let mapper = SslPrincipalMapper::from_rules(rules.as_deref()).map_err(|e| {
+            SecurityConfigError::Invalid {
+                listener: listener.to_string(),
+                key: SSL_PRINCIPAL_MAPPING_RULES.to_string(),
+                reason: e.to_string(),
+            }
+        })?;
+        out.ssl_principal_mapper = Some(Arc::new(mapper));
     }
     if matches!(
         endpoint.security_protocol,
@@ -106,6 +126,8 @@ pub fn listener_security(
                 });
             }
         }
+        let connections_max_reauth_ms =
+            connections_max_reauth_ms_by_mechanism(originals, listener, &mechanisms)?;
         let delay_ms = originals
             .get("connection.failed.authentication.delay.ms")
             .and_then(|v| v.trim().parse::<u64>().ok())
@@ -115,6 +137,7 @@ pub fn listener_security(
             plain_users: Arc::new(plain_users),
             scram_credentials: credentials,
             failed_authentication_delay: Duration::from_millis(delay_ms),
+            connections_max_reauth_ms,
         }));
     }
     Ok(out)

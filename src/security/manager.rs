@@ -30,6 +30,33 @@ pub enum SecurityStartError {
     /// Kafka fails startup on a class it cannot load; only AclAuthorizer exists here.
     #[error("Invalid value {0} for configuration authorizer.class.name: only {ACL_AUTHORIZER_CLASS} is supported (ZooKeeper mode)")]
     UnsupportedAuthorizer(String),
+    /// Kafka loads `principal.builder.class` as a Java class; only its default exists here.
+    #[error("Invalid value {0} for configuration principal.builder.class: only {DEFAULT_PRINCIPAL_BUILDER} is supported (custom principal builders are Java classes)")]
+    UnsupportedPrincipalBuilder(String),
+}
+
+/// Kafka: `BrokerSecurityConfigs.PRINCIPAL_BUILDER_CLASS_CONFIG`'s default.
+pub const DEFAULT_PRINCIPAL_BUILDER: &str =
+    "org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder";
+
+/// `principal.builder.class` (plain or listener-prefixed) must be Kafka's default.
+/// `sasl.kerberos.principal.to.local.rules` is accepted whatever its value: Kafka only reads it
+/// for GSSAPI (`SaslChannelBuilder` builds the `KerberosShortNamer` only then), which is not
+/// served.
+fn check_principal_builder(
+    originals: &std::collections::BTreeMap<String, String>,
+) -> Result<(), SecurityStartError> {
+    for (key, value) in originals {
+        let is_builder_key = key == "principal.builder.class"
+            || (key.starts_with("listener.name.") && key.ends_with(".principal.builder.class"));
+        let value = value.trim();
+        if is_builder_key && !value.is_empty() && value != DEFAULT_PRINCIPAL_BUILDER {
+            return Err(SecurityStartError::UnsupportedPrincipalBuilder(
+                value.to_string(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The running security components.
@@ -47,6 +74,7 @@ impl SecurityManager {
         zk: Arc<KafkaZkClient>,
     ) -> Result<SecurityManager, SecurityStartError> {
         let originals = config.originals();
+        check_principal_builder(originals)?;
         let authorizer = match originals.get("authorizer.class.name").map(|s| s.trim()) {
             None | Some("") => None,
             Some(ACL_AUTHORIZER_CLASS) => {
@@ -97,5 +125,34 @@ impl SecurityManager {
         if let Some(a) = &self.authorizer {
             a.close();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kafka's default principal builder is accepted (plain or listener-prefixed); any other
+    /// class is a startup error naming the key.
+    #[test]
+    fn only_the_default_principal_builder() {
+        let mut props = std::collections::BTreeMap::new();
+        assert!(check_principal_builder(&props).is_ok());
+        props.insert(
+            "principal.builder.class".to_string(),
+            DEFAULT_PRINCIPAL_BUILDER.to_string(),
+        );
+        assert!(check_principal_builder(&props).is_ok());
+        props.insert(
+            "listener.name.ssl.principal.builder.class".to_string(),
+            "com.example.MyBuilder".to_string(),
+        );
+        let e = check_principal_builder(&props).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "Invalid value com.example.MyBuilder for configuration principal.builder.class"
+            ),
+            "{e}"
+        );
     }
 }

@@ -8,10 +8,12 @@
 //!   on SASL listeners before any request reaches `KafkaApis`; mechanisms in [`sasl`] (PLAIN from
 //!   the listener's JAAS config, SCRAM-SHA-256/512 from [`credential_cache`]).
 //! - [`tls`]: rustls server configs from Kafka's `ssl.*` keys (PEM), [`dn`]: the certificate
-//!   subject as Kafka's default SSL principal.
+//!   subject, [`ssl_principal_mapper`]: `ssl.principal.mapping.rules` turning it into the SSL
+//!   principal.
 //! - [`authorizer`]: `AclAuthorizer` — ACLs from `/kafka-acl*`, cached, refreshed through
 //!   [`change_notification`] listeners, and the decision rules.
 //! - [`config`]: per-listener settings from `server.properties`.
+//! - [`reauthentication`]: KIP-368 session lifetimes (`connections.max.reauth.ms`).
 
 pub mod authenticator;
 pub mod authorizer;
@@ -21,7 +23,9 @@ pub mod credential_cache;
 pub mod dn;
 pub mod manager;
 pub mod principal;
+pub mod reauthentication;
 pub mod sasl;
+pub mod ssl_principal_mapper;
 pub mod tls;
 pub mod user_scram_store;
 

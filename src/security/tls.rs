@@ -202,18 +202,3 @@ fn protocol_versions(value: Option<String>) -> Vec<&'static rustls::SupportedPro
     }
     out
 }
-
-/// The principal name of a TLS peer: the RFC 2253 subject DN of its certificate (Kafka's
-/// `ssl.principal.mapping.rules=DEFAULT`), or `ANONYMOUS` without a certificate.
-pub fn peer_principal_name(peer_certs: Option<&[CertificateDer<'_>]>) -> String {
-    match peer_certs.and_then(|c| c.first()) {
-        Some(cert) => match super::dn::subject_dn(cert) {
-            Ok(dn) => dn,
-            Err(e) => {
-                tracing::warn!("{e}; the client is ANONYMOUS");
-                "ANONYMOUS".to_string()
-            }
-        },
-        None => "ANONYMOUS".to_string(),
-    }
-}

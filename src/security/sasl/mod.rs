@@ -41,11 +41,18 @@ impl SaslError {
     }
 
     /// The message sent to the client in SaslAuthenticate's `error_message`.
-    pub fn client_message(&self, mechanism: &str) -> String {
+    /// `reauthenticating` picks Kafka's "re-authentication" wording
+    /// (`ReauthInfo.authenticationOrReauthenticationText`).
+    pub fn client_message(&self, mechanism: &str, reauthenticating: bool) -> String {
+        let during = if reauthenticating {
+            "re-authentication"
+        } else {
+            "authentication"
+        };
         match self {
             SaslError::Authentication(m) => m.clone(),
             SaslError::Invalid(_) => format!(
-                "Authentication failed during authentication due to invalid credentials with SASL mechanism {mechanism}"
+                "Authentication failed during {during} due to invalid credentials with SASL mechanism {mechanism}"
             ),
         }
     }
@@ -56,4 +63,10 @@ pub trait SaslServer: Send {
     fn mechanism(&self) -> &'static str;
     /// Evaluates the client's next token.
     fn evaluate_response(&mut self, response: &[u8]) -> Result<SaslStep, SaslError>;
+    /// Milliseconds left on the credential just verified, when the mechanism knows it (Kafka:
+    /// `SaslInternalConfigs.CREDENTIAL_LIFETIME_MS_SASL_NEGOTIATED_PROPERTY_KEY`, set by
+    /// OAUTHBEARER and SCRAM delegation tokens). PLAIN and SCRAM passwords have none.
+    fn credential_remaining_ms(&self) -> Option<i64> {
+        None
+    }
 }
