@@ -36,7 +36,9 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
 from kazoo.security import make_acl
 
+from harness.broker import is_reference_kafka, zkafka_bin
 from harness.clients import confluent_config
+from harness.procs import run_command
 from harness.waiting import wait_until
 from harness.zookeeper import ZooKeeperEnsemble, zookeeper_available
 
@@ -242,6 +244,15 @@ def test_secure_acls_on_every_znode(cluster_factory, sasl_zookeeper, tmp_path) -
     finally:
         anonymous.stop()
         anonymous.close()
+
+    if not is_reference_kafka():
+        # zkafka's own `zk tree` logs in like the brokers (KAFKA_OPTS), so it can read the
+        # creator-only credential znode; without the login ZooKeeper refuses it.
+        tree = [str(zkafka_bin()), "zk", "tree", "--zookeeper", cluster.zookeeper_connect]
+        authed = run_command(tree, env={"KAFKA_OPTS": f"-Djava.security.auth.login.config={jaas}"})
+        assert authed.returncode == 0 and "/config/users/alice" in authed.stdout, authed.stderr[-2000:]
+        plain = run_command(tree, env={"KAFKA_OPTS": ""})
+        assert plain.returncode != 0, plain.stdout[-2000:]
 
 
 def test_sasl_login_without_set_acl_keeps_open_acls(cluster_factory, sasl_zookeeper, tmp_path) -> None:

@@ -32,10 +32,10 @@ use crate::replica::producer_id_manager::RpcProducerIdManager;
 use crate::replica::replica_manager::{ReplicaManager, ReplicaManagerConfig, TopicConfigProvider};
 use crate::time::SystemClock;
 use crate::zk::broker_registration::{generate_cluster_id, RegisterBrokerError};
+use crate::zk::zk_security::{JvmSystemProperties, ZkClientSecurity, ZkSecurityError};
 use crate::zk::znodes::{BrokerInfo, BrokerSequenceIdZNode};
 use crate::zk::znodes::{ConfigEntityTypeZNode, ConfigEntityZNode};
 use crate::zk::{KafkaZkClient, ZkError};
-use crate::zk::zk_security::{JvmSystemProperties, ZkClientSecurity, ZkSecurityError};
 
 /// Why the broker could not start. Each message is one sentence naming the problem.
 #[derive(Debug, thiserror::Error)]

@@ -444,7 +444,9 @@ impl AdminZkClient {
     ) -> Result<(), AdminError> {
         let path = ConfigEntityChangeNotificationSequenceZNode::create_path();
         let data = ConfigEntityChangeNotificationSequenceZNode::encode(sanitized_entity_path);
-        let options = self.zk.create_options(CreateMode::PersistentSequential, &path);
+        let options = self
+            .zk
+            .create_options(CreateMode::PersistentSequential, &path);
         self.zk
             .retry_until_connected("create", &path, |c, _| {
                 let (path, data, options) = (&path, &data, &options);

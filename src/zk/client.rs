@@ -32,7 +32,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
-use zookeeper_client::{Client, CreateMode, CreateOptions, EventType, OneshotWatcher, SessionState};
+use zookeeper_client::{
+    Client, CreateMode, CreateOptions, EventType, OneshotWatcher, SessionState,
+};
 
 use crate::config::ZkConnect;
 use crate::zk::zk_acls::default_acls;

@@ -88,10 +88,7 @@ impl KafkaZkClient {
             .retry_until_connected("create", ControllerEpochZNode::PATH, |c, _| {
                 let data = data.as_slice();
                 let options = &options;
-                async move {
-                    c.create(ControllerEpochZNode::PATH, data, options)
-                        .await
-                }
+                async move { c.create(ControllerEpochZNode::PATH, data, options).await }
             })
             .await;
         match created {

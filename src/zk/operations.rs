@@ -126,7 +126,9 @@ impl KafkaZkClient {
         loop {
             let r = self
                 .retry_until_connected("create", path, |c, _| async move {
-                    c.create(path, data, &self.persistent(path)).await.map(|_| ())
+                    c.create(path, data, &self.persistent(path))
+                        .await
+                        .map(|_| ())
                 })
                 .await;
             match r {

@@ -147,7 +147,9 @@ impl ZkClientSecurity {
     /// Admin tools writing with `--zookeeper`: Kafka passes
     /// `isSecure = JaasUtils.isZkSaslEnabled` (e.g. `ConfigCommand`), so they use secure ACLs
     /// whenever they authenticate.
-    pub fn for_admin_tool(props: &JvmSystemProperties) -> Result<ZkClientSecurity, ZkSecurityError> {
+    pub fn for_admin_tool(
+        props: &JvmSystemProperties,
+    ) -> Result<ZkClientSecurity, ZkSecurityError> {
         let sasl = zk_sasl_credentials(props)?;
         let secure_acls = sasl.is_some();
         Ok(ZkClientSecurity { sasl, secure_acls })
@@ -381,7 +383,10 @@ mod tests {
         );
         // A JAAS file without the client section does not authenticate either.
         let f = jaas_file("KafkaServer { a.B required; };");
-        let p = props(&format!("-D{JAVA_LOGIN_CONFIG_PARAM}={}", f.path().display()));
+        let p = props(&format!(
+            "-D{JAVA_LOGIN_CONFIG_PARAM}={}",
+            f.path().display()
+        ));
         assert!(matches!(
             ZkClientSecurity::for_broker(&p, true),
             Err(ZkSecurityError::SecureAclsWithoutAuth { .. })
@@ -394,9 +399,11 @@ mod tests {
     fn digest_login_from_client_section() {
         let f = jaas_file(CLIENT_AND_SERVER);
         let path = f.path().display().to_string();
-        let s =
-            ZkClientSecurity::for_broker(&props(&format!("-D{JAVA_LOGIN_CONFIG_PARAM}={path}")), true)
-                .unwrap();
+        let s = ZkClientSecurity::for_broker(
+            &props(&format!("-D{JAVA_LOGIN_CONFIG_PARAM}={path}")),
+            true,
+        )
+        .unwrap();
         assert!(s.secure_acls);
         assert_eq!(
             s.sasl,
@@ -428,7 +435,10 @@ mod tests {
         let f = jaas_file(
             "Client { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab=\"/k\" principal=\"kafka/h@R\"; };",
         );
-        let p = props(&format!("-D{JAVA_LOGIN_CONFIG_PARAM}={}", f.path().display()));
+        let p = props(&format!(
+            "-D{JAVA_LOGIN_CONFIG_PARAM}={}",
+            f.path().display()
+        ));
         assert!(matches!(
             zk_sasl_credentials(&p),
             Err(ZkSecurityError::UnsupportedLoginModule { .. })
@@ -438,7 +448,10 @@ mod tests {
     /// Comments, quoted braces and malformed files.
     #[test]
     fn jaas_file_syntax() {
-        let s = parse_jaas_file("A { m.M required k=\"}{;//\"; }; /* B { x.X required; }; */ C{ n.N optional; };").unwrap();
+        let s = parse_jaas_file(
+            "A { m.M required k=\"}{;//\"; }; /* B { x.X required; }; */ C{ n.N optional; };",
+        )
+        .unwrap();
         assert_eq!(s.keys().collect::<Vec<_>>(), vec!["A", "C"]);
         assert_eq!(s["A"][0].options["k"], "}{;//");
         assert!(parse_jaas_file("A { m.M required; }").is_err());
