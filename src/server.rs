@@ -32,6 +32,7 @@ use crate::replica::producer_id_manager::RpcProducerIdManager;
 use crate::replica::replica_manager::{ReplicaManager, ReplicaManagerConfig, TopicConfigProvider};
 use crate::time::SystemClock;
 use crate::zk::broker_registration::{generate_cluster_id, RegisterBrokerError};
+use crate::zk::zk_security::{JvmSystemProperties, ZkClientSecurity, ZkSecurityError};
 use crate::zk::znodes::{BrokerInfo, BrokerSequenceIdZNode};
 use crate::zk::znodes::{ConfigEntityTypeZNode, ConfigEntityZNode};
 use crate::zk::{KafkaZkClient, ZkError};
@@ -58,7 +59,13 @@ pub enum ServerError {
     Config(#[from] crate::config::ConfigError),
     #[error("security: {0}")]
     Security(#[from] crate::security::manager::SecurityStartError),
+    /// Kafka: `KafkaServer.initZkClient`'s `SecurityException` / JAAS loading errors.
+    #[error("{0}")]
+    ZkSecurity(#[from] ZkSecurityError),
 }
+
+/// `zookeeper.set.acl` (ZkConfigs.ZK_ENABLE_SECURE_ACLS_CONFIG, default false).
+const ZK_SET_ACL: &str = "zookeeper.set.acl";
 
 /// A running broker. Fields are `Some` while their component runs; shutdown takes them in
 /// reverse startup order.
@@ -198,11 +205,18 @@ impl KafkaServer {
                 config.zk_connect.with_chroot()
             ),
         );
+        // Kafka: the JAAS ZooKeeper login comes from JVM system properties (KAFKA_OPTS here),
+        // and zookeeper.set.acl=true without one fails startup (zk::zk_security).
+        let zk_security = ZkClientSecurity::for_broker(
+            &JvmSystemProperties::from_env(),
+            config.get_bool(ZK_SET_ACL, false)?,
+        )?;
         let zk = KafkaZkClient::connect(
             config.zk_connect.clone(),
             config.zk_session_timeout_ms,
             config.zk_connection_timeout_ms,
             config.zk_max_in_flight_requests,
+            zk_security,
         )
         .await?;
         self.zk = Some(Arc::clone(&zk));

@@ -93,7 +93,10 @@ class Broker:
         properties: Optional[dict] = None,
         log_dir_count: int = 1,
         overrides: Iterable[str] = (),
+        env: Optional[dict] = None,
     ) -> None:
+        """`env` adds environment variables (e.g. `KAFKA_OPTS`, read by both zkafka and the
+        reference Kafka broker for JVM system properties such as the JAAS file)."""
         self.configured_id = broker_id
         self.label = label or (f"broker-{broker_id}" if broker_id is not None else f"broker-{uuid.uuid4().hex[:6]}")
         self.dir = Path(base_dir) / self.label
@@ -111,7 +114,7 @@ class Broker:
             [zkafka_bin(), "broker", "--config", self.config_path],
             self.dir / "broker.log",
             cwd=self.dir,
-            env={"NO_COLOR": "1", "RUST_BACKTRACE": "1"},
+            env={"NO_COLOR": "1", "RUST_BACKTRACE": "1", **(env or {})},
         )
         # czxid of the registration seen last (the broker epoch, layout doc §2.4).
         self.last_czxid: Optional[int] = None
@@ -287,6 +290,7 @@ class ZkafkaCluster:
         properties: Optional[dict] = None,
         log_dir_count: int = 1,
         ensemble=None,
+        env: Optional[dict] = None,
     ) -> None:
         # The ZooKeeperEnsemble behind zk_hosts, when the harness started it (lets tests map
         # sessions to broker processes, harness/sessions.py).
@@ -297,6 +301,7 @@ class ZkafkaCluster:
         self.session_timeout_ms = session_timeout_ms
         self.properties = dict(properties or {})
         self.log_dir_count = log_dir_count
+        self.env = dict(env or {})
         self.view = ZkView(zk_hosts, self.chroot)
         if broker_ids is None:
             broker_ids = list(range(size))
@@ -320,6 +325,7 @@ class ZkafkaCluster:
         label: Optional[str] = None,
         overrides: Iterable[str] = (),
         log_dir_count: Optional[int] = None,
+        env: Optional[dict] = None,
     ) -> Broker:
         """Adds a broker (not started) with the cluster's properties plus `properties`."""
         props = dict(self.properties)
@@ -334,6 +340,7 @@ class ZkafkaCluster:
             properties=props,
             log_dir_count=log_dir_count or self.log_dir_count,
             overrides=overrides,
+            env={**self.env, **(env or {})},
         )
         self.brokers.append(broker)
         return broker

@@ -71,7 +71,11 @@ class ZooKeeperServer:
         server_id: Optional[int] = None,
         client_port: Optional[int] = None,
         heap_mb: int = 256,
+        jvm_options: Optional[list[str]] = None,
+        extra_config: Optional[dict] = None,
     ) -> None:
+        """`jvm_options` (e.g. `-Djava.security.auth.login.config=...` for a SASL server) and
+        `extra_config` (zoo.cfg lines, e.g. `authProvider.1`) are added to the defaults."""
         reason = zookeeper_available()
         if reason:
             raise ZooKeeperUnavailable(reason)
@@ -86,6 +90,7 @@ class ZooKeeperServer:
         self.quorum_port = free_port()
         self.election_port = free_port()
         self.peers: list["ZooKeeperServer"] = []
+        self.extra_config = dict(extra_config or {})
         classpath = str(ZOOKEEPER_JAR)
         if SLF4J_SIMPLE_JAR.exists():
             classpath += os.pathsep + str(SLF4J_SIMPLE_JAR)
@@ -99,6 +104,7 @@ class ZooKeeperServer:
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
             "-Dorg.slf4j.simpleLogger.showDateTime=true",
             "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+            *(jvm_options or []),
             "-cp",
             classpath,
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",
@@ -128,6 +134,7 @@ class ZooKeeperServer:
             "autopurge.purgeInterval=0",
             "maxClientCnxns=0",
         ]
+        lines += [f"{k}={v}" for k, v in self.extra_config.items()]
         if self.peers:
             for peer in self.peers:
                 lines.append(
@@ -199,14 +206,17 @@ class ZooKeeperServer:
 class ZooKeeperEnsemble:
     """N ZooKeeper servers forming one quorum (N=1 gives a standalone server)."""
 
-    def __init__(self, base_dir: Path, size: int = 3) -> None:
+    def __init__(self, base_dir: Path, size: int = 3, **server_options) -> None:
+        """`server_options` (`jvm_options`, `extra_config`) go to every `ZooKeeperServer`."""
         if size < 1:
             raise ValueError("an ensemble needs at least one server")
         base_dir = Path(base_dir)
         if size == 1:
-            self.servers = [ZooKeeperServer(base_dir)]
+            self.servers = [ZooKeeperServer(base_dir, **server_options)]
         else:
-            self.servers = [ZooKeeperServer(base_dir, server_id=i) for i in range(1, size + 1)]
+            self.servers = [
+                ZooKeeperServer(base_dir, server_id=i, **server_options) for i in range(1, size + 1)
+            ]
             for server in self.servers:
                 server.peers = self.servers
 

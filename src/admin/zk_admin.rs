@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use base64::Engine;
-use zookeeper_client::{Acls, CreateMode};
+use zookeeper_client::CreateMode;
 
 use super::replica_assignment::{
     assign_replicas_to_brokers, broker_metadatas, BrokerMetadata, RackAwareMode,
@@ -444,7 +444,9 @@ impl AdminZkClient {
     ) -> Result<(), AdminError> {
         let path = ConfigEntityChangeNotificationSequenceZNode::create_path();
         let data = ConfigEntityChangeNotificationSequenceZNode::encode(sanitized_entity_path);
-        let options = CreateMode::PersistentSequential.with_acls(Acls::anyone_all());
+        let options = self
+            .zk
+            .create_options(CreateMode::PersistentSequential, &path);
         self.zk
             .retry_until_connected("create", &path, |c, _| {
                 let (path, data, options) = (&path, &data, &options);

@@ -294,7 +294,12 @@ async fn via_zookeeper(
     deletes: &[ScramMechanism],
 ) -> Result<String, String> {
     let connect = ZkConnect::parse(zk_connect).map_err(|e| e.to_string())?;
-    let zk = KafkaZkClient::connect(connect, 18_000, 18_000, 10)
+    // Kafka: ConfigCommand passes `isSecure = JaasUtils.isZkSaslEnabled` (JAAS via KAFKA_OPTS).
+    let security = crate::zk::zk_security::ZkClientSecurity::for_admin_tool(
+        &crate::zk::zk_security::JvmSystemProperties::from_env(),
+    )
+    .map_err(|e| e.to_string())?;
+    let zk = KafkaZkClient::connect(connect, 18_000, 18_000, 10, security)
         .await
         .map_err(|e| e.to_string())?;
     let user = args

@@ -69,9 +69,20 @@ pub fn run(args: ZkArgs) -> i32 {
 
 /// Reads the whole tree under the chroot (depth-first, children sorted).
 async fn snapshot(connect: &str) -> Result<Vec<ZNodeSnapshot>, String> {
+    // With `zookeeper.set.acl` some znodes are readable only by the brokers' identity: log in
+    // like them when KAFKA_OPTS names a JAAS client section (zk::zk_security).
+    let login = crate::zk::zk_security::zk_sasl_credentials(
+        &crate::zk::zk_security::JvmSystemProperties::from_env(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut connector = zk::Client::connector();
+    if let Some(login) = login {
+        connector =
+            connector.with_sasl(zk::SaslOptions::digest_md5(login.username, login.password));
+    }
     let client = tokio::time::timeout(
         CONNECT_TIMEOUT,
-        zk::Client::connector()
+        connector
             .with_session_timeout(CONNECT_TIMEOUT)
             .with_connection_timeout(CONNECT_TIMEOUT)
             .with_fail_eagerly()

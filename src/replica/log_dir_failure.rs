@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
-use zookeeper_client::{Acls, CreateMode};
+use zookeeper_client::CreateMode;
 
 use super::replica_manager::ReplicaManager;
 use crate::zk::znodes::LogDirEventNotificationSequenceZNode;
@@ -36,7 +36,7 @@ pub async fn propagate_log_dir_event(
 ) -> Result<String, ZkError> {
     let path = LogDirEventNotificationSequenceZNode::path("");
     let data = LogDirEventNotificationSequenceZNode::encode(broker_id);
-    let options = CreateMode::PersistentSequential.with_acls(Acls::anyone_all());
+    let options = zk.create_options(CreateMode::PersistentSequential, &path);
     let seq = zk
         .retry_until_connected("create", &path, |c, _| {
             let (path, data, options) = (&path, &data, &options);

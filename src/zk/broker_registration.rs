@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use zookeeper_client::Error as ZkCode;
 
-use super::client::{ephemeral, KafkaZkClient, ZkError};
+use super::client::{KafkaZkClient, ZkError};
 use crate::zk::znodes::{
     BrokerIdZNode, BrokerIdsZNode, BrokerInfo, BrokerSequenceIdZNode, ClusterIdZNode,
     PERSISTENT_ZK_PATHS,
@@ -111,14 +111,16 @@ impl KafkaZkClient {
     pub async fn register_broker(&self, info: &BrokerInfo) -> Result<i64, RegisterBrokerError> {
         let path = BrokerIdZNode::path(info.id);
         let json = BrokerIdZNode::encode(info);
+        let options = self.ephemeral(&path);
         loop {
             let created = self
                 .retry_until_connected("multi(create,setData)", &path, |c, _| {
                     let path = path.as_str();
                     let json = json.as_slice();
+                    let options = &options;
                     async move {
                         let mut multi = c.new_multi_writer();
-                        multi.add_create(path, &[], &ephemeral())?;
+                        multi.add_create(path, &[], options)?;
                         multi.add_set_data(path, json, Some(0))?;
                         let results = multi
                             .commit()

@@ -33,10 +33,12 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use zookeeper_client::{
-    Acls, Client, CreateMode, CreateOptions, EventType, OneshotWatcher, SessionState,
+    Client, CreateMode, CreateOptions, EventType, OneshotWatcher, SessionState,
 };
 
 use crate::config::ZkConnect;
+use crate::zk::zk_acls::default_acls;
+use crate::zk::zk_security::ZkClientSecurity;
 use crate::zk::znodes::ZNodeError;
 
 /// Errors from Kafka's ZooKeeper operations. Messages name the operation and path.
@@ -135,6 +137,8 @@ pub struct KafkaZkClient {
     pub(super) connect: ZkConnect,
     pub(super) session_timeout: Duration,
     pub(super) connection_timeout: Duration,
+    /// SASL login and `zookeeper.set.acl` (Kafka: the JAAS client login and `isSecure`).
+    pub(super) security: ZkClientSecurity,
     /// The current session; replaced by the supervisor after expiry. Never held across `.await`.
     session: RwLock<Session>,
     /// Session id of the previous session (ZOOKEEPER-2985 workaround in `register_broker`).
@@ -153,13 +157,25 @@ pub struct KafkaZkClient {
     armed: Mutex<HashMap<(String, WatchKind), u64>>,
 }
 
-/// Open ACL for every znode (Kafka's default when `zookeeper.set.acl=false`).
-pub(crate) fn persistent() -> CreateOptions<'static> {
-    CreateMode::Persistent.with_acls(Acls::anyone_all())
-}
+impl KafkaZkClient {
+    /// The create options for `path` (relative to the chroot): `mode` with Kafka's
+    /// `ZkData.defaultAcls(isSecure, path)`. Every znode this client creates goes through here.
+    pub fn create_options(&self, mode: CreateMode, path: &str) -> CreateOptions<'static> {
+        mode.with_acls(default_acls(self.security.secure_acls, path))
+    }
 
-pub(crate) fn ephemeral() -> CreateOptions<'static> {
-    CreateMode::Ephemeral.with_acls(Acls::anyone_all())
+    pub(crate) fn persistent(&self, path: &str) -> CreateOptions<'static> {
+        self.create_options(CreateMode::Persistent, path)
+    }
+
+    pub(crate) fn ephemeral(&self, path: &str) -> CreateOptions<'static> {
+        self.create_options(CreateMode::Ephemeral, path)
+    }
+
+    /// Whether znodes get secure ACLs (`zookeeper.set.acl`). Kafka: `KafkaZkClient.secure`.
+    pub fn secure(&self) -> bool {
+        self.security.secure_acls
+    }
 }
 
 /// Pause between re-sends of a request that failed for connection reasons.
@@ -185,24 +201,33 @@ impl KafkaZkClient {
     /// Connects (creating the chroot first if it is missing) and starts the session supervisor.
     ///
     /// Kafka: `KafkaServer.initZkClient` — a throw-away client without the chroot makes sure the
-    /// chroot exists, then the real client connects with it.
+    /// chroot exists, then the real client connects with it. Both log in with `security.sasl`.
     pub async fn connect(
         connect: ZkConnect,
         session_timeout_ms: u32,
         connection_timeout_ms: u32,
         max_in_flight_requests: u32,
+        security: ZkClientSecurity,
     ) -> Result<Arc<KafkaZkClient>, ZkError> {
         let session_timeout = Duration::from_millis(session_timeout_ms as u64);
         let connection_timeout = Duration::from_millis(connection_timeout_ms as u64);
         if let Some(chroot) = &connect.chroot {
             // Kafka: a throw-away session without the chroot runs
-            // `makeSurePersistentPathExists(chroot)` (null data, see `null_data`).
-            let paths = super::null_data::prefixes(None, chroot);
+            // `makeSurePersistentPathExists(chroot)` (null data, see `null_data`); that client
+            // has no chroot, so the ACL rule sees the absolute paths.
+            let nodes: Vec<_> = super::null_data::prefixes(None, chroot)
+                .into_iter()
+                .map(|p| {
+                    let acls = default_acls(security.secure_acls, &p);
+                    (p, acls)
+                })
+                .collect();
             match super::null_data::create_null_paths(
                 &connect.hosts,
-                &paths,
+                &nodes,
                 session_timeout_ms,
                 connection_timeout,
+                security.sasl.as_ref(),
             )
             .await
             {
@@ -211,13 +236,19 @@ impl KafkaZkClient {
                     tracing::debug!(
                         "null-data chroot creation failed ({e}); using the regular client"
                     );
-                    let root =
-                        Self::connect_session(&connect.hosts, session_timeout, connection_timeout)
-                            .await?;
+                    let root = Self::connect_session(
+                        &connect.hosts,
+                        session_timeout,
+                        connection_timeout,
+                        &security,
+                    )
+                    .await?;
                     match root.check_stat(chroot).await {
                         Ok(Some(_)) => {}
                         Ok(None) => {
-                            root.mkdir(chroot, &persistent())
+                            let options = CreateMode::Persistent
+                                .with_acls(default_acls(security.secure_acls, chroot));
+                            root.mkdir(chroot, &options)
                                 .await
                                 .map_err(|e| ZkError::keeper("create chroot", chroot, e))?;
                             tracing::info!("Created zookeeper path {chroot}");
@@ -229,9 +260,13 @@ impl KafkaZkClient {
                 }
             }
         }
-        let client =
-            Self::connect_session(&connect.with_chroot(), session_timeout, connection_timeout)
-                .await?;
+        let client = Self::connect_session(
+            &connect.with_chroot(),
+            session_timeout,
+            connection_timeout,
+            &security,
+        )
+        .await?;
         tracing::info!(
             "Connected to ZooKeeper {} (session 0x{:x}, negotiated timeout {} ms)",
             connect.with_chroot(),
@@ -245,6 +280,7 @@ impl KafkaZkClient {
             connect,
             session_timeout,
             connection_timeout,
+            security,
             session: RwLock::new(Session {
                 client: Some(client),
                 generation: 0,
@@ -266,10 +302,19 @@ impl KafkaZkClient {
         connect_string: &str,
         session_timeout: Duration,
         connection_timeout: Duration,
+        security: &ZkClientSecurity,
     ) -> Result<Client, ZkError> {
-        let connecting = Client::connector()
-            .with_session_timeout(session_timeout)
-            .connect(connect_string);
+        let mut connector = Client::connector();
+        connector = connector.with_session_timeout(session_timeout);
+        if let Some(login) = &security.sasl {
+            // Kafka: ZooKeeper's `ZooKeeperSaslClient` logs in with the JAAS client section;
+            // a failed login ends the session in AUTH_FAILED (an error here).
+            connector = connector.with_sasl(zookeeper_client::SaslOptions::digest_md5(
+                login.username.clone(),
+                login.password.clone(),
+            ));
+        }
+        let connecting = connector.connect(connect_string);
         match tokio::time::timeout(connection_timeout, connecting).await {
             Ok(Ok(client)) => Ok(client),
             Ok(Err(e)) => Err(ZkError::keeper("connect", connect_string, e)),
@@ -320,6 +365,7 @@ impl KafkaZkClient {
                     &self.connect.with_chroot(),
                     self.session_timeout,
                     self.connection_timeout,
+                    &self.security,
                 )
                 .await
                 {

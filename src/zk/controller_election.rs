@@ -7,7 +7,7 @@
 
 use zookeeper_client::{Error as ZkCode, MultiWriteResult, Stat};
 
-use super::client::{ephemeral, persistent, KafkaZkClient, ZkError};
+use super::client::{KafkaZkClient, ZkError};
 use crate::zk::znodes::{
     ControllerEpochZNode, ControllerRegistration, ControllerZNode, FeatureZNode, FeatureZNodeStatus,
 };
@@ -83,13 +83,12 @@ impl KafkaZkClient {
     /// Kafka: `maybeCreateControllerEpochZNode`.
     async fn maybe_create_controller_epoch_znode(&self) -> Result<(i32, i32), ZkError> {
         let data = ControllerEpochZNode::encode(INITIAL_CONTROLLER_EPOCH);
+        let options = self.persistent(ControllerEpochZNode::PATH);
         let created = self
             .retry_until_connected("create", ControllerEpochZNode::PATH, |c, _| {
                 let data = data.as_slice();
-                async move {
-                    c.create(ControllerEpochZNode::PATH, data, &persistent())
-                        .await
-                }
+                let options = &options;
+                async move { c.create(ControllerEpochZNode::PATH, data, options).await }
             })
             .await;
         match created {
@@ -132,13 +131,15 @@ impl KafkaZkClient {
         );
         let controller_data = ControllerZNode::encode(controller_id, timestamp_ms);
         let epoch_data = ControllerEpochZNode::encode(new_epoch);
+        let options = self.ephemeral(ControllerZNode::PATH);
         let r = self
             .retry_until_connected("multi(create,setData)", ControllerZNode::PATH, |c, _| {
                 let controller_data = controller_data.as_slice();
                 let epoch_data = epoch_data.as_slice();
+                let options = &options;
                 async move {
                     let mut multi = c.new_multi_writer();
-                    multi.add_create(ControllerZNode::PATH, controller_data, &ephemeral())?;
+                    multi.add_create(ControllerZNode::PATH, controller_data, options)?;
                     multi.add_set_data(
                         ControllerEpochZNode::PATH,
                         epoch_data,
@@ -217,15 +218,17 @@ impl KafkaZkClient {
         write: ControllerWrite,
     ) -> Result<ControllerWriteResult, ZkError> {
         let path = write.path().to_string();
+        let options = self.persistent(&path);
         let r = self
             .retry_until_connected(write.name(), &path, |c, _| {
                 let write = &write;
+                let options = &options;
                 async move {
                     let mut multi = c.new_multi_writer();
                     multi.add_check_version(ControllerEpochZNode::PATH, epoch_zk_version)?;
                     match write {
                         ControllerWrite::Create { path, data } => {
-                            multi.add_create(path, data, &persistent())?
+                            multi.add_create(path, data, options)?
                         }
                         ControllerWrite::SetData {
                             path,

@@ -7,6 +7,9 @@ pub mod json_order;
 pub mod null_data;
 pub mod operations;
 pub mod schema;
+pub mod zk_acls;
+pub mod zk_sasl_client;
+pub mod zk_security;
 pub mod znodes;
 
 pub use client::{KafkaZkClient, SessionEvent, ZkError};

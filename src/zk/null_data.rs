@@ -8,6 +8,11 @@
 //! session (connect, creates, closeSession), like Kafka's own throw-away chroot-creation client.
 //! If it fails for any reason the caller falls back to empty data.
 //!
+//! With a JAAS ZooKeeper login (`zk_security`) this session authenticates first (SASL
+//! DIGEST-MD5, the mechanism `zookeeper-client` registers in rsasl) so that Kafka's
+//! `CREATOR_ALL_ACL` names the broker's identity; each znode gets the ACL its caller computed
+//! with `ZkData.defaultAcls`.
+//!
 //! Wire format: ZooKeeper's jute records (`ConnectRequest`, `RequestHeader`, `CreateRequest`,
 //! `ReplyHeader`), each frame prefixed by a big-endian i32 length.
 
@@ -15,14 +20,19 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use zookeeper_client::Acls;
+
+use super::zk_acls::permission_bits;
+use super::zk_security::DigestCredentials;
 
 /// ZooKeeper op codes and error codes used here (`ZooDefs.OpCode`, `KeeperException.Code`).
 const OP_CREATE: i32 = 1;
 const OP_CLOSE_SESSION: i32 = -11;
+const OP_SASL: i32 = 102;
 const ERR_OK: i32 = 0;
 const ERR_NODE_EXISTS: i32 = -110;
-/// `ZooDefs.Perms.ALL`.
-const PERMS_ALL: i32 = 31;
+/// Round trips a SASL exchange may take (DIGEST-MD5 needs two; guards a server that never ends).
+const MAX_SASL_STEPS: usize = 10;
 /// Largest reply we accept on this session (replies here are tiny; guards a corrupt length).
 const MAX_FRAME_BYTES: i32 = 1 << 20;
 
@@ -75,13 +85,14 @@ pub fn prefixes(chroot: Option<&str>, path: &str) -> Vec<String> {
     out
 }
 
-/// Creates every path in `paths` (absolute, parents listed before children) as a persistent
-/// znode with null data and an open ACL; existing nodes are left alone.
+/// Creates every `(path, acls)` in `nodes` (absolute paths, parents listed before children) as
+/// a persistent znode with null data; existing nodes are left alone. Logs in with `sasl` first.
 pub async fn create_null_paths(
     hosts: &str,
-    paths: &[String],
+    nodes: &[(String, Acls<'static>)],
     session_timeout_ms: u32,
     connection_timeout: Duration,
+    sasl: Option<&DigestCredentials>,
 ) -> std::io::Result<()> {
     let mut last_err = io_err(format!("no ZooKeeper host in '{hosts}'"));
     for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
@@ -92,7 +103,7 @@ pub async fn create_null_paths(
         };
         let attempt = tokio::time::timeout(
             connection_timeout,
-            create_on(&addr, paths, session_timeout_ms),
+            create_on(&addr, nodes, session_timeout_ms, sasl),
         )
         .await;
         match attempt {
@@ -104,7 +115,12 @@ pub async fn create_null_paths(
     Err(last_err)
 }
 
-async fn create_on(addr: &str, paths: &[String], session_timeout_ms: u32) -> std::io::Result<()> {
+async fn create_on(
+    addr: &str,
+    nodes: &[(String, Acls<'static>)],
+    session_timeout_ms: u32,
+    sasl: Option<&DigestCredentials>,
+) -> std::io::Result<()> {
     let mut stream = TcpStream::connect(addr).await?;
     // ConnectRequest: protocolVersion, lastZxidSeen, timeOut, sessionId, passwd, readOnly.
     let mut req = Vec::new();
@@ -122,17 +138,22 @@ async fn create_on(addr: &str, paths: &[String], session_timeout_ms: u32) -> std
         return Err(io_err(format!("ZooKeeper at {addr} refused the session")));
     }
     let mut xid = 0i32;
-    for path in paths {
+    if let Some(login) = sasl {
+        xid = sasl_login(&mut stream, login, xid).await?;
+    }
+    for (path, acls) in nodes {
         xid += 1;
         let mut body = Vec::new();
         body.extend_from_slice(&xid.to_be_bytes());
         body.extend_from_slice(&OP_CREATE.to_be_bytes());
         put_string(&mut body, path);
         body.extend_from_slice(&(-1i32).to_be_bytes()); // data = null
-        body.extend_from_slice(&1i32.to_be_bytes()); // one ACL
-        body.extend_from_slice(&PERMS_ALL.to_be_bytes());
-        put_string(&mut body, "world");
-        put_string(&mut body, "anyone");
+        body.extend_from_slice(&(acls.len() as i32).to_be_bytes());
+        for acl in acls.iter() {
+            body.extend_from_slice(&permission_bits(acl.permission()).to_be_bytes());
+            put_string(&mut body, acl.scheme());
+            put_string(&mut body, acl.id());
+        }
         body.extend_from_slice(&0i32.to_be_bytes()); // flags = PERSISTENT
         send_frame(&mut stream, &body).await?;
         let err = read_reply(&mut stream, xid).await?;
@@ -153,17 +174,87 @@ async fn create_on(addr: &str, paths: &[String], session_timeout_ms: u32) -> std
 
 /// Reads frames until the reply for `xid` (skipping notifications) and returns its error code.
 async fn read_reply(stream: &mut TcpStream, xid: i32) -> std::io::Result<i32> {
+    read_reply_body(stream, xid).await.map(|(err, _)| err)
+}
+
+/// Like [`read_reply`], also returning the reply body after the `ReplyHeader`.
+async fn read_reply_body(stream: &mut TcpStream, xid: i32) -> std::io::Result<(i32, Vec<u8>)> {
     loop {
-        let frame = read_frame(stream).await?;
+        let mut frame = read_frame(stream).await?;
         if frame.len() < 16 {
             return Err(io_err("short ZooKeeper reply header".to_string()));
         }
         let got = i32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]);
         let err = i32::from_be_bytes([frame[12], frame[13], frame[14], frame[15]]);
         if got == xid {
-            return Ok(err);
+            return Ok((err, frame.split_off(16)));
         }
     }
+}
+
+/// SASL DIGEST-MD5 login on this session: `GetSASLRequest{token}` (op 102) until the mechanism
+/// finishes. ZooKeeper: `ZooKeeperSaslClient`; the server answers `SetSASLResponse{token}`.
+/// Returns the last xid used.
+async fn sasl_login(
+    stream: &mut TcpStream,
+    login: &DigestCredentials,
+    mut xid: i32,
+) -> std::io::Result<i32> {
+    use rsasl::prelude::{MessageSent, State};
+    let mut session = super::zk_sasl_client::digest_md5_session(login).map_err(io_err)?;
+    let mut token = Vec::new();
+    if session.are_we_first() {
+        session
+            .step(None, &mut token)
+            .map_err(|e| io_err(format!("SASL DIGEST-MD5: {e}")))?;
+    }
+    // Set when the mechanism finished with a last message: send it, read the reply, done.
+    let mut last = false;
+    for _ in 0..MAX_SASL_STEPS {
+        xid += 1;
+        let mut body = Vec::new();
+        body.extend_from_slice(&xid.to_be_bytes());
+        body.extend_from_slice(&OP_SASL.to_be_bytes());
+        body.extend_from_slice(&(token.len() as i32).to_be_bytes());
+        body.extend_from_slice(&token);
+        send_frame(stream, &body).await?;
+        let (err, reply) = read_reply_body(stream, xid).await?;
+        if err != ERR_OK {
+            return Err(io_err(format!(
+                "ZooKeeper SASL login as {} failed with error code {err}",
+                login.username
+            )));
+        }
+        if last {
+            return Ok(xid);
+        }
+        // SetSASLResponse: a jute buffer (-1 = null).
+        let challenge: &[u8] = match reply.get(..4) {
+            Some(len) => {
+                let len = i32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+                if len < 0 {
+                    &[]
+                } else {
+                    reply
+                        .get(4..4 + len as usize)
+                        .ok_or_else(|| io_err("short SASL response".to_string()))?
+                }
+            }
+            None => &[],
+        };
+        token.clear();
+        match session
+            .step(Some(challenge), &mut token)
+            .map_err(|e| io_err(format!("SASL DIGEST-MD5: {e}")))?
+        {
+            State::Running => {}
+            State::Finished(MessageSent::Yes) => last = true,
+            State::Finished(MessageSent::No) => return Ok(xid),
+        }
+    }
+    Err(io_err(format!(
+        "ZooKeeper SASL login did not finish within {MAX_SASL_STEPS} round trips"
+    )))
 }
 
 #[cfg(test)]

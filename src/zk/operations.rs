@@ -6,7 +6,8 @@
 
 use zookeeper_client::{OneshotWatcher, Stat};
 
-use super::client::{persistent, KafkaZkClient, WatchKind, ZkError};
+use super::client::{KafkaZkClient, WatchKind, ZkError};
+use super::zk_acls::default_acls;
 
 impl KafkaZkClient {
     /// `exists`, arming a data/existence watch when `watch` and a change handler is registered.
@@ -125,7 +126,9 @@ impl KafkaZkClient {
         loop {
             let r = self
                 .retry_until_connected("create", path, |c, _| async move {
-                    c.create(path, data, &persistent()).await.map(|_| ())
+                    c.create(path, data, &self.persistent(path))
+                        .await
+                        .map(|_| ())
                 })
                 .await;
             match r {
@@ -151,13 +154,28 @@ impl KafkaZkClient {
     /// Creates `paths` (relative to the chroot) and their parents as persistent znodes with
     /// null data, like Kafka's `createRecursive(path, null)`; existing ones are kept. Returns
     /// false if that could not be done (the caller then falls back to empty data).
+    ///
+    /// Each znode gets `ZkData.defaultAcls` of its path as Kafka's client sees it: relative to
+    /// the chroot (the chroot's own prefixes, normally existing already, absolute).
     pub async fn create_null_paths(&self, paths: &[&str]) -> bool {
-        let mut all: Vec<String> = Vec::new();
+        let chroot = self.connect.chroot.as_deref();
+        let secure = self.security.secure_acls;
+        let mut all: Vec<(String, zookeeper_client::Acls<'static>)> = Vec::new();
+        let mut push = |absolute: String, acls| {
+            if !all.iter().any(|(p, _)| *p == absolute) {
+                all.push((absolute, acls));
+            }
+        };
+        if let Some(chroot) = chroot {
+            for prefix in super::null_data::prefixes(None, chroot) {
+                let acls = default_acls(secure, &prefix);
+                push(prefix, acls);
+            }
+        }
         for p in paths {
-            for prefix in super::null_data::prefixes(self.connect.chroot.as_deref(), p) {
-                if !all.contains(&prefix) {
-                    all.push(prefix);
-                }
+            for prefix in super::null_data::prefixes(None, p) {
+                let acls = default_acls(secure, &prefix);
+                push(format!("{}{prefix}", chroot.unwrap_or("")), acls);
             }
         }
         match super::null_data::create_null_paths(
@@ -165,6 +183,7 @@ impl KafkaZkClient {
             &all,
             self.session_timeout.as_millis() as u32,
             self.connection_timeout,
+            self.security.sasl.as_ref(),
         )
         .await
         {

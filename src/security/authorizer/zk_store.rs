@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use zookeeper_client::{Acls, CreateMode};
+use zookeeper_client::CreateMode;
 
 use super::{AclAuthorizer, AclBinding, AclBindingFilter, AuthorizerConfig, VersionedAcls};
 use crate::network::BoxFuture;
@@ -47,14 +47,10 @@ pub async fn create_sequential_persistent(
     prefix_path: &str,
     data: &[u8],
 ) -> Result<(), ZkError> {
+    let options = zk.create_options(CreateMode::PersistentSequential, prefix_path);
+    let options = &options;
     zk.retry_until_connected("create", prefix_path, |c, _| async move {
-        c.create(
-            prefix_path,
-            data,
-            &CreateMode::PersistentSequential.with_acls(Acls::anyone_all()),
-        )
-        .await
-        .map(|_| ())
+        c.create(prefix_path, data, options).await.map(|_| ())
     })
     .await
 }
