@@ -187,7 +187,9 @@ pub fn server_config(
 
 /// `ssl.enabled.protocols` (default `TLSv1.2,TLSv1.3`); names rustls does not implement
 /// (TLSv1, TLSv1.1) are ignored, as a JDK with them disabled would.
-fn protocol_versions(value: Option<String>) -> Vec<&'static rustls::SupportedProtocolVersion> {
+pub(crate) fn protocol_versions(
+    value: Option<String>,
+) -> Vec<&'static rustls::SupportedProtocolVersion> {
     let value = value.unwrap_or_else(|| "TLSv1.2,TLSv1.3".to_string());
     let mut out = Vec::new();
     for p in value.split(',').map(str::trim) {

@@ -1,0 +1,192 @@
+//! The client side of TLS for inter-broker connections (replica fetchers, the controller
+//! channel, broker → controller RPCs) on SSL and SASL_SSL inter-broker listeners.
+//!
+//! Kafka: `SslFactory` in `Mode.CLIENT` as `ChannelBuilders.clientChannelBuilder` builds it for
+//! the inter-broker listener, with the listener's `ssl.*` settings
+//! (`KafkaConfig.valuesWithPrefixOverride(listenerName.configPrefix)`): the truststore verifies
+//! the peer broker, the keystore (when set) is the client certificate a listener with
+//! `ssl.client.auth=required` asks for, and `ssl.endpoint.identification.algorithm` (default
+//! `https`, KIP-294) decides whether the peer's host name or IP must match its certificate.
+//! Stores are PEM only, as on the server side ([`super::tls`]).
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+
+use super::tls::{protocol_versions, TlsConfigError};
+
+/// A listener's TLS client settings.
+#[derive(Debug, Clone)]
+pub struct TlsClientSettings {
+    pub config: Arc<ClientConfig>,
+    /// `ssl.endpoint.identification.algorithm` is not empty: the certificate must name the host.
+    pub verify_host: bool,
+}
+
+/// Builds the TLS client settings of `listener`; `get` looks keys up with the listener prefix
+/// applied.
+pub fn client_settings(
+    listener: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<TlsClientSettings, TlsConfigError> {
+    let invalid = |key: &str, reason: String| TlsConfigError::Invalid {
+        listener: listener.to_string(),
+        key: key.to_string(),
+        reason,
+    };
+    let read_pem = |key: &str, type_key: &str, path: &str| -> Result<Vec<u8>, TlsConfigError> {
+        // Kafka's default store type is JKS: a PEM file must say so.
+        let t = get(type_key).unwrap_or_else(|| "JKS".to_string());
+        if !t.eq_ignore_ascii_case("PEM") {
+            return Err(TlsConfigError::UnsupportedStoreType {
+                listener: listener.to_string(),
+                key: type_key.to_string(),
+                value: t,
+            });
+        }
+        std::fs::read(path).map_err(|e| TlsConfigError::Read {
+            listener: listener.to_string(),
+            key: key.to_string(),
+            path: path.to_string(),
+            reason: e.to_string(),
+        })
+    };
+
+    // The truststore: without one a JVM would fall back on its default CA bundle, which has no
+    // place here (no system roots, brokers use private CAs), so it is required.
+    let trust_pem = match (
+        get("ssl.truststore.certificates"),
+        get("ssl.truststore.location"),
+    ) {
+        (Some(inline), _) => inline.into_bytes(),
+        (None, Some(location)) => {
+            read_pem("ssl.truststore.location", "ssl.truststore.type", &location)?
+        }
+        (None, None) => {
+            return Err(invalid(
+                "ssl.truststore.location",
+                "inter-broker TLS needs a truststore (PEM) to verify the other brokers".into(),
+            ))
+        }
+    };
+    let mut roots = RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(&trust_pem) {
+        let c = c.map_err(|e| invalid("ssl.truststore.certificates", e.to_string()))?;
+        roots
+            .add(c)
+            .map_err(|e| invalid("ssl.truststore.certificates", e.to_string()))?;
+    }
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| invalid("ssl.truststore.certificates", e.to_string()))?;
+    // Kafka: an empty `ssl.endpoint.identification.algorithm` disables host name checks only;
+    // the chain is still verified against the truststore.
+    let verify_host = get("ssl.endpoint.identification.algorithm")
+        .map(|v| !v.trim().is_empty())
+        .unwrap_or(true);
+    let verifier: Arc<dyn ServerCertVerifier> = if verify_host {
+        webpki
+    } else {
+        Arc::new(ChainOnlyVerifier(webpki))
+    };
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&protocol_versions(get("ssl.enabled.protocols")))
+        .map_err(|e| invalid("ssl.enabled.protocols", e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+
+    // The keystore, when configured, is offered as the client certificate.
+    if get("ssl.key.password").is_some_and(|p| !p.is_empty()) {
+        return Err(invalid(
+            "ssl.key.password",
+            "encrypted private keys are not supported; store the key unencrypted (PKCS#8 PEM)"
+                .into(),
+        ));
+    }
+    let keystore: Option<(Vec<u8>, Vec<u8>)> = match (
+        get("ssl.keystore.certificate.chain"),
+        get("ssl.keystore.key"),
+        get("ssl.keystore.location"),
+    ) {
+        (Some(c), Some(k), _) => Some((c.into_bytes(), k.into_bytes())),
+        (_, _, Some(location)) => {
+            let pem = read_pem("ssl.keystore.location", "ssl.keystore.type", &location)?;
+            Some((pem.clone(), pem))
+        }
+        _ => None,
+    };
+    let config = match keystore {
+        None => builder.with_no_client_auth(),
+        Some((chain_pem, key_pem)) => {
+            let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&chain_pem)
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid("ssl.keystore.certificate.chain", e.to_string()))?;
+            let key = PrivateKeyDer::from_pem_slice(&key_pem)
+                .map_err(|e| invalid("ssl.keystore.key", format!("no usable PRIVATE KEY: {e}")))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| invalid("ssl.keystore.key", e.to_string()))?
+        }
+    };
+    Ok(TlsClientSettings {
+        config: Arc::new(config),
+        verify_host,
+    })
+}
+
+/// Verifies the chain against the truststore but accepts a certificate that does not name the
+/// host (`ssl.endpoint.identification.algorithm=`).
+#[derive(Debug)]
+struct ChainOnlyVerifier(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnlyVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            // webpki checks the name only after the chain, so this error means the chain is good.
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
