@@ -10,10 +10,13 @@ Kafka: `ChannelBuilders.clientChannelBuilder` as `ReplicaFetcherBlockingSend`,
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 import uuid
 from pathlib import Path
 
+import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from controller_util import create_topic, state
@@ -21,7 +24,7 @@ from harness.broker import ZkafkaCluster
 from harness.clients import confluent_config
 from harness.ports import free_port
 from harness.waiting import wait_until
-from test_security import kafka_config_command, make_certs, produce, sasl
+from test_security import kafka_config_command, kcat_sasl, make_certs, produce, sasl
 
 BROKER_USER, BROKER_PASSWORD = "broker", "broker-secret"
 CLIENT_JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
@@ -219,3 +222,57 @@ def test_default_gssapi_inter_broker_mechanism_is_a_config_error(cluster_factory
     assert ("sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms "
             "when SASL is used for inter-broker communication") in b.output()
     assert cluster.view.get("/brokers/ids/0") is None
+
+
+def cert_for_other_host(certs_dir: Path) -> Path:
+    """A broker certificate signed by the test CA that names only `broker.invalid` (not
+    127.0.0.1, where the brokers are reached): PEM key + chain, as `make_certs` writes them."""
+    def sh(*args: str) -> None:
+        subprocess.run(args, cwd=certs_dir, check=True, capture_output=True)
+
+    (certs_dir / "other.ext").write_text("subjectAltName=DNS:broker.invalid\n")
+    sh("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "other.key", "-out", "other.csr",
+       "-subj", "/CN=broker.invalid")
+    sh("openssl", "x509", "-req", "-in", "other.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+       "-out", "other.crt", "-days", "2", "-extfile", "other.ext")
+    sh("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", "other.key", "-out", "other.p8")
+    pem = certs_dir / "other.pem"
+    pem.write_text((certs_dir / "other.p8").read_text() + (certs_dir / "other.crt").read_text())
+    return pem
+
+
+@pytest.mark.parametrize("algorithm", ["https", ""])
+def test_ssl_endpoint_identification(cluster_factory, tmp_path: Path, algorithm: str) -> None:
+    """(e) SSL inter-broker listener whose certificates chain to the truststore but do not name
+    127.0.0.1: with `ssl.endpoint.identification.algorithm=https` (Kafka's default, KIP-294) the
+    brokers refuse each other's certificate (the SSL handshake fails and is logged, nothing
+    replicates); with it empty only the chain is checked and replication works."""
+    certs = make_certs(tmp_path / "certs")
+    other = cert_for_other_host(tmp_path / "certs")
+    cluster = cluster_factory(broker_ids=[])
+    add_brokers(cluster, [0, 1, 2], "SSL", {
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(other),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(certs["ca"]),
+        "ssl.endpoint.identification.algorithm": algorithm,
+        # A broker's SSL principal is its client certificate's subject.
+        "listener.name.internal.ssl.client.auth": "required",
+        "super.users": "User:CN=broker.invalid;User:admin",
+    })
+    cluster.start()
+    topic = new_rf3_topic(cluster, partitions=2)
+    if algorithm:
+        wait_until(lambda: any("ssl handshake" in b.output().lower() for b in cluster.brokers),
+                   60, "a logged SSL handshake failure")
+        # No LeaderAndIsr/UpdateMetadata can reach any broker (the controller's own channel is
+        # TLS too): no broker serves the topic.
+        time.sleep(5)
+        r = kcat_sasl(client_bootstrap(cluster), "admin", "admin-secret", "-L", "-J", "-m", "10", "-t", topic)
+        assert r.returncode == 0, r.stderr
+        topics = json.loads(r.stdout)["topics"]
+        assert not any(p.get("leader", -1) >= 0 for t in topics for p in t.get("partitions", [])), topics
+    else:
+        values = [f"e{i}".encode() for i in range(20)]
+        assert produce(client_bootstrap(cluster), topic, {**ADMIN, "acks": "all"}, values, timeout=60) == [None] * 20
+        wait_isr(cluster, topic, 2, {0, 1, 2})

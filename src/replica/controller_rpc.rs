@@ -497,6 +497,7 @@ mod tests {
             broker_epoch: Arc::new(BrokerEpoch::default()),
             metadata_cache: cache,
             listener_name: "PLAINTEXT".into(),
+            security: Default::default(),
         };
         target.broker_epoch.set(55);
         let sender = ControllerAlterPartitionSender::start(target.clone());
