@@ -190,3 +190,94 @@ impl ServerCertVerifier for ChainOnlyVerifier {
         self.0.supported_verify_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::pki_types::ServerName;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A CA and a leaf certificate for `names` signed by it: (CA PEM, leaf PEM, leaf key PEM).
+    fn ca_and_leaf(names: &[&str]) -> (String, String, String) {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let leaf = rcgen::CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&leaf_key, &ca, &ca_key)
+            .unwrap();
+        (ca.pem(), leaf.pem(), leaf_key.serialize_pem())
+    }
+
+    /// A TLS handshake to our listener's server config at 127.0.0.1, then one read.
+    async fn handshake(
+        chain: &str,
+        key: &str,
+        trust: &str,
+        algorithm: Option<&str>,
+    ) -> Result<(), String> {
+        let server_get = |k: &str| match k {
+            "ssl.keystore.certificate.chain" => Some(chain.to_string()),
+            "ssl.keystore.key" => Some(key.to_string()),
+            _ => None,
+        };
+        let server = super::super::tls::server_config("INTERNAL", &server_get).unwrap();
+        let client_get = |k: &str| match k {
+            "ssl.truststore.certificates" => Some(trust.to_string()),
+            "ssl.endpoint.identification.algorithm" => algorithm.map(str::to_string),
+            _ => None,
+        };
+        let client = client_settings("INTERNAL", &client_get).map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(server);
+        let srv = tokio::spawn(async move {
+            let (s, _) = listener.accept().await.ok()?;
+            let mut t = acceptor.accept(s).await.ok()?;
+            t.write_all(b"ok").await.ok()?;
+            t.flush().await.ok()
+        });
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let result = async {
+            let mut tls = tokio_rustls::TlsConnector::from(client.config.clone())
+                .connect(name, tcp)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut buf = [0u8; 2];
+            tls.read_exact(&mut buf).await.map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        .await;
+        srv.abort();
+        result
+    }
+
+    /// Kafka (KIP-294): `ssl.endpoint.identification.algorithm` defaults to `https`, so a peer
+    /// certificate that does not name the address it was reached at is refused; empty turns
+    /// only the host check off — the chain must still lead to the truststore.
+    #[tokio::test]
+    async fn endpoint_identification() {
+        let (ca, localhost_only, key) = ca_and_leaf(&["localhost"]);
+        let err = handshake(&localhost_only, &key, &ca, None)
+            .await
+            .unwrap_err();
+        assert!(err.contains("not valid for name"), "{err}");
+        handshake(&localhost_only, &key, &ca, Some(""))
+            .await
+            .unwrap();
+
+        let (ca_ip, with_ip, key_ip) = ca_and_leaf(&["127.0.0.1"]);
+        handshake(&with_ip, &key_ip, &ca_ip, Some("https"))
+            .await
+            .unwrap();
+        // Another CA's certificate is refused even without the host check.
+        assert!(handshake(&with_ip, &key_ip, &ca, Some("")).await.is_err());
+        // Without a truststore, inter-broker TLS cannot start.
+        let none = |_: &str| None;
+        assert!(client_settings("INTERNAL", &none).is_err());
+    }
+}
