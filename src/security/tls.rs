@@ -161,13 +161,7 @@ pub fn server_config(
                 read_file("ssl.truststore.location", &location)?
             }
         };
-        let mut roots = RootCertStore::empty();
-        for c in CertificateDer::pem_slice_iter(&trust_pem) {
-            let c = c.map_err(|e| invalid("ssl.truststore.certificates", e.to_string()))?;
-            roots
-                .add(c)
-                .map_err(|e| invalid("ssl.truststore.certificates", e.to_string()))?;
-        }
+        let roots = root_cert_store(listener, &trust_pem)?;
         let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
         let verifier = if client_auth == SslClientAuth::Requested {
             verifier.allow_unauthenticated()
@@ -183,6 +177,25 @@ pub fn server_config(
         .with_single_cert(chain, key)
         .map_err(|e| invalid("ssl.keystore.key", e.to_string()))?;
     Ok(Arc::new(config))
+}
+
+/// The CA certificates of a PEM truststore (file or `ssl.truststore.certificates`).
+pub(crate) fn root_cert_store(
+    listener: &str,
+    trust_pem: &[u8],
+) -> Result<RootCertStore, TlsConfigError> {
+    let invalid = |e: String| TlsConfigError::Invalid {
+        listener: listener.to_string(),
+        key: "ssl.truststore.certificates".to_string(),
+        reason: e,
+    };
+    let mut roots = RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(trust_pem) {
+        roots
+            .add(c.map_err(|e| invalid(e.to_string()))?)
+            .map_err(|e| invalid(e.to_string()))?;
+    }
+    Ok(roots)
 }
 
 /// `ssl.enabled.protocols` (default `TLSv1.2,TLSv1.3`); names rustls does not implement
