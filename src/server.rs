@@ -62,6 +62,9 @@ pub enum ServerError {
     /// Kafka: `KafkaServer.initZkClient`'s `SecurityException` / JAAS loading errors.
     #[error("{0}")]
     ZkSecurity(#[from] ZkSecurityError),
+    /// Kafka checks these while building `KafkaConfig`, before anything starts.
+    #[error("{0}")]
+    InterBrokerSecurity(#[from] crate::security::inter_broker_client::InterBrokerConfigError),
 }
 
 /// `zookeeper.set.acl` (ZkConfigs.ZK_ENABLE_SECURE_ACLS_CONFIG, default false).
@@ -82,6 +85,9 @@ pub struct KafkaServer {
     socket_server: Option<SocketServer>,
     /// Step 11: authorizer, SCRAM credential cache, listener TLS/SASL settings.
     security: Option<crate::security::manager::SecurityManager>,
+    /// How this broker connects to other brokers (inter-broker listener TLS/SASL); checked
+    /// before step 1.
+    inter_broker_client: Arc<crate::security::inter_broker_client::InterBrokerClientConfig>,
     /// `advertised.listeners` with port 0 replaced by the port actually bound (step 7).
     advertised_listeners: Vec<EndPoint>,
     /// Shared with `KafkaApis` (broker-epoch fence) and the controller (re-registration).
@@ -162,6 +168,7 @@ impl KafkaServer {
             log_manager: None,
             socket_server: None,
             security: None,
+            inter_broker_client: Arc::default(),
             replica_manager: None,
             // Replaced at step 8, once the broker id is known (it may be generated at step 4).
             metadata_cache: Arc::new(MetadataCache::new(-1)),
@@ -196,6 +203,12 @@ impl KafkaServer {
 
     async fn run_startup_steps(&mut self) -> Result<(), ServerError> {
         let config = Arc::clone(&self.config);
+        // Kafka: KafkaConfig.validateValues and the inter-broker channel builders' settings.
+        self.inter_broker_client = Arc::new(
+            crate::security::inter_broker_client::InterBrokerClientConfig::from_kafka_config(
+                &config,
+            )?,
+        );
 
         // 1. Kafka: initZkClient (chroot created if missing).
         self.step(
@@ -318,11 +331,13 @@ impl KafkaServer {
             broker_epoch: Arc::clone(&self.broker_epoch_cell),
             metadata_cache: Arc::clone(&self.metadata_cache),
             listener_name: config.inter_broker_listener_name.clone(),
+            security: Arc::clone(&self.inter_broker_client),
         };
         let mut replica_config = ReplicaManagerConfig::new(self.broker_id);
         replica_config.replica_lag_time_max_ms =
             config.get_i64("replica.lag.time.max.ms", 30_000)?;
         replica_config.inter_broker_listener_name = config.inter_broker_listener_name.clone();
+        replica_config.fetcher.inter_broker_client = Arc::clone(&self.inter_broker_client);
         let replica_manager = ReplicaManager::new(
             replica_config,
             SystemClock::shared(),
@@ -363,7 +378,10 @@ impl KafkaServer {
             self.broker_epoch,
             config.inter_broker_listener_name.clone(),
             Arc::clone(&self.broker_epoch_cell),
-            crate::controller::ControllerConfig::from_kafka_config(&config)?,
+            crate::controller::ControllerConfig {
+                inter_broker_client: Arc::clone(&self.inter_broker_client),
+                ..crate::controller::ControllerConfig::from_kafka_config(&config)?
+            },
         ));
 
         // 11. slot: group/transaction coordinators, authorizer, ZkConfigManager.
@@ -520,6 +538,7 @@ impl KafkaServer {
             broker_epoch: Arc::clone(&self.broker_epoch_cell),
             metadata_cache: Arc::clone(&self.metadata_cache),
             listener_name: self.config.inter_broker_listener_name.clone(),
+            security: Arc::clone(&self.inter_broker_client),
         };
         crate::replica::controlled_shutdown::controlled_shutdown(&target, &config).await;
     }

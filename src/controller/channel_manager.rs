@@ -23,7 +23,8 @@ use kafka_protocol::messages::{
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::client::connection::BrokerConnection;
+use crate::network::client::{BrokerConnection, ClientError};
+use crate::security::inter_broker_client::InterBrokerClientConfig;
 
 /// LeaderAndIsr version for IBP 3.9 (≥ 3.4-IV0).
 pub const LEADER_AND_ISR_VERSION: i16 = 7;
@@ -94,6 +95,9 @@ pub struct ControllerChannelManager {
     brokers: HashMap<i32, BrokerChannel>,
     /// See [`LeaderAndIsrResponseHandler`]; given to each broker's sender when it starts.
     leader_and_isr_response_handler: Option<LeaderAndIsrResponseHandler>,
+    /// The inter-broker listener's client security (Kafka: the controller's channel builder
+    /// for `control.plane.listener.name` or the inter-broker listener).
+    security: Arc<InterBrokerClientConfig>,
 }
 
 impl ControllerChannelManager {
@@ -102,7 +106,13 @@ impl ControllerChannelManager {
             controller_id,
             brokers: HashMap::new(),
             leader_and_isr_response_handler: None,
+            security: Arc::default(),
         }
+    }
+
+    /// Connects to brokers with `security` (TLS, SASL). Set it before adding brokers.
+    pub fn set_inter_broker_client(&mut self, security: Arc<InterBrokerClientConfig>) {
+        self.security = security;
     }
 
     /// Hands LeaderAndIsr responses without a callback of their own to `handler`. Set it before
@@ -128,6 +138,7 @@ impl ControllerChannelManager {
             client_id,
             rx,
             self.leader_and_isr_response_handler.clone(),
+            self.security.clone(),
         ));
         self.brokers
             .insert(broker_id, BrokerChannel { addr, queue, task });
@@ -187,19 +198,19 @@ async fn request_send_loop(
     client_id: String,
     mut rx: mpsc::UnboundedReceiver<QueueItem>,
     leader_and_isr_response_handler: Option<LeaderAndIsrResponseHandler>,
+    security: Arc<InterBrokerClientConfig>,
 ) {
-    let mut connection: Option<Arc<BrokerConnection>> = None;
+    let (host, port) = split_address(&addr);
+    let mut connection: Option<BrokerConnection> = None;
     while let Some(item) = rx.recv().await {
         loop {
-            let conn = match &connection {
-                Some(c) if !c.is_closed() => c.clone(),
-                _ => {
-                    let connect = BrokerConnection::connect(&addr, &client_id);
+            let conn = match &mut connection {
+                Some(c) => c,
+                None => {
+                    let connect =
+                        BrokerConnection::connect_inter_broker(host, port, &client_id, &security);
                     match tokio::time::timeout(REQUEST_TIMEOUT, connect).await {
-                        Ok(Ok(c)) => {
-                            connection = Some(c.clone());
-                            c
-                        }
+                        Ok(Ok(c)) => connection.insert(c),
                         Ok(Err(e)) => {
                             tracing::debug!(broker_id, "controller connection failed: {e}");
                             tokio::time::sleep(SEND_RETRY_BACKOFF).await;
@@ -212,7 +223,7 @@ async fn request_send_loop(
                     }
                 }
             };
-            match tokio::time::timeout(REQUEST_TIMEOUT, send_one(&conn, &item.request)).await {
+            match tokio::time::timeout(REQUEST_TIMEOUT, send_one(conn, &item.request)).await {
                 Ok(Ok(response)) => {
                     match (item.callback, response, &leader_and_isr_response_handler) {
                         (Some(callback), response, _) => callback(broker_id, response),
@@ -236,19 +247,31 @@ async fn request_send_loop(
     }
 }
 
+/// `host:port` or `[v6]:port` (as `format_address` writes them) → host and port; a missing
+/// or bad port gives port 0, whose connect fails and is retried like any other failure.
+fn split_address(addr: &str) -> (&str, u16) {
+    match addr.rsplit_once(':') {
+        Some((host, port)) => (
+            host.trim_start_matches('[').trim_end_matches(']'),
+            port.parse().unwrap_or(0),
+        ),
+        None => (addr, 0),
+    }
+}
+
 async fn send_one(
-    conn: &BrokerConnection,
+    conn: &mut BrokerConnection,
     request: &ControlRequest,
-) -> Result<ControlResponse, crate::client::error::ClientError> {
+) -> Result<ControlResponse, ClientError> {
     Ok(match request {
         ControlRequest::LeaderAndIsr(r) => {
-            ControlResponse::LeaderAndIsr(conn.send_versioned(r, LEADER_AND_ISR_VERSION).await?)
+            ControlResponse::LeaderAndIsr(conn.send(LEADER_AND_ISR_VERSION, r).await?)
         }
         ControlRequest::UpdateMetadata(r) => {
-            ControlResponse::UpdateMetadata(conn.send_versioned(r, UPDATE_METADATA_VERSION).await?)
+            ControlResponse::UpdateMetadata(conn.send(UPDATE_METADATA_VERSION, r).await?)
         }
         ControlRequest::StopReplica(r) => {
-            ControlResponse::StopReplica(conn.send_versioned(r, STOP_REPLICA_VERSION).await?)
+            ControlResponse::StopReplica(conn.send(STOP_REPLICA_VERSION, r).await?)
         }
     })
 }

@@ -18,6 +18,10 @@ pub struct ControllerConfig {
     pub leader_imbalance_per_broker_percentage: i32,
     /// `leader.imbalance.check.interval.seconds`. Kafka default: 300.
     pub leader_imbalance_check_interval_seconds: i64,
+    /// How the controller channel reaches brokers (TLS, SASL of the inter-broker listener);
+    /// set by `KafkaServer` from `InterBrokerClientConfig::from_kafka_config`.
+    pub inter_broker_client:
+        std::sync::Arc<crate::security::inter_broker_client::InterBrokerClientConfig>,
 }
 
 impl Default for ControllerConfig {
@@ -27,6 +31,7 @@ impl Default for ControllerConfig {
             auto_leader_rebalance_enable: true,
             leader_imbalance_per_broker_percentage: 10,
             leader_imbalance_check_interval_seconds: 300,
+            inter_broker_client: Default::default(),
         }
     }
 }
@@ -52,6 +57,7 @@ impl ControllerConfig {
                 "leader.imbalance.check.interval.seconds",
                 d.leader_imbalance_check_interval_seconds,
             )?,
+            inter_broker_client: d.inter_broker_client,
         })
     }
 }

@@ -634,6 +634,7 @@ impl ControllerEventLoop {
         // Kafka: controllerChannelManager.startup() — a sender per live broker.
         let mut channel = ControllerChannelManager::new(self.broker_id);
         channel.set_leader_and_isr_response_handler(self.leader_and_isr_response_handler());
+        channel.set_inter_broker_client(self.config.inter_broker_client.clone());
         for id in &ids {
             if let Some(addr) = self.broker_address(*id) {
                 channel.add_broker(*id, addr);

@@ -6,12 +6,20 @@
 //! channel (LeaderAndIsr / UpdateMetadata / StopReplica), broker-to-broker calls and the CLI
 //! tools. Callers bound each call with `tokio::time::timeout` (Kafka: `request.timeout.ms`,
 //! `controller.socket.timeout.ms`) and reconnect after any error.
+//!
+//! Inter-broker connections ([`BrokerConnection::connect_inter_broker`]) run over TCP or TLS
+//! and authenticate with SASL right after connecting, as the inter-broker listener requires
+//! (Kafka: `ChannelBuilders.clientChannelBuilder`, `SslTransportLayer`,
+//! `SaslClientAuthenticator`); see [`crate::security::inter_broker_client`].
 
 use bytes::Bytes;
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Request as ProtocolRequest, StrBytes};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, ToSocketAddrs};
+
+use crate::security::client_auth::{self, ClientAuthError};
+use crate::security::inter_broker_client::InterBrokerClientConfig;
 
 use crate::protocol::frame::response_header_version;
 use crate::protocol::{encode_request, FrameError};
@@ -41,15 +49,32 @@ pub enum ClientError {
         version: i16,
         reason: String,
     },
+    #[error("SSL handshake with {addr} failed: {reason}")]
+    Tls { addr: String, reason: String },
+    /// Kafka: `Selector` logs "Failed authentication with <peer> (<message>)".
+    #[error("Failed authentication with {addr} ({reason})")]
+    Authentication { addr: String, reason: String },
 }
 
+/// The byte stream under a connection: TCP, or TLS over TCP.
+trait BrokerStream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> BrokerStream for T {}
+
 /// One connection to a broker. Not shared: one request at a time.
-#[derive(Debug)]
 pub struct BrokerConnection {
-    stream: TcpStream,
+    stream: Box<dyn BrokerStream>,
     client_id: String,
     next_correlation_id: i32,
     max_response_bytes: usize,
+}
+
+impl std::fmt::Debug for BrokerConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerConnection")
+            .field("client_id", &self.client_id)
+            .field("next_correlation_id", &self.next_correlation_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BrokerConnection {
@@ -63,11 +88,59 @@ impl BrokerConnection {
             .map_err(ClientError::Connect)?;
         stream.set_nodelay(true).map_err(ClientError::Connect)?;
         Ok(BrokerConnection {
-            stream,
+            stream: Box::new(stream),
             client_id: client_id.into(),
             next_correlation_id: 0,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         })
+    }
+
+    /// Connects to another broker's inter-broker listener at `host:port`: TCP, then the TLS
+    /// handshake on SSL/SASL_SSL, then SASL authentication on SASL_PLAINTEXT/SASL_SSL. A failed
+    /// authentication is logged here as an error (Kafka's `NetworkClient` logs it at ERROR) and
+    /// returned; callers retry with their own backoff.
+    pub async fn connect_inter_broker(
+        host: &str,
+        port: u16,
+        client_id: impl Into<String>,
+        security: &InterBrokerClientConfig,
+    ) -> Result<BrokerConnection, ClientError> {
+        let addr = crate::cluster::endpoint::format_address(host, port);
+        let mut conn = BrokerConnection::connect((host, port), client_id).await?;
+        if let Some(tls) = &security.tls {
+            let server_name =
+                rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| {
+                    ClientError::Tls {
+                        addr: addr.clone(),
+                        reason: format!("invalid host name {host}: {e}"),
+                    }
+                })?;
+            let tcp: Box<dyn BrokerStream> = conn.stream;
+            let tls_stream = tokio_rustls::TlsConnector::from(tls.config.clone())
+                .connect(server_name, tcp)
+                .await
+                .map_err(|e| {
+                    let reason = e.to_string();
+                    tracing::error!("SSL handshake with {addr} failed: {reason}");
+                    ClientError::Tls {
+                        addr: addr.clone(),
+                        reason,
+                    }
+                })?;
+            conn.stream = Box::new(tls_stream);
+        }
+        if let Some(credentials) = &security.sasl {
+            match client_auth::authenticate(&mut conn, credentials).await {
+                Ok(()) => {}
+                Err(ClientAuthError::Network(e)) => return Err(e),
+                Err(e) => {
+                    let reason = e.to_string();
+                    tracing::error!("Failed authentication with {addr} ({reason})");
+                    return Err(ClientError::Authentication { addr, reason });
+                }
+            }
+        }
+        Ok(conn)
     }
 
     pub fn set_max_response_bytes(&mut self, max: usize) {

@@ -44,6 +44,8 @@ pub struct ControllerTarget {
     pub metadata_cache: Arc<MetadataCache>,
     /// `inter.broker.listener.name` (or `control.plane.listener.name`).
     pub listener_name: String,
+    /// The inter-broker listener's client security (TLS, SASL).
+    pub security: Arc<crate::security::inter_broker_client::InterBrokerClientConfig>,
 }
 
 impl std::fmt::Debug for ControllerTarget {
@@ -64,7 +66,12 @@ impl ControllerTarget {
         let client_id = format!("broker-{}-to-controller", self.broker_id);
         match tokio::time::timeout(
             REQUEST_TIMEOUT,
-            BrokerConnection::connect((node.host.as_str(), node.port as u16), client_id),
+            BrokerConnection::connect_inter_broker(
+                node.host.as_str(),
+                node.port as u16,
+                client_id,
+                &self.security,
+            ),
         )
         .await
         {
@@ -317,6 +324,7 @@ mod tests {
             broker_epoch: Arc::new(BrokerEpoch::default()),
             metadata_cache: Arc::new(MetadataCache::new(1)),
             listener_name: "PLAINTEXT".into(),
+            security: Default::default(),
         };
         target.broker_epoch.set(77);
         let mut pending: Pending = BTreeMap::new();
@@ -489,6 +497,7 @@ mod tests {
             broker_epoch: Arc::new(BrokerEpoch::default()),
             metadata_cache: cache,
             listener_name: "PLAINTEXT".into(),
+            security: Default::default(),
         };
         target.broker_epoch.set(55);
         let sender = ControllerAlterPartitionSender::start(target.clone());

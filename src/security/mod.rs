@@ -14,19 +14,24 @@
 //!   [`change_notification`] listeners, and the decision rules.
 //! - [`config`]: per-listener settings from `server.properties`.
 //! - [`reauthentication`]: KIP-368 session lifetimes (`connections.max.reauth.ms`).
+//! - [`inter_broker_client`]: the client side of the inter-broker listener (TLS in
+//!   [`tls_client`], SASL PLAIN/SCRAM in [`client_auth`]) for broker-to-broker connections.
 
 pub mod authenticator;
 pub mod authorizer;
 pub mod change_notification;
+pub mod client_auth;
 pub mod config;
 pub mod credential_cache;
 pub mod dn;
+pub mod inter_broker_client;
 pub mod manager;
 pub mod principal;
 pub mod reauthentication;
 pub mod sasl;
 pub mod ssl_principal_mapper;
 pub mod tls;
+pub mod tls_client;
 pub mod user_scram_store;
 
 pub use authorizer::AclAuthorizer;

@@ -161,13 +161,7 @@ pub fn server_config(
                 read_file("ssl.truststore.location", &location)?
             }
         };
-        let mut roots = RootCertStore::empty();
-        for c in CertificateDer::pem_slice_iter(&trust_pem) {
-            let c = c.map_err(|e| invalid("ssl.truststore.certificates", e.to_string()))?;
-            roots
-                .add(c)
-                .map_err(|e| invalid("ssl.truststore.certificates", e.to_string()))?;
-        }
+        let roots = root_cert_store(listener, &trust_pem)?;
         let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
         let verifier = if client_auth == SslClientAuth::Requested {
             verifier.allow_unauthenticated()
@@ -185,9 +179,30 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
+/// The CA certificates of a PEM truststore (file or `ssl.truststore.certificates`).
+pub(crate) fn root_cert_store(
+    listener: &str,
+    trust_pem: &[u8],
+) -> Result<RootCertStore, TlsConfigError> {
+    let invalid = |e: String| TlsConfigError::Invalid {
+        listener: listener.to_string(),
+        key: "ssl.truststore.certificates".to_string(),
+        reason: e,
+    };
+    let mut roots = RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(trust_pem) {
+        roots
+            .add(c.map_err(|e| invalid(e.to_string()))?)
+            .map_err(|e| invalid(e.to_string()))?;
+    }
+    Ok(roots)
+}
+
 /// `ssl.enabled.protocols` (default `TLSv1.2,TLSv1.3`); names rustls does not implement
 /// (TLSv1, TLSv1.1) are ignored, as a JDK with them disabled would.
-fn protocol_versions(value: Option<String>) -> Vec<&'static rustls::SupportedProtocolVersion> {
+pub(crate) fn protocol_versions(
+    value: Option<String>,
+) -> Vec<&'static rustls::SupportedProtocolVersion> {
     let value = value.unwrap_or_else(|| "TLSv1.2,TLSv1.3".to_string());
     let mut out = Vec::new();
     for p in value.split(',').map(str::trim) {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use kafka_protocol::protocol::Request;
 
 use crate::network::client::{BrokerConnection as NetworkConnection, ClientError as NetworkError};
+use crate::security::inter_broker_client::InterBrokerClientConfig;
 
 /// Responses above this are refused: `replica.fetch.response.max.bytes` (10 MiB default) is a
 /// soft bound the leader may exceed by one batch (KIP-74), so allow a generous margin.
@@ -44,18 +45,20 @@ pub struct BrokerConnection {
 }
 
 impl BrokerConnection {
-    /// Connects within `timeout` (`replica.socket.timeout.ms`).
+    /// Connects (and authenticates, on a secured inter-broker listener) within `timeout`
+    /// (`replica.socket.timeout.ms`).
     pub async fn connect(
         broker_id: i32,
         host: &str,
         port: i32,
         client_id: String,
         timeout: Duration,
+        security: &InterBrokerClientConfig,
     ) -> Result<BrokerConnection, ClientError> {
         let address = crate::cluster::endpoint::format_address(host, port as u16);
         let mut inner = match tokio::time::timeout(
             timeout,
-            NetworkConnection::connect((host, port as u16), client_id),
+            NetworkConnection::connect_inter_broker(host, port as u16, client_id, security),
         )
         .await
         {

@@ -48,6 +48,9 @@ pub struct FetcherConfig {
     pub replica_fetch_backoff_ms: u64,
     /// `replica.socket.timeout.ms` (30000).
     pub replica_socket_timeout_ms: u64,
+    /// How to reach leaders on the inter-broker listener (TLS, SASL); plain TCP by default.
+    pub inter_broker_client:
+        std::sync::Arc<crate::security::inter_broker_client::InterBrokerClientConfig>,
 }
 
 impl Default for FetcherConfig {
@@ -60,6 +63,7 @@ impl Default for FetcherConfig {
             replica_fetch_response_max_bytes: 10_485_760,
             replica_fetch_backoff_ms: 1_000,
             replica_socket_timeout_ms: 30_000,
+            inter_broker_client: Default::default(),
         }
     }
 }
@@ -352,6 +356,7 @@ impl ReplicaFetcher {
                     self.leader_port,
                     self.client_id.clone(),
                     socket_timeout,
+                    &self.config.inter_broker_client,
                 )
                 .await
                 {

@@ -435,8 +435,18 @@ pub struct ScramClient {
 
 impl ScramClient {
     pub fn new(mechanism: ScramMechanism, username: &str, password: &str) -> ScramClient {
+        Self::with_client_nonce(mechanism, username, password, secure_random_string())
+    }
+
+    /// A client with a given nonce (RFC 5802 `c-nonce`); [`ScramClient::new`] draws a random
+    /// one. For test vectors.
+    pub fn with_client_nonce(
+        mechanism: ScramMechanism,
+        username: &str,
+        password: &str,
+        client_nonce: String,
+    ) -> ScramClient {
         let name = username.replace('=', "=3D").replace(',', "=2C");
-        let client_nonce = secure_random_string();
         ScramClient {
             mechanism,
             username: username.to_string(),
