@@ -43,16 +43,21 @@ pub async fn on_replicas_become_offline(
     ctx: &mut ControllerContext,
     replicas: &std::collections::BTreeMap<i32, BTreeSet<crate::cluster::TopicPartition>>,
 ) -> Result<(), ZkError> {
-    let mut batch = BrokerRequestBatch::new();
     // OfflinePartition is only a mark; the election below is triggerOnlinePartitionStateChange.
-    let outcome = trigger_online_partition_state_change(io, ctx, &mut batch).await?;
-    offline_replicas(io, ctx, replicas, &mut batch).await?;
+    // Its requests leave before the ISR removals start: the new leaders must not wait for the
+    // controller to rewrite the state znode of every partition the dead broker only followed
+    // (Kafka: `handleStateChanges` sends its own batch, then `replicaStateMachine` its own).
+    let mut elections = BrokerRequestBatch::new();
+    let outcome = trigger_online_partition_state_change(io, ctx, &mut elections).await?;
+    elections.send(io, ctx);
+    let mut removals = BrokerRequestBatch::new();
+    offline_replicas(io, ctx, replicas, &mut removals).await?;
     // Kafka: with no replica going offline and no successful election, nothing above sent an
     // UpdateMetadata, so one goes out explicitly to announce the new broker list.
     if replicas.is_empty() && outcome.elected.is_empty() {
-        batch.add_update_metadata(Vec::new());
+        removals.add_update_metadata(Vec::new());
     }
-    batch.send(io, ctx);
+    removals.send(io, ctx);
     Ok(())
 }
 
