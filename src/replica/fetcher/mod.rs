@@ -304,6 +304,17 @@ impl FollowerAppend {
     /// `ReplicaFetcherThread.processPartitionData`.
     fn apply(&self) -> Result<Option<i64>, String> {
         let p = &self.partition;
+        // Kafka: `ReplicaFetcherThread.processPartitionData` ("Offset mismatch for partition"):
+        // data fetched from another offset than our log end would leave a gap or overlap.
+        let log_end = p.log().log_end_offset();
+        if !self.records.is_empty() && log_end != self.sent.fetch_offset {
+            return Err(format!(
+                "Offset mismatch for partition {}: fetched offset = {}, log end offset = {}.",
+                p.topic_partition(),
+                self.sent.fetch_offset,
+                log_end
+            ));
+        }
         let appended = if self.records.is_empty() {
             None
         } else {
@@ -476,6 +487,14 @@ impl ReplicaFetcher {
                 let Some(sent) = sent_states.get(&tp).map(|s| (*s).clone()) else {
                     continue;
                 };
+                // The partition may have been removed, re-added at a new leader epoch or
+                // truncated while this fetch was in flight: then the response answers a
+                // request that no longer exists and is dropped. Kafka:
+                // `AbstractFetcherThread.processFetchRequest` ("only process the fetch response
+                // if ... the current offset is the same as the offset requested").
+                if !self.still_current(&tp, &sent) {
+                    continue;
+                }
                 let Some(partition) = rm.online_partition(&tp) else {
                     continue;
                 };
@@ -523,7 +542,11 @@ impl ReplicaFetcher {
         for (a, outcome) in work {
             let tp = a.partition.topic_partition();
             match outcome {
-                Ok(Some(next)) => self.update_state(tp, &a.sent, |s| s.fetch_offset = next),
+                // The log moved to `next` whatever happened to the fetch state meanwhile, so a
+                // state re-added at the offset this data was fetched from (a LeaderAndIsr that
+                // raced the append) moves with it; otherwise its next fetch would ask for
+                // offsets the log already has and every append would fail as out of order.
+                Ok(Some(next)) => self.advance_after_append(tp, &a.sent, next),
                 Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(partition = %tp, error = %e, "follower append failed");
@@ -547,6 +570,25 @@ impl ReplicaFetcher {
                 && s.current_leader_epoch == sent.current_leader_epoch
             {
                 f(s);
+            }
+        }
+    }
+
+    /// Whether the partition is still fetched from where, and at the epoch, `sent` asked.
+    fn still_current(&self, tp: &TopicPartition, sent: &PartitionFetchState) -> bool {
+        self.parts().get(tp).is_some_and(|s| {
+            s.fetch_offset == sent.fetch_offset
+                && s.current_leader_epoch == sent.current_leader_epoch
+        })
+    }
+
+    /// After data fetched from `sent.fetch_offset` was appended: the state fetching from that
+    /// offset (at any epoch) continues from `next`.
+    fn advance_after_append(&self, tp: &TopicPartition, sent: &PartitionFetchState, next: i64) {
+        let mut parts = self.parts();
+        if let Some(s) = parts.get_mut(tp) {
+            if s.fetch_offset == sent.fetch_offset {
+                s.fetch_offset = next;
             }
         }
     }
