@@ -800,9 +800,9 @@ async fn metadata_authorized_operations() {
             ApiKey::Metadata,
             10,
             &MetadataRequest::default()
-                .with_topics(Some(vec![
-                    metadata_request::MetadataRequestTopic::default().with_name(Some(name("t"))),
-                ]))
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(name("t")))]))
                 .with_include_topic_authorized_operations(topic_ops)
                 .with_include_cluster_authorized_operations(cluster_ops),
         )
@@ -860,7 +860,13 @@ async fn describe_groups_authorized_operations_and_order() {
     let seen: Vec<(String, i16, i32)> = r
         .groups
         .iter()
-        .map(|g| (g.group_id.to_string(), g.error_code, g.authorized_operations))
+        .map(|g| {
+            (
+                g.group_id.to_string(),
+                g.error_code,
+                g.authorized_operations,
+            )
+        })
         .collect();
     assert_eq!(
         seen,

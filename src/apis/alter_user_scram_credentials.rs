@@ -59,18 +59,11 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let all = |code: i16| {
         let mut sorted = users.clone();
         sorted.sort();
-        AlterUserScramCredentialsResponse::default().with_results(
-            sorted
-                .iter()
-                .map(|u| user_result(u, code, None))
-                .collect(),
-        )
+        AlterUserScramCredentialsResponse::default()
+            .with_results(sorted.iter().map(|u| user_result(u, code, None)).collect())
     };
     if !apis.controller.as_ref().is_some_and(|c| c.is_active()) {
-        return respond(
-            request,
-            &all(ResponseError::NotController.code()),
-        );
+        return respond(request, &all(ResponseError::NotController.code()));
     }
     if !apis.authorize_cluster(&request.context, AclOperation::Alter) {
         return respond(
@@ -79,10 +72,7 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         );
     }
     let Some(zk) = &apis.zk else {
-        return respond(
-            request,
-            &all(ResponseError::UnknownServerError.code()),
-        );
+        return respond(request, &all(ResponseError::UnknownServerError.code()));
     };
     // Validation, per user (the first error of a user wins, as Kafka reports one per user).
     let mut errors: BTreeMap<String, (i16, String)> = BTreeMap::new();

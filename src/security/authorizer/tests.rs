@@ -248,7 +248,10 @@ fn authorized_operations_bit_field() {
         principal: &alice,
         host: "127.0.0.1",
     };
-    assert_eq!(a.authorized_operations(who, T::Topic, "t"), (1 << 3) | (1 << 8));
+    assert_eq!(
+        a.authorized_operations(who, T::Topic, "t"),
+        (1 << 3) | (1 << 8)
+    );
     let all_topic = to_32_bit_field(supported_operations(T::Topic).iter().copied());
     assert_eq!(all_topic, 3576);
     assert_eq!(
