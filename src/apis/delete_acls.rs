@@ -74,21 +74,26 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     };
     let deleted = authorizer.delete_acls(&filters).await;
     let results = deleted.into_iter().map(|r| match r {
-        Ok(bindings) => DeleteAclsFilterResult::default().with_matching_acls(
-            bindings
-                .iter()
-                .map(|b| {
-                    DeleteAclsMatchingAcl::default()
-                        .with_resource_type(resource_type_code(b.pattern.resource_type))
-                        .with_resource_name(StrBytes::from_string(b.pattern.name.clone()))
-                        .with_pattern_type(pattern_type_code(b.pattern.pattern_type))
-                        .with_principal(StrBytes::from_string(b.entry.principal.clone()))
-                        .with_host(StrBytes::from_string(b.entry.host.clone()))
-                        .with_operation(operation_code(b.entry.operation))
-                        .with_permission_type(permission_code(b.entry.permission_type))
-                })
-                .collect(),
-        ),
+        Ok(bindings) => DeleteAclsFilterResult::default()
+            // Kafka: `DeleteAclsResponse.filterResult` / `matchingAcl` copy `ApiError.NONE`'s null
+            // message (the schema default is "").
+            .with_error_message(None)
+            .with_matching_acls(
+                bindings
+                    .iter()
+                    .map(|b| {
+                        DeleteAclsMatchingAcl::default()
+                            .with_error_message(None)
+                            .with_resource_type(resource_type_code(b.pattern.resource_type))
+                            .with_resource_name(StrBytes::from_string(b.pattern.name.clone()))
+                            .with_pattern_type(pattern_type_code(b.pattern.pattern_type))
+                            .with_principal(StrBytes::from_string(b.entry.principal.clone()))
+                            .with_host(StrBytes::from_string(b.entry.host.clone()))
+                            .with_operation(operation_code(b.entry.operation))
+                            .with_permission_type(permission_code(b.entry.permission_type))
+                    })
+                    .collect(),
+            ),
         Err(e) => failed(ResponseError::UnknownServerError.code(), e.to_string()),
     });
     let response = DeleteAclsResponse::default().with_filter_results(results.collect());
