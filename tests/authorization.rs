@@ -765,3 +765,114 @@ async fn operation_and_resource_of_every_api() {
         assert_eq!(code, row.denied, "{}: a DENY overrides the ALLOW", row.what);
     }
 }
+
+fn allow_alice(authorizer: &AclAuthorizer, rt: Rt, res: &str, ops: &[Op]) {
+    authorizer.set_cached_acls(
+        ResourcePattern {
+            resource_type: rt,
+            name: res.to_string(),
+            pattern_type: PatternType::Literal,
+        },
+        ops.iter()
+            .map(|op| AclEntry {
+                principal: "User:alice".into(),
+                permission_type: AclPermissionType::Allow,
+                host: "*".into(),
+                operation: *op,
+            })
+            .collect(),
+    );
+}
+
+/// Metadata v8-10 authorized operations (Kafka: `KafkaApis.handleTopicMetadataRequest` with
+/// `AuthHelper.authorizedOperations`): a principal with Read on a topic gets READ(3)|DESCRIBE(8)
+/// = 264 for it (Read implies Describe; every supported topic operation is tested); the
+/// cluster's operations are 0 without Describe on the cluster and the DESCRIBE bit (256) with
+/// it; not asked → `Integer.MIN_VALUE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_authorized_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let authorizer = Arc::new(AclAuthorizer::new(AuthorizerConfig::default()));
+    let apis = apis_with(authorizer.clone(), dir.path());
+    allow_alice(&authorizer, Rt::Topic, "t", &[Op::Read]);
+    let metadata = |topic_ops: bool, cluster_ops: bool| {
+        request(
+            ApiKey::Metadata,
+            10,
+            &MetadataRequest::default()
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(name("t")))]))
+                .with_include_topic_authorized_operations(topic_ops)
+                .with_include_cluster_authorized_operations(cluster_ops),
+        )
+    };
+    let r: MetadataResponse = body(
+        apis.handle(&metadata(true, true)).await,
+        ApiKey::Metadata,
+        10,
+    );
+    assert_eq!(r.topics.len(), 1);
+    assert_eq!(r.topics[0].topic_authorized_operations, (1 << 3) | (1 << 8));
+    assert_eq!(r.cluster_authorized_operations, 0);
+
+    allow_alice(&authorizer, Rt::Cluster, "kafka-cluster", &[Op::Describe]);
+    let r: MetadataResponse = body(
+        apis.handle(&metadata(false, true)).await,
+        ApiKey::Metadata,
+        10,
+    );
+    assert_eq!(r.cluster_authorized_operations, 1 << 8);
+    assert_eq!(r.topics[0].topic_authorized_operations, i32::MIN);
+
+    allow_alice(&authorizer, Rt::Topic, "t", &[Op::All]);
+    let r: MetadataResponse = body(
+        apis.handle(&metadata(true, false)).await,
+        ApiKey::Metadata,
+        10,
+    );
+    // TOPIC: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS.
+    assert_eq!(r.topics[0].topic_authorized_operations, 3576);
+    assert_eq!(r.cluster_authorized_operations, i32::MIN);
+}
+
+/// DescribeGroups v5 (Kafka: `KafkaApis.handleDescribeGroupsRequest`): groups denied Describe
+/// come first with GROUP_AUTHORIZATION_FAILED and `Integer.MIN_VALUE` operations; a group
+/// answered with an error (here COORDINATOR_NOT_AVAILABLE, no coordinator) carries no
+/// operations either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_groups_authorized_operations_and_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let authorizer = Arc::new(AclAuthorizer::new(AuthorizerConfig::default()));
+    let apis = apis_with(authorizer.clone(), dir.path());
+    allow_alice(&authorizer, Rt::Group, "mine", &[Op::Describe]);
+    let req = request(
+        ApiKey::DescribeGroups,
+        5,
+        &DescribeGroupsRequest::default()
+            .with_groups(vec![
+                GroupId(StrBytes::from_static_str("mine")),
+                GroupId(StrBytes::from_static_str("theirs")),
+            ])
+            .with_include_authorized_operations(true),
+    );
+    let r: DescribeGroupsResponse = body(apis.handle(&req).await, ApiKey::DescribeGroups, 5);
+    let seen: Vec<(String, i16, i32)> = r
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.group_id.to_string(),
+                g.error_code,
+                g.authorized_operations,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("theirs".to_string(), GROUP_AUTHORIZATION_FAILED, i32::MIN),
+            ("mine".to_string(), 15, i32::MIN),
+        ]
+    );
+}

@@ -12,9 +12,10 @@
 //! the assignment ([`crate::admin::assignment_for_new_topic`] for the API path, or
 //! [`AdminZkClient::create_topic`] which computes it from the registered brokers).
 //!
-//! Deviation: on brokers Kafka wraps the config write in a multi checking `/controller`'s
-//! zkVersion (`enableEntityConfigControllerCheck`, a KRaft-migration guard); we write it
-//! unconditionally, which is what Kafka does when no migration is in progress.
+//! Config writes from a broker are guarded as in Kafka 3.9 (`enableEntityConfigControllerCheck`,
+//! the KRaft-migration guard): `/controller` must exist and not name a KRaft controller, and the
+//! setData is a multi with a check of `/controller`'s zkVersion (see
+//! [`set_or_create_entity_configs`]). Kafka's `ConfigCommand --zookeeper` writes without it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use super::topic::validate_new_topic_name;
 use super::{assign_new_partitions, validate_topic_create_assignment, AdminError};
 use crate::log::LogConfig;
 use crate::zk::znodes::{
-    ConfigEntityChangeNotificationSequenceZNode, ConfigEntityZNode, ConfigType,
+    ConfigEntityChangeNotificationSequenceZNode, ConfigEntityZNode, ConfigType, ControllerZNode,
     DeleteTopicsTopicZNode, DeleteTopicsZNode, ReplicaAssignment, TopicIdReplicaAssignment,
     TopicZNode, TopicsZNode,
 };
@@ -400,7 +401,7 @@ impl AdminZkClient {
             .await
     }
 
-    /// `setData` on `/config/<type>/<entity>`, creating it when missing.
+    /// `setData` on `/config/<type>/<entity>` (controller-checked), creating it when missing.
     // Kafka: KafkaZkClient.setOrCreateEntityConfigs
     async fn set_or_create_entity_config(
         &self,
@@ -413,27 +414,9 @@ impl AdminZkClient {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let data = ConfigEntityZNode::encode(&pairs);
-        for _ in 0..2 {
-            match self.zk.set_data(&path, &data, None).await {
-                Ok(_) => return Ok(()),
-                Err(e) if matches!(e.code(), Some(zookeeper_client::Error::NoNode)) => {
-                    if self
-                        .zk
-                        .create_recursive(&path, &data)
-                        .await
-                        .map_err(zk_failure)?
-                    {
-                        return Ok(());
-                    }
-                    // Created concurrently: set it (Kafka: NODEEXISTS → set again).
-                }
-                Err(e) => return Err(zk_failure(e)),
-            }
-        }
-        Err(AdminError::ZooKeeper(format!(
-            "{path} was deleted and re-created concurrently while it was being written"
-        )))
+        set_or_create_entity_configs(&self.zk, &path, &ConfigEntityZNode::encode(&pairs), true)
+            .await
+            .map_err(zk_failure)
     }
 
     /// Creates `/config/changes/config_change_<seq>` with `{"version":2,"entity_path":...}`.
@@ -454,6 +437,103 @@ impl AdminZkClient {
             })
             .await
             .map_err(zk_failure)
+    }
+}
+
+/// Writes an entity's config znode: setData at any version, createRecursive when it is missing,
+/// setData again when that create loses a race. With `controller_check` (every broker-side
+/// write) `/controller` is read first — missing, or naming a KRaft controller
+/// (`kraftControllerEpoch > 0`), is `ControllerMovedException` — and each setData is a multi
+/// `[check(/controller, zkVersion), setData]`, so a controller change during the write fails it.
+/// The create is not checked (as in Kafka). Kafka 3.9: `KafkaZkClient.setOrCreateEntityConfigs`
+/// (`enableEntityConfigControllerCheck`, false only for `ConfigCommand --zookeeper`).
+pub async fn set_or_create_entity_configs(
+    zk: &KafkaZkClient,
+    path: &str,
+    data: &[u8],
+    controller_check: bool,
+) -> Result<(), ZkError> {
+    let controller_version = if controller_check {
+        let Some((bytes, stat)) = zk.get_data(ControllerZNode::PATH, false).await? else {
+            return Err(ZkError::ControllerMoved(format!(
+                "Cannot set entity configs for {path} when there is no controller."
+            )));
+        };
+        if ControllerZNode::decode(&bytes)?.is_kraft_controller() {
+            return Err(ZkError::ControllerMoved(format!(
+                "Cannot set entity configs for {path} directly when there is a KRaft controller."
+            )));
+        }
+        Some(stat.version)
+    } else {
+        None
+    };
+    for _ in 0..2 {
+        match set_entity_config(zk, path, data, controller_version).await? {
+            Ok(()) => return Ok(()),
+            Err(zookeeper_client::Error::NoNode) => {
+                if zk.create_recursive(path, data).await? {
+                    return Ok(());
+                }
+                // Created concurrently: set it (Kafka: NODEEXISTS → set again).
+            }
+            Err(e) => return Err(ZkError::keeper("setData", path, e)),
+        }
+    }
+    Err(ZkError::keeper(
+        "setData",
+        path,
+        zookeeper_client::Error::NoNode,
+    ))
+}
+
+/// One setData of [`set_or_create_entity_configs`]: `Ok(Err(NoNode))` when the znode is
+/// missing, `ControllerMoved` when the `/controller` check fails; other failures are errors
+/// (connection losses are retried by `retry_until_connected`).
+async fn set_entity_config(
+    zk: &KafkaZkClient,
+    path: &str,
+    data: &[u8],
+    controller_version: Option<i32>,
+) -> Result<Result<(), zookeeper_client::Error>, ZkError> {
+    use zookeeper_client::{Error as ZkCode, MultiWriteError};
+    enum Failure {
+        Check(ZkCode),
+        Missing,
+    }
+    let r = zk
+        .retry_until_connected("setData", path, |c, _| async move {
+            let Some(version) = controller_version else {
+                return match c.set_data(path, data, None).await {
+                    Ok(_) => Ok(Ok(())),
+                    Err(ZkCode::NoNode) => Ok(Err(Failure::Missing)),
+                    Err(e) => Err(e),
+                };
+            };
+            let mut multi = c.new_multi_writer();
+            multi.add_check_version(ControllerZNode::PATH, version)?;
+            multi.add_set_data(path, data, None)?;
+            match multi.commit().await {
+                Ok(_) => Ok(Ok(())),
+                Err(MultiWriteError::OperationFailed { index: 0, source }) => {
+                    Ok(Err(Failure::Check(source)))
+                }
+                Err(MultiWriteError::OperationFailed {
+                    source: ZkCode::NoNode,
+                    ..
+                }) => Ok(Err(Failure::Missing)),
+                Err(e) => Err(ZkCode::from(e)),
+            }
+        })
+        .await?;
+    match r {
+        Ok(()) => Ok(Ok(())),
+        Err(Failure::Missing) => Ok(Err(ZkCode::NoNode)),
+        Err(Failure::Check(e)) => Err(ZkError::ControllerMoved(format!(
+            "Controller zkVersion check fails. Expected zkVersion = {} ({e} on {})",
+            controller_version.unwrap_or_default(),
+            ControllerZNode::PATH
+        ))),
     }
 }
 

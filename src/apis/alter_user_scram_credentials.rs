@@ -54,40 +54,25 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             users.push(n.to_string());
         }
     }
-    let all = |code: i16, msg: &str| {
-        AlterUserScramCredentialsResponse::default().with_results(
-            users
-                .iter()
-                .map(|u| user_result(u, code, Some(msg.to_string())))
-                .collect(),
-        )
+    // Kafka: `AlterUserScramCredentialsRequest.getErrorResponse` — every distinct user, sorted,
+    // with the error and a null message (`ApiError.fromThrowable` drops a default message).
+    let all = |code: i16| {
+        let mut sorted = users.clone();
+        sorted.sort();
+        AlterUserScramCredentialsResponse::default()
+            .with_results(sorted.iter().map(|u| user_result(u, code, None)).collect())
     };
     if !apis.controller.as_ref().is_some_and(|c| c.is_active()) {
-        return respond(
-            request,
-            &all(
-                ResponseError::NotController.code(),
-                "This is not the correct controller for this cluster.",
-            ),
-        );
+        return respond(request, &all(ResponseError::NotController.code()));
     }
     if !apis.authorize_cluster(&request.context, AclOperation::Alter) {
         return respond(
             request,
-            &all(
-                ResponseError::ClusterAuthorizationFailed.code(),
-                "Cluster authorization failed.",
-            ),
+            &all(ResponseError::ClusterAuthorizationFailed.code()),
         );
     }
     let Some(zk) = &apis.zk else {
-        return respond(
-            request,
-            &all(
-                ResponseError::UnknownServerError.code(),
-                "no ZooKeeper client",
-            ),
-        );
+        return respond(request, &all(ResponseError::UnknownServerError.code()));
     };
     // Validation, per user (the first error of a user wins, as Kafka reports one per user).
     let mut errors: BTreeMap<String, (i16, String)> = BTreeMap::new();
@@ -211,9 +196,22 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                     }
                 }
             }
-            write_user_config(zk, user, &config)
+            // Kafka reports a failed write with the error's default message
+            // (`Errors.forException(e).message`): `ControllerMovedException` (no controller, a
+            // KRaft controller, or `/controller` changed during the write) is
+            // STALE_CONTROLLER_EPOCH, anything else UNKNOWN_SERVER_ERROR.
+            write_user_config(zk, user, &config, true)
                 .await
-                .map_err(|e| (ResponseError::UnknownServerError.code(), e.to_string()))
+                .map_err(|e| {
+                    tracing::info!("Error encountered while altering user SCRAM credentials: {e}");
+                    let error = match e {
+                        crate::zk::ZkError::ControllerMoved(_) => {
+                            ResponseError::StaleControllerEpoch
+                        }
+                        _ => ResponseError::UnknownServerError,
+                    };
+                    (error.code(), error.to_string())
+                })
         }
         .await;
         results.push(match result {

@@ -4,7 +4,7 @@
 //! `authorizer.class.name` every action is allowed (Kafka: `authorizer = None`).
 
 use crate::network::RequestContext;
-use crate::security::authorizer::Requester;
+use crate::security::authorizer::{supported_operations, to_32_bit_field, Requester};
 use crate::zk::znodes::{AclOperation, ResourceType, CLUSTER_RESOURCE_NAME};
 
 use super::KafkaApis;
@@ -42,6 +42,29 @@ impl KafkaApis {
     /// `op` on the cluster resource (`kafka-cluster`).
     pub fn authorize_cluster(&self, ctx: &RequestContext, op: AclOperation) -> bool {
         self.authorize(ctx, op, ResourceType::Cluster, CLUSTER_RESOURCE_NAME)
+    }
+
+    /// The operations the request's principal may perform on the resource, as a bit field;
+    /// every operation the resource type supports without an authorizer.
+    /// Kafka: `AuthHelper.authorizedOperations`.
+    pub fn authorized_operations(
+        &self,
+        ctx: &RequestContext,
+        resource_type: ResourceType,
+        name: &str,
+    ) -> i32 {
+        let Some(authorizer) = &self.authorizer else {
+            return to_32_bit_field(supported_operations(resource_type).iter().copied());
+        };
+        let host = ctx.client_address.ip().to_string();
+        authorizer.authorized_operations(
+            Requester {
+                principal: &ctx.principal,
+                host: &host,
+            },
+            resource_type,
+            name,
+        )
     }
 
     /// May the principal perform `op` on some resource of `resource_type`?

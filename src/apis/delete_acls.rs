@@ -1,8 +1,10 @@
 //! DeleteAcls (API 31): removes the bindings matching each filter.
 //!
-//! Kafka: `AclApis.handleDeleteAcls` — Alter on the cluster or every filter result
-//! CLUSTER_AUTHORIZATION_FAILED; no authorizer → SECURITY_DISABLED; a filter with UNKNOWN
-//! elements → INVALID_REQUEST for that filter.
+//! Kafka 3.9 (checked against a real broker, `integration-tests/test_acl_api_errors.py`):
+//! `DeleteAclsRequest.normalizeAndValidate` refuses a filter with an UNKNOWN (0) element while
+//! parsing, which closes the connection; other unknown codes match nothing.
+//! `AclApis.handleDeleteAcls`: Alter on the cluster or every filter result
+//! CLUSTER_AUTHORIZATION_FAILED; no authorizer → SECURITY_DISABLED "No Authorizer is configured.".
 
 use kafka_protocol::messages::delete_acls_response::{
     DeleteAclsFilterResult, DeleteAclsMatchingAcl,
@@ -29,6 +31,25 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Ok(r) => r,
         Err(r) => return r,
     };
+    let filters: Vec<AclBindingFilter> = req
+        .filters
+        .iter()
+        .map(|f| AclBindingFilter {
+            resource_type: f.resource_type_filter,
+            name: f.resource_name_filter.as_ref().map(|s| s.to_string()),
+            pattern_type: f.pattern_type_filter,
+            principal: f.principal_filter.as_ref().map(|s| s.to_string()),
+            host: f.host_filter.as_ref().map(|s| s.to_string()),
+            operation: f.operation,
+            permission_type: f.permission_type,
+        })
+        .collect();
+    if let Some(e) = filters.iter().find_map(|f| f.validate().err()) {
+        return Response::Close(format!(
+            "DeleteAcls request (correlation id {}): {e}",
+            request.context.header.correlation_id()
+        ));
+    }
     let all = |code: i16, msg: &str| {
         DeleteAclsResponse::default().with_filter_results(
             req.filters
@@ -47,47 +68,22 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let Some(authorizer) = &apis.authorizer else {
         let r = all(
             ResponseError::SecurityDisabled.code(),
-            "No Authorizer is configured on the broker",
+            "No Authorizer is configured.",
         );
         return respond(request, &r);
     };
-    let filters: Vec<AclBindingFilter> = req
-        .filters
-        .iter()
-        .map(|f| AclBindingFilter {
-            resource_type: f.resource_type_filter,
-            name: f.resource_name_filter.as_ref().map(|s| s.to_string()),
-            pattern_type: f.pattern_type_filter,
-            principal: f.principal_filter.as_ref().map(|s| s.to_string()),
-            host: f.host_filter.as_ref().map(|s| s.to_string()),
-            operation: f.operation,
-            permission_type: f.permission_type,
-        })
-        .collect();
-    let mut results: Vec<Option<DeleteAclsFilterResult>> = Vec::new();
-    let mut valid = Vec::new();
-    let mut valid_index = Vec::new();
-    for (i, f) in filters.into_iter().enumerate() {
-        match f.validate() {
-            Ok(()) => {
-                valid.push(f);
-                valid_index.push(i);
-                results.push(None);
-            }
-            Err(e) => results.push(Some(failed(
-                ResponseError::InvalidRequest.code(),
-                e.to_string(),
-            ))),
-        }
-    }
-    let deleted = authorizer.delete_acls(&valid).await;
-    for (i, r) in valid_index.into_iter().zip(deleted) {
-        results[i] = Some(match r {
-            Ok(bindings) => DeleteAclsFilterResult::default().with_matching_acls(
+    let deleted = authorizer.delete_acls(&filters).await;
+    let results = deleted.into_iter().map(|r| match r {
+        Ok(bindings) => DeleteAclsFilterResult::default()
+            // Kafka: `DeleteAclsResponse.filterResult` / `matchingAcl` copy `ApiError.NONE`'s null
+            // message (the schema default is "").
+            .with_error_message(None)
+            .with_matching_acls(
                 bindings
                     .iter()
                     .map(|b| {
                         DeleteAclsMatchingAcl::default()
+                            .with_error_message(None)
                             .with_resource_type(resource_type_code(b.pattern.resource_type))
                             .with_resource_name(StrBytes::from_string(b.pattern.name.clone()))
                             .with_pattern_type(pattern_type_code(b.pattern.pattern_type))
@@ -98,10 +94,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                     })
                     .collect(),
             ),
-            Err(e) => failed(ResponseError::UnknownServerError.code(), e.to_string()),
-        });
-    }
-    let response = DeleteAclsResponse::default()
-        .with_filter_results(results.into_iter().map(|r| r.unwrap_or_default()).collect());
+        Err(e) => failed(ResponseError::UnknownServerError.code(), e.to_string()),
+    });
+    let response = DeleteAclsResponse::default().with_filter_results(results.collect());
     respond(request, &response)
 }

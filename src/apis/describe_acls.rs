@@ -1,7 +1,10 @@
 //! DescribeAcls (API 29): the bindings matching a filter, grouped by resource.
 //!
-//! Kafka: `AclApis.handleDescribeAcls` — Describe on the cluster or CLUSTER_AUTHORIZATION_FAILED;
-//! no authorizer → SECURITY_DISABLED; an UNKNOWN element in the filter → INVALID_REQUEST.
+//! Kafka 3.9 (checked against a real broker, `integration-tests/test_acl_api_errors.py`):
+//! `DescribeAclsRequest.normalizeAndValidate` refuses an UNKNOWN (0) element while parsing, which
+//! closes the connection; other unknown codes match nothing. `AclApis.handleDescribeAcls`:
+//! Describe on the cluster or CLUSTER_AUTHORIZATION_FAILED; no authorizer → SECURITY_DISABLED;
+//! success carries the error message "" (the schema default).
 
 use kafka_protocol::messages::describe_acls_response::{AclDescription, DescribeAclsResource};
 use kafka_protocol::messages::{DescribeAclsRequest, DescribeAclsResponse};
@@ -54,6 +57,21 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         Ok(r) => r,
         Err(r) => return r,
     };
+    let filter = AclBindingFilter {
+        resource_type: req.resource_type_filter,
+        name: req.resource_name_filter.map(|s| s.to_string()),
+        pattern_type: req.pattern_type_filter,
+        principal: req.principal_filter.map(|s| s.to_string()),
+        host: req.host_filter.map(|s| s.to_string()),
+        operation: req.operation,
+        permission_type: req.permission_type,
+    };
+    if let Err(e) = filter.validate() {
+        return Response::Close(format!(
+            "DescribeAcls request (correlation id {}): {e}",
+            request.context.header.correlation_id()
+        ));
+    }
     if !apis.authorize_cluster(&request.context, AclOperation::Describe) {
         return respond(
             request,
@@ -72,22 +90,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             ),
         );
     };
-    let filter = AclBindingFilter {
-        resource_type: req.resource_type_filter,
-        name: req.resource_name_filter.map(|s| s.to_string()),
-        pattern_type: req.pattern_type_filter,
-        principal: req.principal_filter.map(|s| s.to_string()),
-        host: req.host_filter.map(|s| s.to_string()),
-        operation: req.operation,
-        permission_type: req.permission_type,
-    };
-    if let Err(e) = filter.validate() {
-        return respond(
-            request,
-            &error(ResponseError::InvalidRequest.code(), &e.to_string()),
-        );
-    }
     let bindings = authorizer.acls(&filter);
-    let response = DescribeAclsResponse::default().with_resources(group_by_resource(&bindings));
+    let response = DescribeAclsResponse::default()
+        .with_error_message(Some(StrBytes::default()))
+        .with_resources(group_by_resource(&bindings));
     respond(request, &response)
 }

@@ -2,9 +2,9 @@
 //!
 //! Kafka: `KafkaApis.handleTopicMetadataRequest`, `KafkaApis.getTopicMetadata`,
 //! `ZkMetadataCache.getTopicMetadata` / `getPartitionMetadata`, `MetadataRequest.isAllTopics`
-//! and `getErrorResponse`. No authorizer exists yet, so every topic is authorized and the
-//! authorized-operations fields carry every operation the resource supports (what Kafka's
-//! `AuthHelper.authorizedOperations` returns without an authorizer).
+//! and `getErrorResponse`. Topics are filtered by Describe (and Create for auto-creation); the
+//! authorized-operations fields come from `KafkaApis::authorized_operations`
+//! (Kafka: `AuthHelper.authorizedOperations`).
 
 use std::collections::HashSet;
 
@@ -19,7 +19,7 @@ use super::{decode_body, respond, KafkaApis};
 use crate::metadata_cache::{MetadataSnapshot, NO_LEADER};
 use crate::network::{Request, Response};
 use crate::protocol::errors::{self, ResponseError};
-use crate::zk::znodes::{AclOperation, ResourceType};
+use crate::zk::znodes::{AclOperation, ResourceType, CLUSTER_RESOURCE_NAME};
 
 /// Kafka's `MetadataResponse.NO_CONTROLLER_ID`.
 const NO_CONTROLLER_ID: i32 = -1;
@@ -160,6 +160,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
             None => missing.push(topic.clone()),
         }
     }
+    // Kafka keeps these apart from `topicMetadata`: they never carry authorized operations.
+    let mut unauthorized_for_create = Vec::new();
     if !all_topics && !missing.is_empty() {
         let allow_auto_creation =
             apis.config.auto_create_topics_enable && body.allow_auto_topic_creation && !all_topics;
@@ -177,7 +179,7 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                     )
                 });
             for topic in &denied {
-                topic_metadata.push(
+                unauthorized_for_create.push(
                     MetadataResponseTopic::default()
                         .with_error_code(ResponseError::TopicAuthorizationFailed.code())
                         .with_name(Some(topic_name(topic)))
@@ -219,17 +221,32 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         }
     }
 
+    // Kafka: `handleTopicMetadataRequest` — the cluster's operations (v8-10 only) need Describe
+    // on the cluster, else 0; each topic answered (errors included) gets its own operations.
     let mut cluster_authorized_operations = i32::MIN; // the schema default
     if version >= 8 {
         if version <= 10 && body.include_cluster_authorized_operations {
-            cluster_authorized_operations = CLUSTER_SUPPORTED_OPERATIONS;
+            cluster_authorized_operations =
+                if apis.authorize_cluster(&request.context, AclOperation::Describe) {
+                    apis.authorized_operations(
+                        &request.context,
+                        ResourceType::Cluster,
+                        CLUSTER_RESOURCE_NAME,
+                    )
+                } else {
+                    0
+                };
         }
         if body.include_topic_authorized_operations {
             for t in &mut topic_metadata {
-                t.topic_authorized_operations = TOPIC_SUPPORTED_OPERATIONS;
+                let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
+                t.topic_authorized_operations =
+                    apis.authorized_operations(&request.context, ResourceType::Topic, &name);
             }
         }
     }
+    // Kafka's order: denied Create, denied Describe, then the answered topics.
+    response_topics.splice(0..0, unauthorized_for_create);
     response_topics.extend(topic_metadata);
 
     let brokers = snapshot

@@ -326,7 +326,7 @@ async fn via_zookeeper(
             }
         }
         config.retain(|(k, _)| !deletes.iter().any(|m| m.mechanism_name() == k));
-        write_user_config(&zk, &user, &config)
+        write_user_config(&zk, &user, &config, false)
             .await
             .map_err(|e| e.to_string())?;
         let _ = writeln!(

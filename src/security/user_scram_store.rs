@@ -6,6 +6,7 @@
 //! (`{"version":2,"entity_path":"users/<sanitized>"}`).
 
 use super::authorizer::zk_store::create_sequential_persistent;
+use crate::admin::zk_admin::set_or_create_entity_configs;
 use crate::zk::znodes::{
     sanitize, ConfigEntityChangeNotificationSequenceZNode, ConfigEntityZNode, ConfigType,
 };
@@ -26,23 +27,21 @@ pub async fn read_user_config(
 /// Replaces a user's config and writes the change notification.
 /// Kafka: `AdminZkClient.changeUserOrUserClientIdConfig` (in ZK mode also called for SCRAM
 /// through `ZkAdminManager.alterUserScramCredentials`).
+///
+/// `controller_check`: true for the broker (AlterUserScramCredentials: the write is refused
+/// without a ZooKeeper controller and fenced on `/controller`'s zkVersion), false for the CLI
+/// (Kafka's `ConfigCommand --zookeeper` runs with `enableEntityConfigControllerCheck = false`
+/// so credentials can be created before any broker starts).
 pub async fn write_user_config(
     zk: &KafkaZkClient,
     user: &str,
     config: &[(String, String)],
+    controller_check: bool,
 ) -> Result<(), ZkError> {
     let sanitized = sanitize(user);
     let path = ConfigEntityZNode::path(ConfigType::USER, &sanitized);
     let data = ConfigEntityZNode::encode(config);
-    match zk.set_data(&path, &data, None).await {
-        Ok(_) => {}
-        Err(e) if matches!(e.code(), Some(zookeeper_client::Error::NoNode)) => {
-            if !zk.create_recursive(&path, &data).await? {
-                zk.set_data(&path, &data, None).await?;
-            }
-        }
-        Err(e) => return Err(e),
-    }
+    set_or_create_entity_configs(zk, &path, &data, controller_check).await?;
     create_sequential_persistent(
         zk,
         &ConfigEntityChangeNotificationSequenceZNode::create_path(),

@@ -83,7 +83,8 @@ pub fn permission_from_code(c: i8) -> Option<AclPermissionType> {
         .find(|p| permission_code(*p) == c)
 }
 
-/// The "ANY"/"MATCH" wire codes of the filter enums.
+/// The "UNKNOWN"/"ANY"/"MATCH" wire codes of the filter enums.
+pub const UNKNOWN: i8 = 0;
 pub const ANY: i8 = 1;
 pub const MATCH: i8 = 2;
 
@@ -105,21 +106,24 @@ pub struct AclBindingFilter {
 pub struct InvalidFilter(pub String);
 
 impl AclBindingFilter {
-    /// Refuses UNKNOWN (0) or out-of-range codes. Kafka: `AclBindingFilter.isUnknown` →
-    /// INVALID_REQUEST in `DescribeAclsRequest.validate` / `DeleteAclsRequest.validate`.
+    /// Refuses UNKNOWN (0) codes; other unknown codes are accepted and match nothing (Kafka's
+    /// `fromCode` maps them to UNKNOWN after the check). Kafka 3.9: `DescribeAclsRequest` /
+    /// `DeleteAclsRequest.normalizeAndValidate`, whose failure while parsing closes the
+    /// connection.
     pub fn validate(&self) -> Result<(), InvalidFilter> {
-        let rt_ok =
-            self.resource_type == ANY || resource_type_from_code(self.resource_type).is_some();
-        let pt_ok = matches!(self.pattern_type, 1..=4);
-        let op_ok = self.operation == ANY || operation_from_code(self.operation).is_some();
-        let perm_ok =
-            self.permission_type == ANY || permission_from_code(self.permission_type).is_some();
-        if rt_ok && pt_ok && op_ok && perm_ok {
-            Ok(())
-        } else {
+        if [
+            self.resource_type,
+            self.pattern_type,
+            self.operation,
+            self.permission_type,
+        ]
+        .contains(&UNKNOWN)
+        {
             Err(InvalidFilter(
-                "The filter contains an unknown element.".into(),
+                "The filter contains UNKNOWN elements.".into(),
             ))
+        } else {
+            Ok(())
         }
     }
 

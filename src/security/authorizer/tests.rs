@@ -224,3 +224,55 @@ fn acl_filters() {
     assert_eq!(a.acls(&f(None, 1, Some("User:bob"))).len(), 1);
     assert!(f(None, 0, None).validate().is_err());
 }
+
+/// Kafka `AuthHelper.authorizedOperations`: each supported operation is tested with the
+/// ordinary decision; Read implies Describe, a DENY removes its bit, super users and
+/// `allow.everyone.if.no.acl.found` get every supported operation. Codes: READ 3, WRITE 4,
+/// DESCRIBE 8 (`AclOperation.code`).
+#[test]
+fn authorized_operations_bit_field() {
+    let a = AclAuthorizer::new(AuthorizerConfig::new(Some("User:admin"), false));
+    a.set_cached_acls(
+        pattern(T::Topic, "t", PatternType::Literal),
+        vec![entry("User:alice", P::Allow, "*", O::Read)],
+    );
+    a.set_cached_acls(
+        pattern(T::Topic, "p-", PatternType::Prefixed),
+        vec![
+            entry("User:alice", P::Allow, "*", O::All),
+            entry("User:alice", P::Deny, "*", O::Write),
+        ],
+    );
+    let alice = alice();
+    let who = Requester {
+        principal: &alice,
+        host: "127.0.0.1",
+    };
+    assert_eq!(
+        a.authorized_operations(who, T::Topic, "t"),
+        (1 << 3) | (1 << 8)
+    );
+    let all_topic = to_32_bit_field(supported_operations(T::Topic).iter().copied());
+    assert_eq!(all_topic, 3576);
+    assert_eq!(
+        a.authorized_operations(who, T::Topic, "p-1"),
+        all_topic & !(1 << 4)
+    );
+    assert_eq!(a.authorized_operations(who, T::Topic, "other"), 0);
+    assert_eq!(a.authorized_operations(who, T::Group, "g"), 0);
+    let admin = KafkaPrincipal::user("admin");
+    let root = Requester {
+        principal: &admin,
+        host: "127.0.0.1",
+    };
+    assert_eq!(
+        a.authorized_operations(root, T::Cluster, "kafka-cluster"),
+        8096
+    );
+    assert_eq!(
+        a.authorized_operations(root, T::Group, "g"),
+        (1 << 3) | (1 << 6) | (1 << 8)
+    );
+    let open = AclAuthorizer::new(AuthorizerConfig::new(None, true));
+    assert_eq!(open.authorized_operations(who, T::Topic, "x"), all_topic);
+}
