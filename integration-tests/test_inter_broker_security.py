@@ -142,11 +142,6 @@ def test_sasl_ssl_scram_inter_broker_replicates(cluster_factory, tmp_path: Path)
     assert sorted(consume_all(client_bootstrap(cluster), topic, 3, 60)) == sorted(values)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "replica fetcher race (not security): a fetch response in flight while LeaderAndIsr re-adds "
-    "the partition at a new leader epoch is appended although the fetch state changed; the "
-    "follower then fetches from the old offset forever ('out-of-order offsets appended'). "
-    "Kafka's AbstractFetcherThread.processFetchRequest skips such partitions. Fails ~1 run in 2."))
 def test_sasl_ssl_scram_inter_broker_failover(cluster_factory, tmp_path: Path) -> None:
     """(a, failover) On the SASL_SSL/SCRAM cluster, after kill -9 of the controller, a new
     controller (controller channel over SASL_SSL) elects new leaders that serve acks=all with
