@@ -27,10 +27,11 @@ use crate::network::{Request, Response};
 use crate::security::authorizer::acl_binding::{
     operation_from_code, permission_from_code, resource_type_from_code, ANY, MATCH, UNKNOWN,
 };
-use crate::security::authorizer::AclBinding;
+use crate::security::authorizer::{AclAuthorizer, AclBinding};
 use crate::zk::znodes::{
     AclEntry, AclOperation, PatternType, ResourcePattern, ResourceType, CLUSTER_RESOURCE_NAME,
 };
+use std::sync::Arc;
 
 fn result(code: i16, message: Option<String>) -> AclCreationResult {
     AclCreationResult::default()
@@ -191,6 +192,26 @@ where
         .collect()
 }
 
+/// The authorizer that CreateAcls and DeleteAcls write through, or the error every result of
+/// the request gets: Alter on the cluster first, then an authorizer must be configured.
+/// Kafka: `AclApis.handleCreateAcls` / `handleDeleteAcls` (`authHelper.authorizeClusterOperation`,
+/// then `SecurityDisabledException`).
+pub(crate) fn acl_write_authorizer<'a>(
+    apis: &'a KafkaApis,
+    request: &Request,
+) -> Result<&'a Arc<AclAuthorizer>, (ResponseError, &'static str)> {
+    if !apis.authorize_cluster(&request.context, AclOperation::Alter) {
+        return Err((
+            ResponseError::ClusterAuthorizationFailed,
+            "Cluster authorization failed.",
+        ));
+    }
+    apis.authorizer.as_ref().ok_or((
+        ResponseError::SecurityDisabled,
+        "No Authorizer is configured.",
+    ))
+}
+
 pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
     let req = match decode_body::<CreateAclsRequest>(request) {
         Ok(r) => r,
@@ -210,19 +231,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .collect(),
         )
     };
-    if !apis.authorize_cluster(&request.context, AclOperation::Alter) {
-        let r = all(
-            ResponseError::ClusterAuthorizationFailed.code(),
-            "Cluster authorization failed.",
-        );
-        return respond(request, &r);
-    }
-    let Some(authorizer) = &apis.authorizer else {
-        let r = all(
-            ResponseError::SecurityDisabled.code(),
-            "No Authorizer is configured.",
-        );
-        return respond(request, &r);
+    let authorizer = match acl_write_authorizer(apis, request) {
+        Ok(a) => a,
+        Err((code, msg)) => return respond(request, &all(code.code(), msg)),
     };
     let results = create_results(&req.creations, |bindings| async move {
         authorizer.create_acls(&bindings).await

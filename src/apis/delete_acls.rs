@@ -13,12 +13,12 @@ use kafka_protocol::messages::{DeleteAclsRequest, DeleteAclsResponse};
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 
+use super::create_acls::acl_write_authorizer;
 use super::{decode_body, respond, KafkaApis};
 use crate::network::{Request, Response};
 use crate::security::authorizer::acl_binding::{
     operation_code, pattern_type_code, permission_code, resource_type_code, AclBindingFilter,
 };
-use crate::zk::znodes::AclOperation;
 
 fn failed(code: i16, message: String) -> DeleteAclsFilterResult {
     DeleteAclsFilterResult::default()
@@ -58,19 +58,9 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .collect(),
         )
     };
-    if !apis.authorize_cluster(&request.context, AclOperation::Alter) {
-        let r = all(
-            ResponseError::ClusterAuthorizationFailed.code(),
-            "Cluster authorization failed.",
-        );
-        return respond(request, &r);
-    }
-    let Some(authorizer) = &apis.authorizer else {
-        let r = all(
-            ResponseError::SecurityDisabled.code(),
-            "No Authorizer is configured.",
-        );
-        return respond(request, &r);
+    let authorizer = match acl_write_authorizer(apis, request) {
+        Ok(a) => a,
+        Err((code, msg)) => return respond(request, &all(code.code(), msg)),
     };
     let deleted = authorizer.delete_acls(&filters).await;
     let results = deleted.into_iter().map(|r| match r {
