@@ -178,3 +178,90 @@ def test_acl_api_validation_errors_match_kafka(cluster_factory) -> None:
     }
     for key in observed:
         assert observed[key] == expected[key], key
+
+
+ALTER_USER_SCRAM_CREDENTIALS = 51
+SCRAM_SHA_256 = 1
+
+
+def uvarint(n: int) -> bytes:
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def compact(b: bytes) -> bytes:
+    return uvarint(len(b) + 1) + b
+
+
+def alter_user_scram_credentials(port: int, deletions: list, upsertions: list) -> dict:
+    """One AlterUserScramCredentials v0 (flexible: request header v2, response header v1);
+    returns {user: (error code, message)}."""
+    body = uvarint(len(deletions) + 1) + b"".join(
+        compact(u.encode()) + struct.pack(">b", m) + b"\x00" for u, m in deletions)
+    body += uvarint(len(upsertions) + 1) + b"".join(
+        compact(u.encode()) + struct.pack(">bi", m, 4096) + compact(b"salt") + compact(b"\x01" * 32) + b"\x00"
+        for u, m in upsertions)
+    body += b"\x00"
+    client = b"raw"
+    header = struct.pack(">hhih", ALTER_USER_SCRAM_CREDENTIALS, 0, 9, len(client)) + client + b"\x00"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
+        resp = read_frame(s)
+    assert resp is not None, "the broker closed the connection"
+    r = Reader(resp)
+    assert r.take(">i") == 9
+    assert r.take(">b") == 0  # response header tags
+    r.take(">i")  # throttle_time_ms
+
+    def uv() -> int:
+        n = shift = 0
+        while True:
+            b = r.take(">B")
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return n
+
+    def cstring() -> Optional[str]:
+        n = uv() - 1
+        if n < 0:
+            return None
+        v = r.data[r.pos:r.pos + n].decode()
+        r.pos += n
+        return v
+
+    out = {}
+    for _ in range(uv() - 1):
+        user = cstring()
+        code = r.take(">h")
+        out[user] = (code, cstring())
+        assert r.take(">b") == 0  # result tags
+    return out
+
+
+def test_alter_user_scram_credentials_validation_errors_match_kafka(cluster_factory) -> None:
+    """AlterUserScramCredentials validates each alteration before writing anything: a (user,
+    mechanism) pair altered twice → DUPLICATE_RESOURCE (92), an empty user name →
+    UNACCEPTABLE_CREDENTIAL (93), an unknown mechanism → UNSUPPORTED_SASL_MECHANISM (33), each
+    with Kafka's message; a valid alteration in the same request succeeds with the message ""
+    (the schema default, left unset). Kafka:
+    `ZkAdminManager.alterUserScramCredentials`."""
+    cluster = cluster_factory(size=1).start()
+    controller = cluster.controller()
+    observed = alter_user_scram_credentials(
+        controller.port,
+        deletions=[("twice", SCRAM_SHA_256), ("", SCRAM_SHA_256)],
+        upsertions=[("twice", SCRAM_SHA_256), ("unknown-mech", 9), ("ok", SCRAM_SHA_256)],
+    )
+    assert observed == {
+        "twice": (92, "A user credential cannot be altered twice in the same request"),
+        "": (93, "Username must not be empty"),
+        "unknown-mech": (33, "Unknown SCRAM mechanism"),
+        "ok": (0, ""),
+    }, observed

@@ -84,63 +84,47 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
                 .entry(u.to_string())
                 .or_insert((code.code(), m.to_string()));
         };
-    for d in &req.deletions {
-        let u = d.name.to_string();
-        if seen.contains(&(u.clone(), d.mechanism)) {
+    // The checks deletions and upsertions share, in Kafka's order: duplicate (user, mechanism)
+    // in the request, empty user name, unknown mechanism. `None`: skip this alteration.
+    let mut check = |errors: &mut BTreeMap<String, (i16, String)>, u: &str, mechanism: i8| {
+        if seen.iter().any(|(n, m)| n == u && *m == mechanism) {
             fail(
-                &mut errors,
-                &u,
+                errors,
+                u,
                 ResponseError::DuplicateResource,
                 "A user credential cannot be altered twice in the same request",
             );
         }
-        seen.push((u.clone(), d.mechanism));
+        seen.push((u.to_string(), mechanism));
         if u.is_empty() {
             fail(
-                &mut errors,
-                &u,
+                errors,
+                u,
                 ResponseError::UnacceptableCredential,
                 "Username must not be empty",
             );
-            continue;
+            return None;
         }
-        match ScramMechanism::from_wire_type(d.mechanism) {
-            Some(m) => changes.entry(u).or_default().push(Change::Delete(m)),
-            None => fail(
-                &mut errors,
-                &u,
+        let m = ScramMechanism::from_wire_type(mechanism);
+        if m.is_none() {
+            fail(
+                errors,
+                u,
                 ResponseError::UnsupportedSaslMechanism,
                 "Unknown SCRAM mechanism",
-            ),
+            );
+        }
+        m
+    };
+    for d in &req.deletions {
+        let u = d.name.to_string();
+        if let Some(m) = check(&mut errors, &u, d.mechanism) {
+            changes.entry(u).or_default().push(Change::Delete(m));
         }
     }
     for up in &req.upsertions {
         let u = up.name.to_string();
-        if seen.contains(&(u.clone(), up.mechanism)) {
-            fail(
-                &mut errors,
-                &u,
-                ResponseError::DuplicateResource,
-                "A user credential cannot be altered twice in the same request",
-            );
-        }
-        seen.push((u.clone(), up.mechanism));
-        if u.is_empty() {
-            fail(
-                &mut errors,
-                &u,
-                ResponseError::UnacceptableCredential,
-                "Username must not be empty",
-            );
-            continue;
-        }
-        let Some(m) = ScramMechanism::from_wire_type(up.mechanism) else {
-            fail(
-                &mut errors,
-                &u,
-                ResponseError::UnsupportedSaslMechanism,
-                "Unknown SCRAM mechanism",
-            );
+        let Some(m) = check(&mut errors, &u, up.mechanism) else {
             continue;
         };
         if up.iterations < m.min_iterations() {
@@ -215,7 +199,8 @@ pub(super) async fn handle(apis: &KafkaApis, request: &Request) -> Response {
         }
         .await;
         results.push(match result {
-            Ok(()) => user_result(user, 0, None),
+            // Kafka leaves the schema default "" on success (ZkAdminManager never sets it).
+            Ok(()) => user_result(user, 0, Some(String::new())),
             Err((code, msg)) => user_result(user, code, Some(msg)),
         });
     }
